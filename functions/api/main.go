@@ -1,0 +1,15 @@
+// Command api is the leverlink api Lambda function.
+//
+// Not implemented yet: its issue replaces this with the real wiring
+// (config → clients → handler → lambda.Start).
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "leverlink api: not implemented yet")
+	os.Exit(1)
+}

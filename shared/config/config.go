@@ -1,0 +1,235 @@
+// Package config loads every function's configuration from the environment,
+// in one place. Load fails fast with an error naming each missing or
+// malformed variable; Vars lists what a function reads, so the template test
+// can check that template.yaml sets all of it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Function names a deployable function.
+type Function string
+
+// The five functions (DESIGN §1).
+const (
+	API       Function = "api"
+	Webhook   Function = "webhook"
+	OAuth     Function = "oauth"
+	Exporter  Function = "exporter"
+	Refresher Function = "refresher"
+)
+
+// Functions lists every function.
+var Functions = []Function{API, Webhook, OAuth, Exporter, Refresher}
+
+// Config is the union of what the functions read. Secrets are not here: only
+// the names of the SSM parameters that hold them (see shared/secret).
+type Config struct {
+	Function Function
+
+	// Local endpoints (empty in AWS).
+	DynamoDBEndpoint string
+	SQSEndpoint      string
+
+	ConnectionsTable string
+	LinksTable       string
+	ExportsTable     string
+	EventsTable      string
+	ExportQueueURL   string
+	RefreshQueueURL  string
+
+	LeverClientID          string
+	LeverClientSecretParam string
+	LeverRedirectURL       string
+	LeverAuthBaseURL       string // override of both environments' auth host (fake Lever)
+	LeverAPIBaseURL        string // override of both environments' API base (fake Lever)
+
+	APIKeysParam       string
+	WebhookSecretParam string
+	TokenKeyParam      string
+
+	MarketplaceName      string
+	AllowedReturnOrigins []string
+	ResumeAllowedHosts   []string
+	LeverRateLimit       float64 // tokens per second per company
+	LeverBurst           int
+	EventTTL             time.Duration
+}
+
+// spec describes one variable: which functions read it, whether it is
+// required, and how to set the field.
+type spec struct {
+	name     string
+	fns      []Function
+	required bool
+	def      string
+	set      func(c *Config, v string) error
+}
+
+func str(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *dst(c) = v; return nil }
+}
+
+func list(dst func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		*dst(c) = out
+		return nil
+	}
+}
+
+func absURL(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return errors.New("must be an absolute URL")
+		}
+		*dst(c) = strings.TrimRight(v, "/")
+		return nil
+	}
+}
+
+var all = Functions
+
+var specs = []spec{
+	{name: "DYNAMODB_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.DynamoDBEndpoint })},
+	{name: "SQS_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SQSEndpoint })},
+
+	{name: "CONNECTIONS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ConnectionsTable })},
+	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
+	{name: "EXPORTS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ExportsTable })},
+	{name: "EVENTS_TABLE", fns: []Function{API, Webhook, OAuth}, required: true, set: str(func(c *Config) *string { return &c.EventsTable })},
+	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
+	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
+
+	{name: "LEVER_CLIENT_ID", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
+	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
+	{name: "LEVER_REDIRECT_URL", fns: []Function{API, OAuth}, required: true, set: absURL(func(c *Config) *string { return &c.LeverRedirectURL })},
+	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
+	{name: "LEVER_API_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
+
+	{name: "API_KEYS_PARAM", fns: []Function{API}, required: true, set: str(func(c *Config) *string { return &c.APIKeysParam })},
+	{name: "WEBHOOK_SECRET_PARAM", fns: []Function{Webhook}, required: true, set: str(func(c *Config) *string { return &c.WebhookSecretParam })},
+	{name: "TOKEN_KEY_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.TokenKeyParam })},
+
+	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
+	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
+	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
+	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "8", set: func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 10 {
+			return errors.New("must be a number in (0, 10]")
+		}
+		c.LeverRateLimit = f
+		return nil
+	}},
+	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "16", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 20 {
+			return errors.New("must be an integer in [1, 20]")
+		}
+		c.LeverBurst = n
+		return nil
+	}},
+	{name: "EVENT_TTL", fns: []Function{Webhook}, def: "72h", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 72h")
+		}
+		c.EventTTL = d
+		return nil
+	}},
+}
+
+func reads(s spec, fn Function) bool {
+	for _, f := range s.fns {
+		if f == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// Vars returns the environment variables fn reads, sorted; required ones
+// are those Load fails without.
+func Vars(fn Function) (required, optional []string) {
+	for _, s := range specs {
+		if !reads(s, fn) {
+			continue
+		}
+		if s.required {
+			required = append(required, s.name)
+		} else {
+			optional = append(optional, s.name)
+		}
+	}
+	sort.Strings(required)
+	sort.Strings(optional)
+	return required, optional
+}
+
+// Load reads fn's configuration through getenv (os.Getenv when nil). The
+// error lists every missing or malformed variable by name.
+func Load(fn Function, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{Function: fn}
+	var problems []string
+	known := false
+	for _, f := range Functions {
+		known = known || f == fn
+	}
+	if !known {
+		return c, fmt.Errorf("config: unknown function %q", fn)
+	}
+	for _, s := range specs {
+		if !reads(s, fn) {
+			continue
+		}
+		v := strings.TrimSpace(getenv(s.name))
+		if v == "" {
+			v = s.def
+		}
+		if v == "" {
+			if s.required {
+				problems = append(problems, s.name+" is required")
+			}
+			continue
+		}
+		if err := s.set(&c, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s %s", s.name, err))
+		}
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("config for %s: %s", fn, strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// MustRead is for main packages only: it calls Load and, on error, writes the
+// message to stderr and exits with status 1 (fail fast at cold start).
+func MustRead(fn Function) Config {
+	c, err := Load(fn, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return c
+}

@@ -1,0 +1,110 @@
+// Package connection holds a company's Lever connection: the OAuth flow that
+// creates it, the token vault that keeps its access token valid under a
+// refresh lease, and disconnect / revocation.
+package connection
+
+import (
+	"context"
+	"time"
+)
+
+// Status is the state of a company's Lever connection as the API reports it.
+type Status string
+
+// Connection statuses.
+const (
+	NotConnected   Status = "not_connected"   // never connected, or disconnected by the vendor
+	Connected      Status = "connected"       // tokens present and believed valid
+	Revoked        Status = "revoked"         // Lever refused the grant (invalid_grant, 401 after refresh)
+	ReauthRequired Status = "reauth_required" // tokens unusable for another reason (e.g. sealing key rotated)
+)
+
+// Environment selects Lever production or the Lever sandbox.
+type Environment string
+
+// Lever environments.
+const (
+	Production Environment = "production"
+	Sandbox    Environment = "sandbox"
+)
+
+// Valid reports whether e is a known environment.
+func (e Environment) Valid() bool { return e == Production || e == Sandbox }
+
+// Connection is one company's link to one Lever account. Tokens are held
+// sealed (AES-256-GCM, company id as associated data); the plaintext never
+// leaves the vault. Version increases by one on every write and is the
+// optimistic-concurrency condition for Store.Update.
+type Connection struct {
+	CompanyID      string
+	Status         Status
+	Environment    Environment
+	LeverAccountID string
+	PerformAsID    string // Lever user id used as perform_as
+	PerformAsEmail string
+	SealedAccess   []byte
+	SealedRefresh  []byte
+	AccessExpiry   time.Time
+	Scopes         string
+	ConnectedAt    time.Time
+	UpdatedAt      time.Time
+	LastError      string // a stable reason code, never a token or a Lever body
+	RevokedReason  string // e.g. "lever_revoked", "disconnected"
+
+	// Settings chosen by the company.
+	AllowGeneralOpportunity bool // a candidate without position becomes a general opportunity
+	ExportBeforeConsent     bool // opt out of the consent gate (Pin-style early triggers)
+
+	// Refresh lease: held by LeaseOwner until LeaseUntil.
+	LeaseOwner string
+	LeaseUntil time.Time
+
+	Version int64
+}
+
+// Active reports whether the connection can be used for Lever calls.
+func (c Connection) Active() bool { return c.Status == Connected }
+
+// Store persists connections, one per company.
+//
+// Get returns an apperr NotFound error when the company has none.
+// Update reads the connection (a zero Connection with CompanyID set and
+// Version 0 when none exists), calls fn, and writes the result only if the
+// stored version is still the one read; fn may be called again after a
+// conflicting concurrent write (up to a few attempts, then apperr Conflict).
+// fn returning an error aborts without writing. Update returns what it wrote.
+// AcquireLease takes the refresh lease when it is free or expired at now,
+// and returns apperr Conflict with the current holder's connection otherwise.
+// ListActive pages through the company ids whose status is connected; the
+// cursor is opaque, "" starts and an empty next cursor ends.
+// All methods are safe for concurrent use.
+type Store interface {
+	Get(ctx context.Context, companyID string) (Connection, error)
+	Update(ctx context.Context, companyID string, fn func(*Connection) error) (Connection, error)
+	AcquireLease(ctx context.Context, companyID, owner string, now time.Time, ttl time.Duration) (Connection, error)
+	ListActive(ctx context.Context, cursor string, limit int) (ids []string, next string, err error)
+}
+
+// State is a pending OAuth authorization: single use, expiring, bound to a
+// company, an environment and the return URL.
+type State struct {
+	ID             string // the random value sent as the OAuth state parameter
+	CompanyID      string
+	Environment    Environment
+	ReturnURL      string
+	PerformAsEmail string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+}
+
+// StateStore persists OAuth states.
+//
+// Put stores a new state (apperr Conflict if the id exists). Consume deletes
+// and returns the state in one conditional operation: apperr NotFound when
+// it is unknown or was already consumed; an expired state is consumed and
+// returned, and the caller checks ExpiresAt. Safe for concurrent use:
+// of many concurrent Consume calls for one id, exactly one succeeds.
+type StateStore interface {
+	Put(ctx context.Context, s State) error
+	Consume(ctx context.Context, id string) (State, error)
+}

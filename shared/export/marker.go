@@ -1,0 +1,100 @@
+// Package export holds the candidate export pipeline: export and push jobs
+// run against Lever with exactly-once visible effects, the markers that make
+// them so, and the answers the vendor UI needs (export status, failed list).
+package export
+
+import (
+	"context"
+	"time"
+)
+
+// State is the state of an export marker or an activity marker.
+type State string
+
+// Marker states.
+const (
+	Exporting State = "exporting" // claimed: a Lever write may be in flight or its outcome unknown
+	Exported  State = "exported"  // the Lever write is confirmed
+	Failed    State = "failed"    // permanent failure; visible in GET /exports?state=failed, retryable by hand
+	Skipped   State = "skipped"   // nothing to do (not connected, not linked, revoked, no consent)
+)
+
+// Key names one marker: the candidate's export marker when ActivityID is
+// empty, otherwise the marker of one pushed activity (message or note).
+type Key struct {
+	CompanyID   string
+	CandidateID string
+	ActivityID  string
+}
+
+// Marker records one Lever write of leverlink: claimed before the write,
+// confirmed after. It holds ids, never candidate profiles.
+type Marker struct {
+	Key
+	State     State
+	ClaimID   string    // the holder of the claim; empty once released or finished
+	ClaimedAt time.Time // when the current claim was taken
+	Attempts  int       // claims taken so far; > 1 means a retry that must look in Lever first
+
+	PositionID    string
+	PostingID     string
+	ContactID     string
+	OpportunityID string
+	NoteID        string
+	LeverURL      string
+	Origin        string
+	StageID       string // last lead stage set by leverlink (forward-only progression)
+	Reason        string // stable reason code for failed / skipped
+	LastError     string // a short, safe description of the last error
+	ExportedAt    time.Time
+	UpdatedAt     time.Time
+	Version       int64
+}
+
+// Store persists export and activity markers.
+//
+// Get returns apperr NotFound when there is no marker.
+//
+// Claim takes the marker for claimID at now. It succeeds when there is no
+// marker, or its state is failed or skipped, or it is exporting with no
+// holder, or its holder's claim is older than staleAfter; it then sets state
+// exporting, increments Attempts and returns the marker as stored. It returns
+// apperr Conflict with Reason "already_exported" when the marker is exported
+// (the error is returned with the stored marker), and Reason "in_progress"
+// when another holder's claim is fresh. Of concurrent Claim calls for one key,
+// exactly one succeeds.
+//
+// Confirm sets state exported, applies fn to the marker (to record ids) and
+// clears the claim, only while claimID holds it (apperr Conflict otherwise).
+// Release clears the claim but keeps state exporting (outcome unknown), with
+// lastError recorded; Finish sets a final state (failed or skipped) with
+// reason and lastError. Both require claimID to hold the claim (Conflict).
+//
+// Skip records state skipped with reason unless the marker is exported or
+// claimed; it is for events that never reached a claim.
+//
+// List pages through a company's candidate export markers in the given
+// state, most recently updated first; the cursor is opaque.
+//
+// All methods are safe for concurrent use.
+type Store interface {
+	Get(ctx context.Context, k Key) (Marker, error)
+	Claim(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration) (Marker, error)
+	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
+	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
+	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error
+	Skip(ctx context.Context, k Key, now time.Time, reason string) error
+	List(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
+}
+
+// ContactIndex remembers the Lever contact leverlink created or adopted for a
+// LinkedIn profile URL, per company, so that a candidate known by LinkedIn URL
+// is never created twice (Lever itself dedupes by email only).
+//
+// ContactByLinkedIn returns apperr NotFound when none is recorded; PutLinkedIn
+// records one (first writer wins: a second Put for the same URL keeps the
+// first contact and returns it).
+type ContactIndex interface {
+	ContactByLinkedIn(ctx context.Context, companyID, linkedinURL string) (string, error)
+	PutLinkedIn(ctx context.Context, companyID, linkedinURL, contactID string) (string, error)
+}

@@ -1,0 +1,30 @@
+// Package lever is leverlink's typed client for Lever's Data API v1.
+//
+// It covers what the connector needs and nothing more: the OAuth 2.0
+// authorization-code flow with rotating refresh tokens (OAuth,
+// RotatingTokenSource), and a per-connection API Client for users, postings,
+// stages, opportunities, notes, files and stage changes.
+//
+// Every error returned by this package wraps an *apperr.Error, so callers
+// decide on the Code alone:
+//
+//   - apperr.Unauthorized: the grant is gone. Reason "invalid_grant" comes from
+//     the token endpoint, Reason "token_rejected" from the API rejecting a
+//     freshly obtained access token. The customer must reconnect.
+//   - apperr.Forbidden, apperr.NotFound, apperr.Invalid: permanent; Invalid
+//     keeps Lever's message and, for checks made before calling Lever, the
+//     offending Field.
+//   - apperr.RateLimited (RetryAfter set when Lever said) and apperr.Transient
+//     (5xx, timeouts, connection resets, redirects on writes): retry later.
+//     For a create that failed as Transient the write may have been applied;
+//     look in Lever before writing again (see LEVER.md §3).
+//
+// Errors and messages never contain access or refresh tokens, request bodies
+// or query strings (emails are candidate PII); they name the endpoint by its
+// label, e.g. "GET /opportunities".
+//
+// Assumptions taken where Lever's documentation is silent (LEVER.md ⚠️):
+// refresh tokens are single-use, so rotated tokens are persisted before use;
+// Retry-After may be absent, seconds or an HTTP date; 401 on the API means the
+// request was not applied, so it is retried once with a fresh token.
+package lever

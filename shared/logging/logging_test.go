@@ -1,0 +1,66 @@
+package logging
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestRedaction(t *testing.T) {
+	tests := []struct {
+		name    string
+		log     func(l *slog.Logger, ctx context.Context)
+		want    []string
+		wantNot []string
+	}{
+		{
+			name:    "secret keys",
+			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "access_token", "s3cr3t", "client_secret", "abc") },
+			want:    []string{Redacted},
+			wantNot: []string{"s3cr3t", "abc"},
+		},
+		{
+			name:    "email in a message attribute",
+			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "err", errors.New("user jane.doe@example.com not found")) },
+			want:    []string{"[EMAIL]"},
+			wantNot: []string{"jane.doe@example.com"},
+		},
+		{
+			name:    "bearer token inside a string",
+			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "detail", "sent Bearer abc.def-ghi") },
+			wantNot: []string{"abc.def-ghi"},
+		},
+		{
+			name:    "jwt inside a string",
+			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "detail", "eyJhbGciOi.eyJzdWIiOi.c2ln") },
+			wantNot: []string{"eyJzdWIiOi"},
+		},
+		{
+			name: "identifiers are kept and request id added",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(WithRequestID(ctx, "req-42"), "x", "company_id", "acme", "candidateId", "c1")
+			},
+			want: []string{`"company_id":"acme"`, `"candidateId":"c1"`, `"request_id":"req-42"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tt.log(New(&buf, slog.LevelInfo), context.Background())
+			got := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("log %s: want it to contain %q", got, w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(got, w) {
+					t.Errorf("log %s: must not contain %q", got, w)
+				}
+			}
+		})
+	}
+}
