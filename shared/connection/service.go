@@ -1,0 +1,342 @@
+package connection
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// Lever is what connecting needs from Lever: the authorize URL, the code
+// exchange and a user lookup, per environment.
+//
+// Exchange returns apperr Unauthorized/Invalid when Lever refuses the code.
+// UserByEmail and UserByID return apperr NotFound when there is no such user.
+type Lever interface {
+	AuthCodeURL(env Environment, state string) string
+	Exchange(ctx context.Context, env Environment, code string) (Grant, error)
+	UserByEmail(ctx context.Context, env Environment, accessToken, email string) (User, error)
+	UserByID(ctx context.Context, env Environment, accessToken, id string) (User, error)
+}
+
+// User is a Lever user, as far as perform_as needs it.
+type User struct {
+	ID          string
+	Email       string
+	Deactivated bool
+}
+
+// RefreshEnqueuer asks for a postings refresh of one company.
+type RefreshEnqueuer interface {
+	EnqueueRefresh(ctx context.Context, companyID string) error
+}
+
+// Service connects and disconnects companies. Safe for concurrent use.
+type Service struct {
+	Connections    Store
+	States         StateStore
+	Vault          *Vault
+	Lever          Lever
+	Refresh        RefreshEnqueuer
+	AllowedOrigins []string // scheme://host[:port] the admin may be sent back to
+	StateTTL       time.Duration
+	Log            *slog.Logger
+	Now            func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// AuthorizeInput is the body of POST /connection/authorize.
+type AuthorizeInput struct {
+	ReturnURL      string      `json:"returnUrl"`
+	Environment    Environment `json:"environment"`
+	PerformAsEmail string      `json:"performAsEmail,omitempty"`
+}
+
+// Authorize validates in and returns the Lever authorize URL carrying a new
+// single-use state bound to the company, environment and return URL.
+// Errors: apperr Invalid naming the field (returnUrl, environment,
+// performAsEmail); Transient when the state cannot be stored.
+func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeInput) (string, error) {
+	if in.Environment == "" {
+		in.Environment = Production
+	}
+	if !in.Environment.Valid() {
+		return "", apperr.InvalidField("environment", "must be production or sandbox")
+	}
+	if err := s.checkReturnURL(in.ReturnURL); err != nil {
+		return "", err
+	}
+	if in.PerformAsEmail != "" {
+		if a, err := mail.ParseAddress(in.PerformAsEmail); err != nil || a.Address != in.PerformAsEmail {
+			return "", apperr.InvalidField("performAsEmail", "must be an email address")
+		}
+	}
+	now := s.now()
+	st := State{
+		ID: randomState(), CompanyID: companyID, Environment: in.Environment,
+		ReturnURL: in.ReturnURL, PerformAsEmail: in.PerformAsEmail,
+		CreatedAt: now, ExpiresAt: now.Add(durOr(s.StateTTL, 15*time.Minute)),
+	}
+	if err := s.States.Put(ctx, st); err != nil {
+		return "", fmt.Errorf("authorize: %w", err)
+	}
+	return s.Lever.AuthCodeURL(in.Environment, st.ID), nil
+}
+
+func (s *Service) checkReturnURL(raw string) error {
+	if raw == "" {
+		return apperr.InvalidField("returnUrl", "is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return apperr.InvalidField("returnUrl", "must be an absolute http(s) URL")
+	}
+	origin := u.Scheme + "://" + u.Host
+	for _, o := range s.AllowedOrigins {
+		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return nil
+		}
+	}
+	return apperr.InvalidField("returnUrl", "origin %s is not an allowed return origin", origin)
+}
+
+func randomState() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CallbackResult is the outcome of the OAuth callback. Redirect is where the
+// browser goes ("" when no trustworthy return URL is known: the state was
+// unknown, forged or replayed; the caller then shows an error page).
+type CallbackResult struct {
+	CompanyID string
+	Redirect  string
+	Status    string // connected | error
+	Reason    string // set when Status is error
+}
+
+// Callback completes the OAuth round trip from the callback's query. It
+// consumes the state first: an unknown, replayed or forged state changes
+// nothing and yields Reason invalid_state with no redirect; an expired one
+// yields state_expired; Lever's error=access_denied yields access_denied.
+// It then exchanges the code, picks the perform-as user, seals and stores the
+// tokens (reconnecting replaces tokens and keeps links) and enqueues a first
+// postings refresh. It never returns tokens or Lever text in the result.
+func (s *Service) Callback(ctx context.Context, q url.Values) CallbackResult {
+	stateID := q.Get("state")
+	if stateID == "" || len(stateID) > 128 {
+		return CallbackResult{Status: "error", Reason: "invalid_state"}
+	}
+	st, err := s.States.Consume(ctx, stateID)
+	if err != nil {
+		if !apperr.Is(err, apperr.NotFound) {
+			s.log().ErrorContext(ctx, "oauth callback: consume state", "err", err)
+			return CallbackResult{Status: "error", Reason: "temporary_error"}
+		}
+		s.log().WarnContext(ctx, "oauth callback with unknown or replayed state")
+		return CallbackResult{Status: "error", Reason: "invalid_state"}
+	}
+	res := CallbackResult{CompanyID: st.CompanyID}
+	fail := func(reason string) CallbackResult {
+		res.Status, res.Reason = "error", reason
+		res.Redirect = withQuery(st.ReturnURL, url.Values{"status": {"error"}, "reason": {reason}})
+		return res
+	}
+	log := s.log().With("company_id", st.CompanyID)
+	if !s.now().Before(st.ExpiresAt) {
+		log.WarnContext(ctx, "oauth callback with expired state")
+		return fail("state_expired")
+	}
+	if e := q.Get("error"); e != "" {
+		log.InfoContext(ctx, "lever consent not given", "lever_error", e)
+		if e == "access_denied" {
+			return fail("access_denied")
+		}
+		return fail("lever_error")
+	}
+	code := q.Get("code")
+	if code == "" {
+		return fail("missing_code")
+	}
+	g, err := s.Lever.Exchange(ctx, st.Environment, code)
+	if err != nil {
+		log.WarnContext(ctx, "oauth code exchange failed", "err", err)
+		if apperr.Is(err, apperr.Transient) || apperr.Is(err, apperr.RateLimited) {
+			return fail("temporary_error")
+		}
+		return fail("exchange_failed")
+	}
+	user, err := s.performAs(ctx, st, g)
+	if err != nil {
+		log.WarnContext(ctx, "oauth perform-as user", "err", err)
+		if r := apperr.ReasonOf(err); r != "" {
+			return fail(r)
+		}
+		return fail("perform_as_unknown")
+	}
+	access, err := s.Vault.Sealer.Seal(st.CompanyID, g.AccessToken)
+	if err != nil {
+		return fail("internal_error")
+	}
+	refresh, err := s.Vault.Sealer.Seal(st.CompanyID, g.RefreshToken)
+	if err != nil {
+		return fail("internal_error")
+	}
+	now := s.now()
+	_, err = s.Connections.Update(ctx, st.CompanyID, func(c *Connection) error {
+		c.CompanyID = st.CompanyID
+		c.Status = Connected
+		c.Environment = st.Environment
+		if g.AccountID != "" {
+			c.LeverAccountID = g.AccountID
+		}
+		c.PerformAsID, c.PerformAsEmail = user.ID, user.Email
+		c.SealedAccess, c.SealedRefresh, c.AccessExpiry = access, refresh, g.Expiry
+		c.Scopes = g.Scope
+		c.ConnectedAt, c.UpdatedAt = now, now
+		c.LastError, c.RevokedReason = "", ""
+		c.LeaseOwner, c.LeaseUntil = "", time.Time{}
+		return nil
+	})
+	if err != nil {
+		log.ErrorContext(ctx, "store connection", "err", err)
+		return fail("temporary_error")
+	}
+	if err := s.Refresh.EnqueueRefresh(ctx, st.CompanyID); err != nil {
+		// Not fatal: the schedule refreshes within one period.
+		log.WarnContext(ctx, "enqueue first postings refresh", "err", err)
+	}
+	log.InfoContext(ctx, "lever connected", "environment", string(st.Environment), "lever_account_id", g.AccountID, "perform_as_id", user.ID)
+	res.Status = "connected"
+	res.Redirect = withQuery(st.ReturnURL, url.Values{"status": {"connected"}})
+	return res
+}
+
+// performAs picks the perform-as user: the admin's explicit performAsEmail
+// when given (an explicit choice wins), else the token's user claim. A
+// deactivated user is refused with Reason perform_as_deactivated.
+func (s *Service) performAs(ctx context.Context, st State, g Grant) (User, error) {
+	var (
+		u   User
+		err error
+	)
+	switch {
+	case st.PerformAsEmail != "":
+		u, err = s.Lever.UserByEmail(ctx, st.Environment, g.AccessToken, st.PerformAsEmail)
+	case g.UserID != "":
+		u, err = s.Lever.UserByID(ctx, st.Environment, g.AccessToken, g.UserID)
+	default:
+		return User{}, apperr.E(apperr.Invalid, "no perform-as user: give performAsEmail").WithReason("perform_as_required")
+	}
+	if apperr.Is(err, apperr.NotFound) {
+		return User{}, apperr.Wrap(apperr.Invalid, err, "perform-as user not found in Lever").WithReason("perform_as_not_found")
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.Deactivated {
+		return User{}, apperr.E(apperr.Invalid, "perform-as user is deactivated in Lever").WithReason("perform_as_deactivated")
+	}
+	return u, nil
+}
+
+func withQuery(raw string, add url.Values) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	for k, vs := range add {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// View is the public status of a connection (GET /connection). It holds no
+// tokens.
+type View struct {
+	Status         Status      `json:"status"`
+	Environment    Environment `json:"environment,omitempty"`
+	ConnectedAt    *time.Time  `json:"connectedAt,omitempty"`
+	PerformAs      *PerformAs  `json:"performAs,omitempty"`
+	LeverAccountID string      `json:"leverAccountId,omitempty"`
+	LastError      string      `json:"lastError,omitempty"`
+}
+
+// PerformAs names the Lever user leverlink acts as.
+type PerformAs struct {
+	ID    string `json:"id"`
+	Email string `json:"email,omitempty"`
+}
+
+// Status returns the company's connection view; a company that never
+// connected is not_connected (not an error).
+func (s *Service) Status(ctx context.Context, companyID string) (View, error) {
+	c, err := s.Connections.Get(ctx, companyID)
+	if apperr.Is(err, apperr.NotFound) {
+		return View{Status: NotConnected}, nil
+	}
+	if err != nil {
+		return View{}, fmt.Errorf("connection status: %w", err)
+	}
+	v := View{Status: c.Status, Environment: c.Environment, LeverAccountID: c.LeverAccountID, LastError: c.LastError}
+	if v.Status == "" {
+		v.Status = NotConnected
+	}
+	if !c.ConnectedAt.IsZero() && c.Status == Connected {
+		t := c.ConnectedAt
+		v.ConnectedAt = &t
+	}
+	if c.PerformAsID != "" {
+		v.PerformAs = &PerformAs{ID: c.PerformAsID, Email: c.PerformAsEmail}
+	}
+	return v, nil
+}
+
+// Disconnect deletes the company's tokens, marks it not_connected and
+// removes every link; export markers are kept. Idempotent: disconnecting a
+// company that is not connected succeeds.
+func (s *Service) Disconnect(ctx context.Context, companyID string) error {
+	_, err := s.Connections.Update(ctx, companyID, func(c *Connection) error {
+		if c.Version == 0 {
+			return apperr.E(apperr.NotFound, "no connection")
+		}
+		c.Status = NotConnected
+		c.RevokedReason = ReasonDisconnected
+		c.LastError = ""
+		clearTokens(c)
+		c.UpdatedAt = s.now()
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return fmt.Errorf("disconnect: %w", err)
+	}
+	n, err := s.Vault.Links.DeleteAll(ctx, companyID)
+	if err != nil {
+		return fmt.Errorf("disconnect: remove links: %w", err)
+	}
+	s.log().InfoContext(ctx, "lever disconnected", "company_id", companyID, "links_removed", n)
+	return nil
+}

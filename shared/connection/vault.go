@@ -1,0 +1,289 @@
+package connection
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// Grant is what Lever's token endpoint returned, in plaintext. It lives only
+// in memory, between the token endpoint and the Sealer.
+type Grant struct {
+	AccessToken  string
+	RefreshToken string
+	Expiry       time.Time
+	Scope        string
+	UserID       string // the token's user claim, when present
+	AccountID    string // the token's account claim, when present
+}
+
+// Refresher exchanges a refresh token for a new grant in the connection's
+// environment. An invalid_grant answer is an apperr Unauthorized error with
+// Reason "invalid_grant"; refresh tokens are single use.
+type Refresher interface {
+	Refresh(ctx context.Context, env Environment, refreshToken string) (Grant, error)
+}
+
+// LinkRemover removes every link of a company (revocation unlinks all).
+type LinkRemover interface {
+	DeleteAll(ctx context.Context, companyID string) (int, error)
+}
+
+// Reasons recorded on a connection and returned in errors.
+const (
+	ReasonLeverRevoked = "lever_revoked" // Lever refused the grant
+	ReasonDisconnected = "disconnected"  // the vendor disconnected
+	ReasonNotConnected = "not_connected"
+	ReasonReauth       = "reauth_required"
+)
+
+// Vault hands out valid Lever access tokens for a company. It refreshes ahead
+// of expiry under a lease held in the Store, so that across every function
+// instance exactly one refresh happens per expiry; callers that lose the
+// lease wait and re-read. The rotated refresh token is stored before the new
+// access token is returned. Safe for concurrent use.
+type Vault struct {
+	Store     Store
+	Sealer    *Sealer
+	Refresher Refresher
+	Links     LinkRemover
+	Log       *slog.Logger
+
+	Now      func() time.Time
+	Skew     time.Duration // refresh this long before expiry (default 2m)
+	LeaseTTL time.Duration // how long a refresh may take (default 30s)
+	Wait     time.Duration // poll interval while another holder refreshes (default 50ms)
+}
+
+func (v *Vault) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Vault) log() *slog.Logger {
+	if v.Log != nil {
+		return v.Log
+	}
+	return slog.Default()
+}
+
+func durOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// notActive is the error for a connection that cannot be used.
+func notActive(c Connection) error {
+	reason := ReasonNotConnected
+	switch c.Status {
+	case Revoked:
+		reason = ReasonLeverRevoked
+	case ReauthRequired:
+		reason = ReasonReauth
+	}
+	return apperr.E(apperr.Unauthorized, "Lever is not connected for this company (%s)", reason).WithReason(reason)
+}
+
+// AccessToken returns a valid access token for the company. Errors:
+// apperr Unauthorized with Reason not_connected / lever_revoked /
+// reauth_required when the connection cannot be used (a refresh answered
+// invalid_grant revokes it first); apperr Transient when Lever or the store
+// failed temporarily; the context's error when ctx ends while waiting for
+// another holder's refresh.
+func (v *Vault) AccessToken(ctx context.Context, companyID string) (string, error) {
+	skew := durOr(v.Skew, 2*time.Minute)
+	for {
+		c, err := v.Store.Get(ctx, companyID)
+		if apperr.Is(err, apperr.NotFound) {
+			return "", apperr.E(apperr.Unauthorized, "Lever is not connected for this company").WithReason(ReasonNotConnected)
+		}
+		if err != nil {
+			return "", fmt.Errorf("vault: %w", err)
+		}
+		if !c.Active() {
+			return "", notActive(c)
+		}
+		now := v.now()
+		if c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0 {
+			return v.open(ctx, c, c.SealedAccess)
+		}
+		tok, err := v.refresh(ctx, companyID, now, skew)
+		if apperr.Is(err, apperr.Conflict) {
+			// Another instance holds the lease: wait for its refresh, re-read.
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(durOr(v.Wait, 50*time.Millisecond)):
+			}
+			continue
+		}
+		return tok, err
+	}
+}
+
+// refresh takes the lease, refreshes and stores the rotated tokens. It returns
+// apperr Conflict when another holder has the lease.
+func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, skew time.Duration) (string, error) {
+	owner := newOwner()
+	c, err := v.Store.AcquireLease(ctx, companyID, owner, now, durOr(v.LeaseTTL, 30*time.Second))
+	if err != nil {
+		return "", err // Conflict: someone else refreshes
+	}
+	// Someone may have refreshed between our read and our lease.
+	if c.Active() && c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0 {
+		v.release(ctx, companyID, owner)
+		return v.open(ctx, c, c.SealedAccess)
+	}
+	if !c.Active() {
+		v.release(ctx, companyID, owner)
+		return "", notActive(c)
+	}
+	rt, err := v.open(ctx, c, c.SealedRefresh)
+	if err != nil {
+		v.release(ctx, companyID, owner)
+		return "", err
+	}
+	g, err := v.Refresher.Refresh(ctx, c.Environment, rt)
+	if err != nil {
+		if apperr.Is(err, apperr.Unauthorized) {
+			v.log().WarnContext(ctx, "lever refused the refresh token; revoking connection", "company_id", companyID, "reason", apperr.ReasonOf(err))
+			if rerr := v.Revoke(ctx, companyID, ReasonLeverRevoked); rerr != nil {
+				return "", rerr
+			}
+			return "", apperr.Wrap(apperr.Unauthorized, err, "Lever revoked this company's access").WithReason(ReasonLeverRevoked)
+		}
+		v.release(ctx, companyID, owner)
+		return "", fmt.Errorf("vault: refresh: %w", err)
+	}
+	access, err := v.Sealer.Seal(companyID, g.AccessToken)
+	if err != nil {
+		return "", err
+	}
+	refresh := c.SealedRefresh
+	if g.RefreshToken != "" { // rotated: the old one is now dead
+		if refresh, err = v.Sealer.Seal(companyID, g.RefreshToken); err != nil {
+			return "", err
+		}
+	}
+	// Store before use. The refresh token was consumed, so the rotated one is
+	// written even if the lease expired meanwhile (losing it would lock the
+	// company out); the version condition serialises with other writers.
+	_, err = v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if !cur.Active() {
+			return notActive(*cur)
+		}
+		cur.SealedAccess, cur.SealedRefresh, cur.AccessExpiry = access, refresh, g.Expiry
+		if g.Scope != "" {
+			cur.Scopes = g.Scope
+		}
+		cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
+		cur.UpdatedAt = v.now()
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("vault: store refreshed tokens: %w", err)
+	}
+	v.log().InfoContext(ctx, "lever token refreshed", "company_id", companyID)
+	return g.AccessToken, nil
+}
+
+func (v *Vault) release(ctx context.Context, companyID, owner string) {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if cur.LeaseOwner != owner {
+			return apperr.E(apperr.Conflict, "lease not held")
+		}
+		cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.Conflict) {
+		v.log().WarnContext(ctx, "release refresh lease", "company_id", companyID, "err", err)
+	}
+}
+
+func (v *Vault) open(ctx context.Context, c Connection, sealed []byte) (string, error) {
+	s, err := v.Sealer.Open(c.CompanyID, sealed)
+	if err != nil {
+		v.log().ErrorContext(ctx, "cannot open sealed token: wrong key or altered item", "company_id", c.CompanyID)
+		return "", apperr.Wrap(apperr.Unauthorized, err, "stored Lever tokens cannot be used; reconnect Lever").WithReason(ReasonReauth)
+	}
+	return s, nil
+}
+
+// Invalidate marks the company's access token expired if it is still the
+// given one, so the next AccessToken call refreshes. For a 401 from Lever.
+func (v *Vault) Invalidate(ctx context.Context, companyID, token string) {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if !cur.Active() {
+			return notActive(*cur)
+		}
+		if cur, err := v.Sealer.Open(companyID, cur.SealedAccess); err != nil || cur != token {
+			return apperr.E(apperr.Conflict, "token already replaced")
+		}
+		cur.AccessExpiry = time.Time{}
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.Conflict) && !apperr.Is(err, apperr.Unauthorized) {
+		v.log().WarnContext(ctx, "invalidate access token", "company_id", companyID, "err", err)
+	}
+}
+
+// Revoke marks the connection revoked with reason, deletes its tokens and
+// removes every link of the company; export markers are kept. Idempotent.
+func (v *Vault) Revoke(ctx context.Context, companyID, reason string) error {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if cur.Version == 0 {
+			return apperr.E(apperr.NotFound, "no connection")
+		}
+		cur.Status = Revoked
+		cur.RevokedReason, cur.LastError = reason, reason
+		clearTokens(cur)
+		cur.UpdatedAt = v.now()
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return fmt.Errorf("vault: revoke: %w", err)
+	}
+	n, err := v.Links.DeleteAll(ctx, companyID)
+	if err != nil {
+		return fmt.Errorf("vault: revoke: remove links: %w", err)
+	}
+	v.log().WarnContext(ctx, "lever connection revoked", "company_id", companyID, "reason", reason, "links_removed", n)
+	return nil
+}
+
+func clearTokens(c *Connection) {
+	c.SealedAccess, c.SealedRefresh, c.AccessExpiry = nil, nil, time.Time{}
+	c.LeaseOwner, c.LeaseUntil = "", time.Time{}
+}
+
+func newOwner() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Tokens binds the vault to one company, for the Lever client: it implements
+// AccessToken(ctx) and Invalidate(ctx, token).
+type Tokens struct {
+	Vault     *Vault
+	CompanyID string
+}
+
+// AccessToken returns a valid access token (see Vault.AccessToken).
+func (t Tokens) AccessToken(ctx context.Context) (string, error) {
+	return t.Vault.AccessToken(ctx, t.CompanyID)
+}
+
+// Invalidate forces the next AccessToken to refresh (see Vault.Invalidate).
+func (t Tokens) Invalidate(ctx context.Context, token string) {
+	t.Vault.Invalidate(ctx, t.CompanyID, token)
+}

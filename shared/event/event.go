@@ -1,0 +1,466 @@
+package event
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// Type is an event type.
+type Type string
+
+// Event types (DESIGN §2).
+const (
+	ContactAccepted   Type = "candidate.contact_accepted"
+	ContactInfoFound  Type = "candidate.contact_info_found"
+	FirstMessageSent  Type = "candidate.first_message_sent"
+	Replied           Type = "candidate.replied"
+	RepliedInterested Type = "candidate.replied_interested"
+	Applied           Type = "candidate.applied"
+	PositionChanged   Type = "candidate.position_changed"
+	MessageCreated    Type = "message.created"
+	NoteCreated       Type = "note.created"
+)
+
+// Types lists every known event type.
+var Types = []Type{ContactAccepted, ContactInfoFound, FirstMessageSent, Replied, RepliedInterested, Applied, PositionChanged, MessageCreated, NoteCreated}
+
+// Known reports whether t is a known type.
+func (t Type) Known() bool {
+	for _, k := range Types {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IsCandidate reports whether t carries a candidate snapshot.
+func (t Type) IsCandidate() bool { return strings.HasPrefix(string(t), "candidate.") }
+
+// Event is one webhook event. Data is kept raw until the type is known.
+type Event struct {
+	ID         string          `json:"id"`
+	Type       Type            `json:"type"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	CompanyID  string          `json:"companyId"`
+	Data       json.RawMessage `json:"data"`
+
+	Candidate *CandidateData `json:"-"`
+	Message   *MessageData   `json:"-"`
+	Note      *NoteData      `json:"-"`
+}
+
+// CandidateData is the data of candidate.* events.
+type CandidateData struct {
+	Candidate  Candidate `json:"candidate"`
+	PositionID string    `json:"positionId,omitempty"`
+}
+
+// MessageData is the data of message.created.
+type MessageData struct {
+	CandidateID string  `json:"candidateId"`
+	PositionID  string  `json:"positionId,omitempty"`
+	Message     Message `json:"message"`
+}
+
+// NoteData is the data of note.created.
+type NoteData struct {
+	CandidateID string `json:"candidateId"`
+	PositionID  string `json:"positionId,omitempty"`
+	Note        Note   `json:"note"`
+}
+
+// Candidate is the candidate snapshot: the union of the seeds' exported
+// fields. Only id is required.
+type Candidate struct {
+	ID             string    `json:"id"`
+	FirstName      string    `json:"firstName,omitempty"`
+	LastName       string    `json:"lastName,omitempty"`
+	Emails         []string  `json:"emails,omitempty"`
+	Phones         []string  `json:"phones,omitempty"`
+	Headline       string    `json:"headline,omitempty"`
+	Location       *Location `json:"location,omitempty"`
+	CurrentCompany string    `json:"currentCompany,omitempty"`
+	CurrentTitle   string    `json:"currentTitle,omitempty"`
+	ProfileURL     string    `json:"profileUrl,omitempty"`
+	LinkedInURL    string    `json:"linkedinUrl,omitempty"`
+	Links          []string  `json:"links,omitempty"`
+	Tags           []string  `json:"tags,omitempty"`
+	SourcedBy      *Person   `json:"sourcedBy,omitempty"`
+	Consent        *Consent  `json:"consent,omitempty"`
+	Resume         *Resume   `json:"resume,omitempty"`
+	Messages       []Message `json:"messages,omitempty"`
+	Notes          []Note    `json:"notes,omitempty"`
+}
+
+// Location is where the candidate lives.
+type Location struct {
+	City    string `json:"city,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Country string `json:"country,omitempty"`
+}
+
+// String formats the location as "City, Region, Country".
+func (l *Location) String() string {
+	if l == nil {
+		return ""
+	}
+	var parts []string
+	for _, p := range []string{l.City, l.Region, l.Country} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Person is a team member of the vendor's customer.
+type Person struct {
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// Consent is the candidate's consent to share their data with the company.
+type Consent struct {
+	Granted bool       `json:"granted"`
+	At      *time.Time `json:"at,omitempty"`
+}
+
+// Resume is either a URL to download (from configured hosts) or inline base64.
+type Resume struct {
+	URL           string `json:"url,omitempty"`
+	ContentBase64 string `json:"contentBase64,omitempty"`
+	FileName      string `json:"fileName,omitempty"`
+	ContentType   string `json:"contentType,omitempty"`
+}
+
+// Message is one message between the company and the candidate.
+type Message struct {
+	ID        string    `json:"id"`
+	Direction string    `json:"direction"` // inbound | outbound
+	Author    string    `json:"author,omitempty"`
+	SentAt    time.Time `json:"sentAt"`
+	Body      string    `json:"body"`
+}
+
+// Note is one team note on the candidate.
+type Note struct {
+	ID        string    `json:"id"`
+	Author    string    `json:"author,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Body      string    `json:"body"`
+}
+
+// MaxResumeBytes bounds an inline resume (decoded).
+const MaxResumeBytes = 10 << 20
+
+// Parse decodes and validates a raw event body. Errors are apperr Invalid
+// naming the offending field ("data.candidate.emails[1]"); an unknown type
+// lists the known ones. Unknown JSON fields are rejected so typos surface.
+func Parse(body []byte) (Event, error) {
+	var e Event
+	if err := strictDecode(body, &e); err != nil {
+		return Event{}, err
+	}
+	if e.ID == "" {
+		return Event{}, apperr.InvalidField("id", "is required")
+	}
+	if len(e.ID) > 128 {
+		return Event{}, apperr.InvalidField("id", "must be at most 128 characters")
+	}
+	if e.Type == "" {
+		return Event{}, apperr.InvalidField("type", "is required")
+	}
+	if !e.Type.Known() {
+		names := make([]string, len(Types))
+		for i, t := range Types {
+			names[i] = string(t)
+		}
+		sort.Strings(names)
+		return Event{}, apperr.InvalidField("type", "unknown event type %q; known types: %s", e.Type, strings.Join(names, ", "))
+	}
+	if e.OccurredAt.IsZero() {
+		return Event{}, apperr.InvalidField("occurredAt", "is required (RFC 3339)")
+	}
+	if err := checkID("companyId", e.CompanyID); err != nil {
+		return Event{}, err
+	}
+	if len(e.Data) == 0 || string(e.Data) == "null" {
+		return Event{}, apperr.InvalidField("data", "is required")
+	}
+	switch {
+	case e.Type.IsCandidate():
+		var raw struct {
+			Candidate  json.RawMessage `json:"candidate"`
+			PositionID string          `json:"positionId,omitempty"`
+		}
+		if err := strictDecodeAt("data", e.Data, &raw); err != nil {
+			return Event{}, err
+		}
+		if len(raw.Candidate) == 0 || string(raw.Candidate) == "null" {
+			return Event{}, apperr.InvalidField("data.candidate", "is required")
+		}
+		d := CandidateData{PositionID: raw.PositionID}
+		if err := strictDecodeAt("data.candidate", raw.Candidate, &d.Candidate); err != nil {
+			return Event{}, err
+		}
+		if err := d.Candidate.Validate("data.candidate"); err != nil {
+			return Event{}, err
+		}
+		if d.PositionID != "" {
+			if err := checkID("data.positionId", d.PositionID); err != nil {
+				return Event{}, err
+			}
+		}
+		e.Candidate = &d
+	case e.Type == MessageCreated:
+		var d MessageData
+		if err := strictDecodeAt("data", e.Data, &d); err != nil {
+			return Event{}, err
+		}
+		if err := checkID("data.candidateId", d.CandidateID); err != nil {
+			return Event{}, err
+		}
+		if err := d.Message.Validate("data.message"); err != nil {
+			return Event{}, err
+		}
+		e.Message = &d
+	case e.Type == NoteCreated:
+		var d NoteData
+		if err := strictDecodeAt("data", e.Data, &d); err != nil {
+			return Event{}, err
+		}
+		if err := checkID("data.candidateId", d.CandidateID); err != nil {
+			return Event{}, err
+		}
+		if err := d.Note.Validate("data.note"); err != nil {
+			return Event{}, err
+		}
+		e.Note = &d
+	}
+	return e, nil
+}
+
+// CandidateID returns the candidate the event is about.
+func (e Event) CandidateID() string {
+	switch {
+	case e.Candidate != nil:
+		return e.Candidate.Candidate.ID
+	case e.Message != nil:
+		return e.Message.CandidateID
+	case e.Note != nil:
+		return e.Note.CandidateID
+	}
+	return ""
+}
+
+// checkID validates an identifier: required, at most 128 printable
+// characters without '#', '/' or spaces (ids become parts of storage keys and
+// URL paths).
+func checkID(field, id string) error {
+	if id == "" {
+		return apperr.InvalidField(field, "is required")
+	}
+	if len(id) > 128 {
+		return apperr.InvalidField(field, "must be at most 128 characters")
+	}
+	for _, r := range id {
+		if r <= ' ' || r == '#' || r == '/' || r == '?' || r == 0x7f {
+			return apperr.InvalidField(field, "must not contain spaces, '#', '/' or '?'")
+		}
+	}
+	return nil
+}
+
+// CheckID validates an identifier from a URL path or body (see checkID).
+func CheckID(field, id string) error { return checkID(field, id) }
+
+// Validate checks the snapshot; errors name the field under prefix.
+func (c Candidate) Validate(prefix string) error {
+	if err := checkID(prefix+".id", c.ID); err != nil {
+		return err
+	}
+	for i, e := range c.Emails {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			return apperr.InvalidField(fmt.Sprintf("%s.emails[%d]", prefix, i), "is not an email address")
+		}
+	}
+	for i, p := range c.Phones {
+		if strings.TrimSpace(p) == "" || len(p) > 40 {
+			return apperr.InvalidField(fmt.Sprintf("%s.phones[%d]", prefix, i), "must be a phone number of at most 40 characters")
+		}
+	}
+	for field, u := range map[string]string{"profileUrl": c.ProfileURL, "linkedinUrl": c.LinkedInURL} {
+		if u != "" && !httpURL(u) {
+			return apperr.InvalidField(prefix+"."+field, "must be an absolute http(s) URL")
+		}
+	}
+	if c.LinkedInURL != "" && NormalizeLinkedIn(c.LinkedInURL) == "" {
+		return apperr.InvalidField(prefix+".linkedinUrl", "must be a linkedin.com profile URL")
+	}
+	for i, u := range c.Links {
+		if !httpURL(u) {
+			return apperr.InvalidField(fmt.Sprintf("%s.links[%d]", prefix, i), "must be an absolute http(s) URL")
+		}
+	}
+	for i, t := range c.Tags {
+		if strings.TrimSpace(t) == "" || len(t) > 100 {
+			return apperr.InvalidField(fmt.Sprintf("%s.tags[%d]", prefix, i), "must be 1 to 100 characters")
+		}
+	}
+	if c.SourcedBy != nil && c.SourcedBy.Email != "" {
+		if a, err := mail.ParseAddress(c.SourcedBy.Email); err != nil || a.Address != c.SourcedBy.Email {
+			return apperr.InvalidField(prefix+".sourcedBy.email", "is not an email address")
+		}
+	}
+	if r := c.Resume; r != nil {
+		switch {
+		case r.URL != "" && r.ContentBase64 != "":
+			return apperr.InvalidField(prefix+".resume", "give either url or contentBase64, not both")
+		case r.URL != "":
+			if u, err := url.Parse(r.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+				return apperr.InvalidField(prefix+".resume.url", "must be an absolute https URL")
+			}
+		case r.ContentBase64 != "":
+			if base64.StdEncoding.DecodedLen(len(r.ContentBase64)) > MaxResumeBytes+3 {
+				return apperr.InvalidField(prefix+".resume.contentBase64", "is larger than %d bytes", MaxResumeBytes)
+			}
+			if _, err := base64.StdEncoding.DecodeString(r.ContentBase64); err != nil {
+				return apperr.InvalidField(prefix+".resume.contentBase64", "is not valid base64")
+			}
+		default:
+			return apperr.InvalidField(prefix+".resume", "needs url or contentBase64")
+		}
+		if r.FileName == "" {
+			return apperr.InvalidField(prefix+".resume.fileName", "is required")
+		}
+	}
+	for i, m := range c.Messages {
+		if err := m.Validate(fmt.Sprintf("%s.messages[%d]", prefix, i)); err != nil {
+			return err
+		}
+	}
+	for i, n := range c.Notes {
+		if err := n.Validate(fmt.Sprintf("%s.notes[%d]", prefix, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks a message; errors name the field under prefix.
+func (m Message) Validate(prefix string) error {
+	if err := checkID(prefix+".id", m.ID); err != nil {
+		return err
+	}
+	if m.Direction != "inbound" && m.Direction != "outbound" {
+		return apperr.InvalidField(prefix+".direction", "must be inbound or outbound")
+	}
+	if m.SentAt.IsZero() {
+		return apperr.InvalidField(prefix+".sentAt", "is required (RFC 3339)")
+	}
+	if strings.TrimSpace(m.Body) == "" {
+		return apperr.InvalidField(prefix+".body", "is required")
+	}
+	return nil
+}
+
+// Validate checks a note; errors name the field under prefix.
+func (n Note) Validate(prefix string) error {
+	if err := checkID(prefix+".id", n.ID); err != nil {
+		return err
+	}
+	if n.CreatedAt.IsZero() {
+		return apperr.InvalidField(prefix+".createdAt", "is required (RFC 3339)")
+	}
+	if strings.TrimSpace(n.Body) == "" {
+		return apperr.InvalidField(prefix+".body", "is required")
+	}
+	return nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// NormalizeLinkedIn returns the canonical form of a LinkedIn profile URL
+// ("linkedin.com/in/<slug>", lower case, no query or trailing slash), or ""
+// when s is not one.
+func NormalizeLinkedIn(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if host != "linkedin.com" && !strings.HasSuffix(host, ".linkedin.com") {
+		return ""
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || (parts[0] != "in" && parts[0] != "pub") || parts[1] == "" {
+		return ""
+	}
+	slug, err := url.PathUnescape(parts[1])
+	if err != nil {
+		return ""
+	}
+	return "linkedin.com/in/" + strings.ToLower(slug)
+}
+
+func strictDecode(b []byte, v any) error { return strictDecodeAt("", b, v) }
+
+func strictDecodeAt(prefix string, b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(prefix, err)
+	}
+	if dec.More() {
+		return apperr.InvalidField(orBody(prefix), "has trailing data after the JSON value")
+	}
+	return nil
+}
+
+func orBody(p string) string {
+	if p == "" {
+		return "body"
+	}
+	return p
+}
+
+func join(prefix, field string) string {
+	if prefix == "" {
+		return field
+	}
+	if field == "" {
+		return prefix
+	}
+	return prefix + "." + field
+}
+
+// jsonError turns a decoding error into an Invalid error naming the field.
+func jsonError(prefix string, err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case asErr(err, &te):
+		return apperr.InvalidField(join(prefix, te.Field), "must be %s", te.Type.String())
+	case asErr(err, &se):
+		return apperr.InvalidField(orBody(prefix), "is not valid JSON (offset %d)", se.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return apperr.InvalidField(join(prefix, f), "is not a known field")
+	case strings.Contains(err.Error(), "parsing time"):
+		return apperr.InvalidField(orBody(prefix), "has a time that is not RFC 3339: %v", err)
+	}
+	return apperr.InvalidField(orBody(prefix), "is not valid: %v", err)
+}
