@@ -17,25 +17,33 @@ func TestRedaction(t *testing.T) {
 		wantNot []string
 	}{
 		{
-			name:    "secret keys",
-			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "access_token", "s3cr3t", "client_secret", "abc") },
+			name: "secret keys",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(ctx, "x", "access_token", "s3cr3t", "client_secret", "abc")
+			},
 			want:    []string{Redacted},
 			wantNot: []string{"s3cr3t", "abc"},
 		},
 		{
-			name:    "email in a message attribute",
-			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "err", errors.New("user jane.doe@example.com not found")) },
+			name: "email in a message attribute",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(ctx, "x", "err", errors.New("user jane.doe@example.com not found"))
+			},
 			want:    []string{"[EMAIL]"},
 			wantNot: []string{"jane.doe@example.com"},
 		},
 		{
-			name:    "bearer token inside a string",
-			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "detail", "sent Bearer abc.def-ghi") },
+			name: "bearer token inside a string",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(ctx, "x", "detail", "sent Bearer abc.def-ghi")
+			},
 			wantNot: []string{"abc.def-ghi"},
 		},
 		{
-			name:    "jwt inside a string",
-			log:     func(l *slog.Logger, ctx context.Context) { l.InfoContext(ctx, "x", "detail", "eyJhbGciOi.eyJzdWIiOi.c2ln") },
+			name: "jwt inside a string",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(ctx, "x", "detail", "eyJhbGciOi.eyJzdWIiOi.c2ln")
+			},
 			wantNot: []string{"eyJzdWIiOi"},
 		},
 		{

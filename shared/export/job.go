@@ -1,0 +1,105 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/event"
+)
+
+// Kind is the kind of a queued job.
+type Kind string
+
+// Job kinds.
+const (
+	KindExport Kind = "export" // create the candidate's opportunity (once)
+	KindPush   Kind = "push"   // add one message or note to the exported opportunity
+)
+
+// Job is the body of one export-queue message. Jobs of one candidate share
+// a FIFO message group (GroupID), so an export always precedes its pushes.
+type Job struct {
+	Kind        Kind       `json:"kind"`
+	CompanyID   string     `json:"companyId"`
+	CandidateID string     `json:"candidateId"`
+	EventID     string     `json:"eventId"`
+	EventType   event.Type `json:"eventType,omitempty"`
+	PositionID  string     `json:"positionId,omitempty"`
+	Manual      bool       `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
+	Origin      string     `json:"origin,omitempty"` // sourced | applied
+
+	Candidate *event.Candidate `json:"candidate,omitempty"` // export jobs
+	Message   *event.Message   `json:"message,omitempty"`   // push jobs
+	Note      *event.Note      `json:"note,omitempty"`      // push jobs
+
+	EnqueuedAt time.Time `json:"enqueuedAt"`
+}
+
+// GroupID is the FIFO message group: company + candidate.
+func (j Job) GroupID() string { return j.CompanyID + ":" + j.CandidateID }
+
+// DedupID is the FIFO deduplication id: the event id.
+func (j Job) DedupID() string { return j.EventID }
+
+// ActivityID names the activity a push job writes ("message:<id>",
+// "note:<id>"), "" for export jobs.
+func (j Job) ActivityID() string {
+	switch {
+	case j.Message != nil:
+		return "message:" + j.Message.ID
+	case j.Note != nil:
+		return "note:" + j.Note.ID
+	}
+	return ""
+}
+
+// Encode marshals the job.
+func (j Job) Encode() ([]byte, error) { return json.Marshal(j) }
+
+// DecodeJob unmarshals and checks a job body. Errors are apperr Invalid
+// naming the field: a malformed message can never succeed (poison).
+func DecodeJob(b []byte) (Job, error) {
+	var j Job
+	if err := json.Unmarshal(b, &j); err != nil {
+		return Job{}, apperr.InvalidField("job", "malformed job body: %v", err)
+	}
+	if err := event.CheckID("companyId", j.CompanyID); err != nil {
+		return Job{}, err
+	}
+	if err := event.CheckID("candidateId", j.CandidateID); err != nil {
+		return Job{}, err
+	}
+	switch j.Kind {
+	case KindExport:
+		if j.Candidate == nil {
+			return Job{}, apperr.InvalidField("candidate", "is required for export jobs")
+		}
+		if j.Candidate.ID != j.CandidateID {
+			return Job{}, apperr.InvalidField("candidate.id", "does not match candidateId")
+		}
+		if err := j.Candidate.Validate("candidate"); err != nil {
+			return Job{}, err
+		}
+	case KindPush:
+		if (j.Message == nil) == (j.Note == nil) {
+			return Job{}, apperr.InvalidField("message", "a push job carries exactly one message or note")
+		}
+		if j.Message != nil {
+			if err := j.Message.Validate("message"); err != nil {
+				return Job{}, err
+			}
+		} else if err := j.Note.Validate("note"); err != nil {
+			return Job{}, err
+		}
+	default:
+		return Job{}, apperr.InvalidField("kind", "unknown job kind %q", j.Kind)
+	}
+	return j, nil
+}
+
+// String identifies the job in logs (ids only).
+func (j Job) String() string {
+	return fmt.Sprintf("%s %s/%s event %s", j.Kind, j.CompanyID, j.CandidateID, j.EventID)
+}
