@@ -1,0 +1,98 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// PostingGetter reads one cached posting (apperr NotFound if unknown).
+type PostingGetter interface {
+	Exists(ctx context.Context, companyID, postingID string) (state string, err error)
+}
+
+// ActiveChecker tells whether the company's Lever connection is usable.
+type ActiveChecker interface {
+	Active(ctx context.Context, companyID string) (bool, error)
+}
+
+// Service manages links. Safe for concurrent use.
+type Service struct {
+	Links    Store
+	Postings PostingGetter
+	Conn     ActiveChecker
+	Now      func() time.Time
+}
+
+// PutInput is the body of PUT /links/{positionId}.
+type PutInput struct {
+	PostingID string  `json:"postingId"`
+	Trigger   Trigger `json:"trigger,omitempty"`
+}
+
+// Put links positionID to a posting with a trigger (contact_accepted by
+// default). Changing a link affects future exports only. Errors: apperr
+// Invalid naming postingId or trigger (unknown trigger lists the valid
+// ones); apperr Invalid with Reason not_connected when Lever is not
+// connected; apperr NotFound naming postingId for an unknown posting.
+func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutInput) (Link, error) {
+	if in.PostingID == "" {
+		return Link{}, apperr.InvalidField("postingId", "is required")
+	}
+	if in.Trigger == "" {
+		in.Trigger = ContactAccepted
+	}
+	if !in.Trigger.Valid() {
+		names := make([]string, len(Triggers))
+		for i, t := range Triggers {
+			names[i] = string(t)
+		}
+		return Link{}, apperr.InvalidField("trigger", "unknown trigger %q; use one of %s", in.Trigger, strings.Join(names, ", "))
+	}
+	ok, err := s.Conn.Active(ctx, companyID)
+	if err != nil {
+		return Link{}, fmt.Errorf("put link: %w", err)
+	}
+	if !ok {
+		return Link{}, apperr.E(apperr.Invalid, "Lever is not connected for this company").WithReason("not_connected")
+	}
+	state, err := s.Postings.Exists(ctx, companyID, in.PostingID)
+	if apperr.Is(err, apperr.NotFound) {
+		e := apperr.E(apperr.NotFound, "posting %s is not among this company's Lever postings (reload the postings?)", in.PostingID)
+		e.Field = "postingId"
+		return Link{}, e
+	}
+	if err != nil {
+		return Link{}, fmt.Errorf("put link: %w", err)
+	}
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	l := Link{CompanyID: companyID, PositionID: positionID, PostingID: in.PostingID, Trigger: in.Trigger, CreatedAt: now, UpdatedAt: now}
+	if state == "closed" {
+		l.Flag = FlagPostingClosed
+	}
+	if old, err := s.Links.Get(ctx, companyID, positionID); err == nil {
+		l.CreatedAt = old.CreatedAt
+	}
+	return s.Links.Put(ctx, l)
+}
+
+// View is the public form of a link.
+type View struct {
+	PositionID string    `json:"positionId"`
+	PostingID  string    `json:"postingId"`
+	Trigger    Trigger   `json:"trigger"`
+	Flag       Flag      `json:"flag,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
+// ViewOf returns the public form of l.
+func ViewOf(l Link) View {
+	return View{PositionID: l.PositionID, PostingID: l.PostingID, Trigger: l.Trigger, Flag: l.Flag, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}
+}

@@ -1,0 +1,260 @@
+package posting
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/lever"
+	"github.com/leverlink/leverlink/shared/link"
+)
+
+// Lever is what refreshing needs from Lever: one page of postings.
+type Lever interface {
+	PostingsPage(ctx context.Context, p lever.PostingsParams, offset string) (lever.Page[lever.Posting], error)
+}
+
+// LeverFactory returns the Lever client of a connection.
+type LeverFactory interface {
+	PostingsLever(ctx context.Context, c connection.Connection) (Lever, error)
+}
+
+// Connections reads connections and pages through the active ones.
+type Connections interface {
+	Get(ctx context.Context, companyID string) (connection.Connection, error)
+	ListActive(ctx context.Context, cursor string, limit int) ([]string, string, error)
+}
+
+// LinkFlagger flags links whose posting closed or disappeared.
+type LinkFlagger interface {
+	SetFlags(ctx context.Context, companyID string, flags map[string]link.Flag) (int, error)
+}
+
+// Revoker marks a connection revoked and removes its links.
+type Revoker interface {
+	Revoke(ctx context.Context, companyID, reason string) error
+}
+
+// RefreshQueue sends refresh requests, one message per company.
+type RefreshQueue interface {
+	EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error
+}
+
+// Refresher keeps every company's postings cache in step with Lever. Lever
+// sends no posting webhooks, so leverlink polls: a schedule fans out one
+// message per connected company, and each message refreshes one company.
+// Safe for concurrent use.
+type Refresher struct {
+	Connections Connections
+	Postings    Store
+	Lease       RefreshLease
+	Links       LinkFlagger
+	Lever       LeverFactory
+	Revoker     Revoker
+	Queue       RefreshQueue
+	LeaseTTL    time.Duration // default 2m
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Refresher) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+// FanOut enqueues one refresh message per connected company, paging through
+// all connections. It returns how many it enqueued.
+func (r *Refresher) FanOut(ctx context.Context) (int, error) {
+	n, cursor := 0, ""
+	for {
+		ids, next, err := r.Connections.ListActive(ctx, cursor, 500)
+		if err != nil {
+			return n, fmt.Errorf("fan-out: list connections: %w", err)
+		}
+		for i := 0; i < len(ids); i += 10 {
+			batch := ids[i:min(i+10, len(ids))]
+			if err := r.Queue.EnqueueRefreshBatch(ctx, batch); err != nil {
+				return n, fmt.Errorf("fan-out: enqueue: %w", err)
+			}
+			n += len(batch)
+		}
+		if next == "" {
+			r.log().InfoContext(ctx, "postings refresh fanned out", "companies", n)
+			return n, nil
+		}
+		cursor = next
+	}
+}
+
+// Result reports one company's refresh.
+type Result struct {
+	CompanyID string `json:"companyId"`
+	Fetched   int    `json:"fetched"`
+	Written   int    `json:"written"`
+	Deleted   int    `json:"deleted"`
+	Flagged   int    `json:"linksChanged"`
+	Pages     int    `json:"pages"`
+	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, in_progress
+}
+
+// Refresh pulls every posting of every state from Lever for one company,
+// writes only those that changed, deletes those gone, records refreshedAt
+// and flags links whose posting is closed or gone. Concurrent refreshes of
+// one company collapse: one holds the lease, the others return Skipped
+// in_progress (Reload waits for it instead). A refused grant revokes the
+// connection (Skipped revoked, nil error). Other errors are returned
+// (Transient for Lever or store trouble: retry).
+func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, error) {
+	res := Result{CompanyID: companyID}
+	log := r.log().With("company_id", companyID)
+	conn, err := r.Connections.Get(ctx, companyID)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !conn.Active()) {
+		res.Skipped = "not_connected"
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("refresh: read connection: %w", err)
+	}
+	owner := newOwner()
+	ttl := r.LeaseTTL
+	if ttl <= 0 {
+		ttl = 2 * time.Minute
+	}
+	if err := r.Lease.AcquireRefresh(ctx, companyID, owner, r.now(), ttl); apperr.Is(err, apperr.Conflict) {
+		res.Skipped = "in_progress"
+		return res, nil
+	} else if err != nil {
+		return res, fmt.Errorf("refresh: lease: %w", err)
+	}
+	defer func() {
+		// A fresh context: release even when ctx ended.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.Lease.ReleaseRefresh(rctx, companyID, owner); err != nil {
+			log.WarnContext(ctx, "release refresh lease", "err", err)
+		}
+	}()
+	cli, err := r.Lever.PostingsLever(ctx, conn)
+	if err != nil {
+		return res, r.authOrErr(ctx, &res, err)
+	}
+	params := lever.PostingsParams{Limit: 100}
+	if strings.Contains(conn.Scopes, "confidential") {
+		params.Confidentiality = "all"
+	}
+	var fetched []Posting
+	offset := ""
+	for {
+		page, err := cli.PostingsPage(ctx, params, offset)
+		if err != nil {
+			return res, r.authOrErr(ctx, &res, fmt.Errorf("refresh: list postings: %w", err))
+		}
+		res.Pages++
+		for _, p := range page.Data {
+			fetched = append(fetched, fromLever(p))
+		}
+		if !page.HasNext || page.Next == "" {
+			break
+		}
+		offset = page.Next
+	}
+	res.Fetched = len(fetched)
+	cache, err := r.Postings.List(ctx, companyID)
+	if err != nil {
+		return res, fmt.Errorf("refresh: read cache: %w", err)
+	}
+	put, del := diff(cache.Postings, fetched)
+	if err := r.Postings.Apply(ctx, companyID, put, del, r.now()); err != nil {
+		return res, fmt.Errorf("refresh: write cache: %w", err)
+	}
+	res.Written, res.Deleted = len(put), len(del)
+	flags := map[string]link.Flag{}
+	for _, p := range fetched {
+		if p.State == lever.PostingClosed {
+			flags[p.ID] = link.FlagPostingClosed
+		}
+	}
+	for _, id := range del {
+		flags[id] = link.FlagPostingGone
+	}
+	if res.Flagged, err = r.Links.SetFlags(ctx, companyID, flags); err != nil {
+		return res, fmt.Errorf("refresh: flag links: %w", err)
+	}
+	log.InfoContext(ctx, "postings refreshed", "fetched", res.Fetched, "written", res.Written, "deleted", res.Deleted, "links_changed", res.Flagged, "pages", res.Pages)
+	return res, nil
+}
+
+// authOrErr turns a refused grant into a revocation (nil error, skipped).
+func (r *Refresher) authOrErr(ctx context.Context, res *Result, err error) error {
+	if !apperr.Is(err, apperr.Unauthorized) {
+		return err
+	}
+	switch apperr.ReasonOf(err) {
+	case "token_rejected", "invalid_grant":
+		if rerr := r.Revoker.Revoke(ctx, res.CompanyID, connection.ReasonLeverRevoked); rerr != nil {
+			return rerr
+		}
+	}
+	res.Skipped = "revoked"
+	return nil
+}
+
+// diff returns the fetched postings that differ from the cache, and the
+// cached ids that Lever no longer has.
+func diff(cached, fetched []Posting) (put []Posting, del []string) {
+	old := make(map[string]Posting, len(cached))
+	for _, p := range cached {
+		old[p.ID] = p
+	}
+	seen := make(map[string]bool, len(fetched))
+	for _, p := range fetched {
+		seen[p.ID] = true
+		if o, ok := old[p.ID]; !ok || !o.Equal(p) {
+			put = append(put, p)
+		}
+	}
+	for _, p := range cached {
+		if !seen[p.ID] {
+			del = append(del, p.ID)
+		}
+	}
+	sort.Strings(del)
+	return put, del
+}
+
+// Equal reports whether two cached postings hold the same values.
+func (p Posting) Equal(o Posting) bool {
+	return p.ID == o.ID && p.Text == o.Text && p.State == o.State && p.Confidential == o.Confidential &&
+		p.Team == o.Team && p.Department == o.Department && p.Location == o.Location &&
+		p.Commitment == o.Commitment && p.URL == o.URL && p.UpdatedAt.Equal(o.UpdatedAt)
+}
+
+func fromLever(p lever.Posting) Posting {
+	return Posting{
+		ID: p.ID, Text: p.Text, State: p.State, Confidential: p.Confidentiality == "confidential",
+		Team: p.Categories.Team, Department: p.Categories.Department, Location: p.Categories.Location,
+		Commitment: p.Categories.Commitment, URL: p.URLs.Show, UpdatedAt: p.UpdatedAt.Time(),
+	}
+}
+
+func newOwner() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

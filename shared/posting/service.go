@@ -1,0 +1,134 @@
+package posting
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// States lists the posting states Lever knows; DefaultStates is what the
+// link dropdown shows unless asked otherwise.
+var (
+	States        = []string{"published", "internal", "closed", "draft", "pending", "rejected"}
+	DefaultStates = []string{"published", "internal"}
+)
+
+// ListView is the answer of GET /postings.
+type ListView struct {
+	Postings    []Posting  `json:"postings"`
+	RefreshedAt *time.Time `json:"refreshedAt"`
+}
+
+// ParseStates validates a comma-separated state filter; "" gives the
+// default states and "all" every state. Errors name the field "state".
+func ParseStates(raw string) ([]string, error) {
+	if raw == "" {
+		return DefaultStates, nil
+	}
+	if raw == "all" {
+		return States, nil
+	}
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		s = strings.TrimSpace(s)
+		ok := false
+		for _, k := range States {
+			ok = ok || k == s
+		}
+		if !ok {
+			return nil, apperr.InvalidField("state", "unknown posting state %q; use %s or all", s, strings.Join(States, ", "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Filter returns the postings in states whose text, team, department or
+// location contains q (case-insensitive), ordered by text then id.
+func Filter(ps []Posting, states []string, q string) []Posting {
+	want := map[string]bool{}
+	for _, s := range states {
+		want[s] = true
+	}
+	q = strings.ToLower(strings.TrimSpace(q))
+	out := []Posting{}
+	for _, p := range ps {
+		if !want[p.State] {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(p.Text+" "+p.Team+" "+p.Department+" "+p.Location), q) {
+			continue
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Text != out[j].Text {
+			return out[i].Text < out[j].Text
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// List returns the cached postings filtered (see ParseStates and Filter).
+func List(ctx context.Context, store Store, companyID, state, q string) (ListView, error) {
+	states, err := ParseStates(state)
+	if err != nil {
+		return ListView{}, err
+	}
+	c, err := store.List(ctx, companyID)
+	if err != nil {
+		return ListView{}, fmt.Errorf("list postings: %w", err)
+	}
+	v := ListView{Postings: Filter(c.Postings, states, q)}
+	if !c.RefreshedAt.IsZero() {
+		t := c.RefreshedAt
+		v.RefreshedAt = &t
+	}
+	return v, nil
+}
+
+// Reload refreshes the company's postings synchronously (the "Reload"
+// link). When another pass is running it waits for that pass instead of
+// starting a second one, until ctx's deadline. Errors: apperr Unauthorized
+// with Reason not_connected / lever_revoked; Transient on Lever trouble.
+func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Duration) (Result, error) {
+	if poll <= 0 {
+		poll = 100 * time.Millisecond
+	}
+	before, err := r.Postings.List(ctx, companyID)
+	if err != nil {
+		return Result{}, fmt.Errorf("reload: %w", err)
+	}
+	for {
+		res, err := r.Refresh(ctx, companyID)
+		if err != nil {
+			return res, err
+		}
+		switch res.Skipped {
+		case "":
+			return res, nil
+		case "not_connected":
+			return res, apperr.E(apperr.Unauthorized, "Lever is not connected for this company").WithReason("not_connected")
+		case "revoked":
+			return res, apperr.E(apperr.Unauthorized, "Lever revoked this company's access").WithReason("lever_revoked")
+		}
+		// in_progress: wait for the other pass to record its refreshedAt.
+		select {
+		case <-ctx.Done():
+			return res, apperr.Wrap(apperr.Transient, ctx.Err(), "a refresh is still running; try again")
+		case <-time.After(poll):
+		}
+		now, err := r.Postings.List(ctx, companyID)
+		if err != nil {
+			return Result{}, fmt.Errorf("reload: %w", err)
+		}
+		if now.RefreshedAt.After(before.RefreshedAt) {
+			return Result{CompanyID: companyID, Fetched: len(now.Postings), Skipped: "joined"}, nil
+		}
+	}
+}
