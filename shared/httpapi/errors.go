@@ -1,0 +1,98 @@
+// Package httpapi holds the management API of the api function: routes
+// under /v1/companies/{companyId}, bearer-key authentication, JSON decoding
+// with field-naming errors, and the one place where application errors
+// become HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/logging"
+)
+
+// ErrorBody is the JSON error envelope: {"error":{"code","message",...}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail describes one error; Code is stable (apperr codes), Reason a
+// stable sub-code, Field the offending input field.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// unprocessable are reasons for which a well-formed request cannot be
+// carried out in the company's current state: 422.
+var unprocessable = map[string]bool{
+	"not_connected": true, "lever_revoked": true, "reauth_required": true,
+	"position_not_linked": true, "no_consent": true, "already_exported": false,
+}
+
+// Status returns the HTTP status for err.
+func Status(err error) int {
+	e := apperr.As(err)
+	if e == nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusInternalServerError
+	}
+	if unprocessable[e.Reason] {
+		return http.StatusUnprocessableEntity
+	}
+	switch e.Code {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.Transient:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError writes err as the JSON envelope. Internal errors never leak
+// their text: they are logged with the request id and answered generically.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status := Status(err)
+	d := ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
+	if e := apperr.As(err); e != nil && status != http.StatusInternalServerError {
+		d = ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
+		if e.Code == apperr.Transient {
+			d.Message = "temporary failure; retry later"
+		}
+	}
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "err", err)
+	} else {
+		log.InfoContext(r.Context(), "request refused", "method", r.Method, "route", r.Pattern, "status", status, "code", d.Code, "reason", d.Reason, "field", d.Field)
+	}
+	if id := logging.RequestID(r.Context()); id != "" {
+		w.Header().Set("X-Request-Id", id)
+	}
+	WriteJSON(w, status, ErrorBody{Error: d})
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

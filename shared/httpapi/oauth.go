@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/logging"
+)
+
+// Completer completes the OAuth round trip (connection.Service).
+type Completer interface {
+	Callback(ctx context.Context, q url.Values) connection.CallbackResult
+}
+
+// OAuthCallback is the handler of GET /oauth/lever/callback. It redirects
+// the admin's browser to the vendor's return URL with status=connected or
+// status=error&reason=…; when no trustworthy return URL is known (unknown,
+// forged or replayed state) it shows a short error page instead.
+type OAuthCallback struct {
+	Connect Completer
+	Log     *slog.Logger
+}
+
+var errorPage = template.Must(template.New("e").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Lever connection failed</title></head>
+<body><h1>Lever connection failed</h1><p>Reason: {{.}}</p>
+<p>Start again from the integration settings of your account.</p></body></html>
+`))
+
+// ServeHTTP implements http.Handler.
+func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if id == "" {
+		id = newRequestID()
+	}
+	r = r.WithContext(logging.WithRequestID(r.Context(), id))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	res := h.Connect.Callback(r.Context(), r.URL.Query())
+	if res.Redirect != "" {
+		http.Redirect(w, r, res.Redirect, http.StatusFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = errorPage.Execute(w, res.Reason)
+}
