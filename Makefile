@@ -75,8 +75,8 @@ bench: deps ## run the benchmarks against the emulators and the fake Lever
 	@$(EMULATORS) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: fake-lever
-fake-lever: ## run the fake Lever server alone (LEVERFAKE_ADDR, default 127.0.0.1:8090)
-	$(GO) run ./functions/leverfake
+fake-lever: ## run the fake Lever server alone (LEVERFAKE_ADDR, default 127.0.0.1:8765)
+	$(GO) run ./infra/leverfake
 
 .PHONY: secrets
 secrets: ## create the SSM SecureString parameters once per stage (STAGE=prod), needs the aws CLI

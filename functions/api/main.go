@@ -1,15 +1,25 @@
-// Command api is the leverlink api Lambda function.
-//
-// Not implemented yet: its issue replaces this with the real wiring
-// (config → clients → handler → lambda.Start).
+// Command api is the leverlink management API Lambda function
+// (HTTP API /v1/companies/{companyId}/..., bearer keys).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "leverlink api: not implemented yet")
-	os.Exit(1)
+	a, err := app.Boot(context.Background(), config.API)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leverlink api:", err)
+		os.Exit(1)
+	}
+	h := a.API(app.SecretKeys(a.Secrets, a.Config.APIKeysParam)).Handler()
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -1,15 +1,23 @@
-// Command exporter is the leverlink exporter Lambda function.
-//
-// Not implemented yet: its issue replaces this with the real wiring
-// (config → clients → handler → lambda.Start).
+// Command exporter is the leverlink exporter Lambda function: SQS FIFO
+// batches of export and push jobs, with partial batch failures.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "leverlink exporter: not implemented yet")
-	os.Exit(1)
+	a, err := app.Boot(context.Background(), config.Exporter)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leverlink exporter:", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.HandleExportBatch)
 }

@@ -1,15 +1,26 @@
-// Command oauth is the leverlink oauth Lambda function.
-//
-// Not implemented yet: its issue replaces this with the real wiring
-// (config → clients → handler → lambda.Start).
+// Command oauth is the leverlink OAuth callback Lambda function
+// (GET /oauth/lever/callback).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/httpapi"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "leverlink oauth: not implemented yet")
-	os.Exit(1)
+	a, err := app.Boot(context.Background(), config.OAuth)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leverlink oauth:", err)
+		os.Exit(1)
+	}
+	h := &httpapi.OAuthCallback{Connect: a.Connect, Log: a.Log}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -1,15 +1,23 @@
-// Command refresher is the leverlink refresher Lambda function.
-//
-// Not implemented yet: its issue replaces this with the real wiring
-// (config → clients → handler → lambda.Start).
+// Command refresher is the leverlink postings refresher Lambda function:
+// the schedule fans out, the refresh queue refreshes one company per message.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "leverlink refresher: not implemented yet")
-	os.Exit(1)
+	a, err := app.Boot(context.Background(), config.Refresher)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leverlink refresher:", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.HandleRefresher)
 }

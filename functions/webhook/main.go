@@ -1,15 +1,26 @@
-// Command webhook is the leverlink webhook Lambda function.
-//
-// Not implemented yet: its issue replaces this with the real wiring
-// (config → clients → handler → lambda.Start).
+// Command webhook is the leverlink events Lambda function (POST /v1/events,
+// HMAC-signed).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/httpapi"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "leverlink webhook: not implemented yet")
-	os.Exit(1)
+	a, err := app.Boot(context.Background(), config.Webhook)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leverlink webhook:", err)
+		os.Exit(1)
+	}
+	h := &httpapi.Webhook{Secrets: app.SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -613,3 +613,10 @@ func safeError(err error) string {
 	}
 	return "internal error"
 }
+
+// Reject records a job that can never succeed (a malformed body) as failed
+// for its candidate, with the validation error, so it is visible in the
+// failed list instead of blocking its message group.
+func (x *Exporter) Reject(ctx context.Context, k Key, cause error) error {
+	return x.settle(ctx, k, "", cause)
+}

@@ -2,7 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"html/template"
+	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -25,11 +26,14 @@ type OAuthCallback struct {
 	Log     *slog.Logger
 }
 
-var errorPage = template.Must(template.New("e").Parse(`<!doctype html>
+// errorPage is the page shown when no return URL can be trusted. (Not
+// html/template: it would keep the linker from dropping unused methods and
+// grow the bootstrap by several megabytes.)
+const errorPage = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Lever connection failed</title></head>
-<body><h1>Lever connection failed</h1><p>Reason: {{.}}</p>
+<body><h1>Lever connection failed</h1><p>Reason: %s</p>
 <p>Start again from the integration settings of your account.</p></body></html>
-`))
+`
 
 // ServeHTTP implements http.Handler.
 func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -51,5 +55,5 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)
-	_ = errorPage.Execute(w, res.Reason)
+	fmt.Fprintf(w, errorPage, html.EscapeString(res.Reason))
 }

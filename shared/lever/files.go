@@ -39,7 +39,9 @@ func (c *Client) UploadFile(ctx context.Context, opportunityID, name, contentTyp
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
-		return File{}, apperr.Wrap(apperr.Invalid, err, "lever: reading the file failed").WithReason("file_unreadable")
+		e := apperr.Wrap(apperr.Invalid, err, "lever: reading the file failed")
+		e.Field = "file"
+		return File{}, e
 	}
 	if len(data) > maxFileBytes {
 		return File{}, apperr.InvalidField("file", "lever: file is larger than 30 MB")

@@ -239,6 +239,11 @@ type OppFilter struct {
 	Email     string // contacts containing this canonicalized email
 	PostingID string
 	ContactID string
+	// Confidentiality is "" for Lever's default (non-confidential only) or
+	// "all". Opportunities on confidential postings are invisible to a
+	// lookup without "all" (which needs the confidential:access:admin
+	// scope), so a dedupe check on such a posting must ask for "all".
+	Confidentiality string
 }
 
 func (f OppFilter) query() url.Values {
@@ -251,6 +256,9 @@ func (f OppFilter) query() url.Values {
 	}
 	if f.ContactID != "" {
 		q.Set("contact_id", f.ContactID)
+	}
+	if f.Confidentiality != "" {
+		q.Set("confidentiality", f.Confidentiality)
 	}
 	return q
 }

@@ -167,3 +167,9 @@ func (s *RotatingTokenSource) save(ctx context.Context, t Token) error {
 	}
 	return nil
 }
+
+var (
+	_ oauth2.TokenSource = (*RotatingTokenSource)(nil)
+	_ TokenProvider      = (*RotatingTokenSource)(nil)
+	_ TokenProvider      = StaticToken("")
+)
