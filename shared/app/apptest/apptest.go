@@ -1,0 +1,290 @@
+// Package apptest builds a whole leverlink for tests: the real adapters on
+// DynamoDB Local and fauxqs (fresh tables and queues per test, created from
+// template.yaml), the fake Lever over real HTTP, and the app wired exactly as
+// the functions wire it. Tests drive it through its HTTP handlers and the
+// export queue, as Lambda would.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/logging"
+	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/sqsqueue"
+	"github.com/leverlink/leverlink/shared/sqsqueue/sqstest"
+)
+
+// Test credentials of the harness.
+const (
+	APIKey        = "test-api-key-0123456789"
+	WebhookSecret = "test-webhook-secret"
+	ReturnOrigin  = "https://vendor.example"
+	ReturnURL     = ReturnOrigin + "/settings/ats"
+	Marketplace   = "TalentMarket"
+	RedirectURL   = "https://leverlink.example/oauth/lever/callback"
+)
+
+// TokenKey is the harness's token-sealing key (base64 of 32 bytes).
+var TokenKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
+
+// Env is one isolated leverlink.
+type Env struct {
+	T        testing.TB
+	App      *app.App
+	Fake     *leverfake.TestServer
+	API      http.Handler
+	Webhook  http.Handler
+	Callback http.Handler
+	Exports  *app.Poller
+	Refresh  *app.Poller
+	DLQ      *sqsqueue.Queue
+	Logs     *SafeBuffer // every log line the app wrote
+	Secrets  secret.Static
+}
+
+// Option adjusts the harness before the app is built.
+type Option func(*settings)
+
+type settings struct {
+	fake  leverfake.Options
+	stale time.Duration
+	keys  string
+	cfg   func(*config.Config)
+}
+
+// WithFake sets the fake Lever's options.
+func WithFake(o leverfake.Options) Option { return func(s *settings) { s.fake = o } }
+
+// WithStaleAfter sets the export claim staleness (crash tests use a short one).
+func WithStaleAfter(d time.Duration) Option { return func(s *settings) { s.stale = d } }
+
+// WithAPIKeys sets the API keys secret (comma-separated).
+func WithAPIKeys(keys string) Option { return func(s *settings) { s.keys = keys } }
+
+// WithConfig edits the configuration.
+func WithConfig(fn func(*config.Config)) Option { return func(s *settings) { s.cfg = fn } }
+
+// New builds an Env; it skips or fails like dynamotest when the emulators
+// are not running.
+func New(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	s := settings{fake: leverfake.Options{NoRateLimit: true}, stale: 2 * time.Second, keys: APIKey}
+	for _, o := range opts {
+		o(&s)
+	}
+	_, tables := dynamotest.New(t)
+	_, urls := sqstest.New(t)
+	s.fake.RedirectURIs = []string{RedirectURL}
+	fake := leverfake.Start(s.fake)
+	t.Cleanup(fake.Close)
+
+	cfg := config.Config{
+		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"),
+		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
+		ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
+		LeverClientID: leverfake.DefaultClientID, LeverClientSecretParam: "/test/lever-client-secret",
+		LeverRedirectURL: RedirectURL, LeverAuthBaseURL: fake.URL, LeverAPIBaseURL: fake.URL + "/v1",
+		APIKeysParam: "/test/api-keys", WebhookSecretParam: "/test/webhook-secret", TokenKeyParam: "/test/token-key",
+		MarketplaceName: Marketplace, AllowedReturnOrigins: []string{ReturnOrigin},
+		LeverRateLimit: 10, LeverBurst: 20, EventTTL: time.Hour,
+	}
+	if s.cfg != nil {
+		s.cfg(&cfg)
+	}
+	secrets := secret.Static{
+		"/test/lever-client-secret": leverfake.DefaultClientSecret,
+		"/test/api-keys":            s.keys,
+		"/test/webhook-secret":      WebhookSecret,
+		"/test/token-key":           TokenKey,
+	}
+	logs := &SafeBuffer{}
+	log := logging.New(logs, slog.LevelDebug)
+	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqsClient, err := sqsqueue.NewClient(context.Background(), cfg.SQSEndpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{
+		T: t, App: a, Fake: fake, Logs: logs, Secrets: secrets,
+		API:      a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler(),
+		Webhook:  &httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log},
+		Callback: &httpapi.OAuthCallback{Connect: a.Connect, Log: log},
+		Exports:  &app.Poller{Queue: a.ExportQueue, Handler: a.HandleExportBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
+		Refresh:  &app.Poller{Queue: a.RefreshQueue, Handler: a.HandleRefreshBatch, Wait: 0, Log: log},
+		DLQ:      sqsqueue.New(sqsClient, urls["ExportDLQ"]),
+	}
+	return e
+}
+
+// Do sends an API request with the harness key and decodes a JSON answer
+// into out (when non-nil); it returns the status.
+func (e *Env) Do(method, path string, body any, out any) int {
+	return e.DoKey(APIKey, method, path, body, out)
+}
+
+// DoKey is Do with a given bearer key ("" for none).
+func (e *Env) DoKey(key, method, path string, body any, out any) int {
+	e.T.Helper()
+	var rd io.Reader
+	if body != nil {
+		if s, ok := body.(string); ok {
+			rd = strings.NewReader(s)
+		} else {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	rec := httptest.NewRecorder()
+	e.API.ServeHTTP(rec, req)
+	if out != nil && rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			e.T.Fatalf("%s %s: decode %q: %v", method, path, rec.Body.String(), err)
+		}
+	}
+	return rec.Code
+}
+
+// Connect runs the whole OAuth round trip for companyID against the fake
+// (authorize URL → consent → callback) and returns the callback's redirect.
+func (e *Env) Connect(companyID string, body map[string]any) *url.URL {
+	e.T.Helper()
+	if body == nil {
+		body = map[string]any{"returnUrl": ReturnURL, "environment": "production"}
+	}
+	var got struct {
+		AuthorizeURL string `json:"authorizeUrl"`
+	}
+	if code := e.Do("POST", "/v1/companies/"+companyID+"/connection/authorize", body, &got); code != 200 {
+		e.T.Fatalf("authorize: status %d", code)
+	}
+	return e.FollowConsent(got.AuthorizeURL)
+}
+
+// FollowConsent visits authorizeURL at the fake (which consents or denies)
+// and delivers its redirect to the callback; it returns where the callback
+// sends the browser (nil when it shows an error page).
+func (e *Env) FollowConsent(authorizeURL string) *url.URL {
+	e.T.Helper()
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(authorizeURL)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		e.T.Fatalf("fake authorize: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return e.CallbackQuery(loc.RawQuery)
+}
+
+// CallbackQuery calls the OAuth callback with a raw query and returns the
+// redirect (nil for an error page).
+func (e *Env) CallbackQuery(rawQuery string) *url.URL {
+	e.T.Helper()
+	rec := httptest.NewRecorder()
+	e.Callback.ServeHTTP(rec, httptest.NewRequest("GET", "/oauth/lever/callback?"+rawQuery, nil))
+	if rec.Code != http.StatusFound {
+		return nil
+	}
+	u, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return u
+}
+
+// Send signs and posts an event to the webhook; it returns the status and
+// the decoded answer.
+func (e *Env) Send(ev map[string]any) (int, map[string]any) {
+	e.T.Helper()
+	body, _ := json.Marshal(ev)
+	return e.SendRaw(body, event.Sign(WebhookSecret, time.Now(), body))
+}
+
+// SendRaw posts a raw body with a given signature header.
+func (e *Env) SendRaw(body []byte, signature string) (int, map[string]any) {
+	e.T.Helper()
+	req := httptest.NewRequest("POST", "/v1/events", bytes.NewReader(body))
+	if signature != "" {
+		req.Header.Set(event.SignatureHeader, signature)
+	}
+	rec := httptest.NewRecorder()
+	e.Webhook.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// Drain runs the export poller until the queue has been empty for a few
+// polls (or the deadline), like the Lambda event source mapping; it returns
+// how many messages failed along the way.
+func (e *Env) Drain(deadline time.Duration) int {
+	e.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	failed, idle := 0, 0
+	for idle < 3 && ctx.Err() == nil {
+		n, f, err := e.Exports.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.T.Fatalf("drain: %v", err)
+		}
+		failed += f
+		if n == 0 {
+			depth, _ := e.App.ExportQueue.Depth(ctx)
+			if depth == 0 {
+				idle++
+			}
+			time.Sleep(50 * time.Millisecond)
+		} else {
+			idle = 0
+		}
+	}
+	return failed
+}
+
+// SafeBuffer is a bytes.Buffer safe for concurrent writers.
+type SafeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (s *SafeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written.
+func (s *SafeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
