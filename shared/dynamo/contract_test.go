@@ -1,0 +1,88 @@
+package dynamo_test
+
+import (
+	"testing"
+
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/throttle"
+)
+
+// Each port's contract suite, run against DynamoDB Local with fresh tables.
+
+func TestConnections(t *testing.T) {
+	t.Parallel()
+	dynamotest.ConnectionStoreContract(t, func(t *testing.T) connection.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewConnections(db, tables)
+	})
+}
+
+func TestStates(t *testing.T) {
+	t.Parallel()
+	dynamotest.StateStoreContract(t, func(t *testing.T) connection.StateStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewStates(db, tables)
+	})
+}
+
+func TestLinks(t *testing.T) {
+	t.Parallel()
+	dynamotest.LinkStoreContract(t, func(t *testing.T) link.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewLinks(db, tables)
+	})
+}
+
+func TestPostings(t *testing.T) {
+	t.Parallel()
+	dynamotest.PostingStoreContract(t, func(t *testing.T) posting.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewPostings(db, tables)
+	})
+}
+
+func TestRefreshLease(t *testing.T) {
+	t.Parallel()
+	dynamotest.RefreshLeaseContract(t, func(t *testing.T) posting.RefreshLease {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewPostings(db, tables)
+	})
+}
+
+func TestExports(t *testing.T) {
+	t.Parallel()
+	dynamotest.ExportStoreContract(t, func(t *testing.T) export.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
+func TestContactIndex(t *testing.T) {
+	t.Parallel()
+	dynamotest.ContactIndexContract(t, func(t *testing.T) export.ContactIndex {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	dynamotest.SeenStoreContract(t, func(t *testing.T) event.SeenStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewEvents(db, tables)
+	})
+}
+
+func TestBuckets(t *testing.T) {
+	t.Parallel()
+	dynamotest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewBuckets(db, tables)
+	})
+}

@@ -1,0 +1,230 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/posting"
+)
+
+const (
+	postingPrefix = "posting#"
+	metaSK        = "meta" // refreshedAt and the refresh lease of a company
+)
+
+// Postings implements posting.Store and posting.RefreshLease on the links
+// table: one item per cached posting (sk = posting#<id>) and one meta item
+// (sk = meta) holding refreshedAt and the refresh lease. Safe for concurrent
+// use.
+type Postings struct {
+	db    DB
+	table string
+}
+
+var (
+	_ posting.Store        = (*Postings)(nil)
+	_ posting.RefreshLease = (*Postings)(nil)
+)
+
+// NewPostings returns the postings cache and refresh lease on t.Links.
+func NewPostings(db DB, t Tables) *Postings {
+	return &Postings{db: db, table: t.Links}
+}
+
+type postingRecord struct {
+	PK           string `dynamodbav:"pk"`
+	SK           string `dynamodbav:"sk"`
+	ID           string `dynamodbav:"id"`
+	Text         string `dynamodbav:"text,omitempty"`
+	State        string `dynamodbav:"state,omitempty"`
+	Confidential bool   `dynamodbav:"confidential,omitempty"`
+	Team         string `dynamodbav:"team,omitempty"`
+	Department   string `dynamodbav:"department,omitempty"`
+	Location     string `dynamodbav:"location,omitempty"`
+	Commitment   string `dynamodbav:"commitment,omitempty"`
+	URL          string `dynamodbav:"url,omitempty"`
+	UpdatedAt    int64  `dynamodbav:"updatedAt,omitempty"`
+}
+
+func (r postingRecord) posting() posting.Posting {
+	return posting.Posting{
+		ID: r.ID, Text: r.Text, State: r.State, Confidential: r.Confidential, Team: r.Team,
+		Department: r.Department, Location: r.Location, Commitment: r.Commitment, URL: r.URL,
+		UpdatedAt: fromNanos(r.UpdatedAt),
+	}
+}
+
+func postingKey(companyID, postingID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: avS(companyID), attrSK: avS(postingPrefix + postingID)}
+}
+
+func metaKey(companyID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: avS(companyID), attrSK: avS(metaSK)}
+}
+
+// List returns the company's cached postings ordered by id and when they
+// were last refreshed (zero when never); an unknown company has an empty
+// cache, not an error.
+func (p *Postings) List(ctx context.Context, companyID string) (posting.Cache, error) {
+	if err := requireID("companyId", companyID); err != nil {
+		return posting.Cache{}, err
+	}
+	meta, err := p.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(p.table), Key: metaKey(companyID), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("refreshedAt"),
+	})
+	if err != nil {
+		return posting.Cache{}, storageErr(err, "list postings of %s", companyID)
+	}
+	var c posting.Cache
+	if v, ok := meta.Item["refreshedAt"]; ok {
+		var ns int64
+		if err := attributevalue.Unmarshal(v, &ns); err != nil {
+			return posting.Cache{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed refreshedAt of %s", companyID)
+		}
+		c.RefreshedAt = fromNanos(ns)
+	}
+	items, err := queryAll(ctx, p.db, prefixQuery(p.table, companyID, postingPrefix))
+	if err != nil {
+		return posting.Cache{}, storageErr(err, "list postings of %s", companyID)
+	}
+	var recs []postingRecord
+	if err := attributevalue.UnmarshalListOfMaps(items, &recs); err != nil {
+		return posting.Cache{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed posting of %s", companyID)
+	}
+	c.Postings = make([]posting.Posting, 0, len(recs))
+	for _, r := range recs {
+		c.Postings = append(c.Postings, r.posting())
+	}
+	return c, nil
+}
+
+// Get returns one cached posting, or apperr NotFound.
+func (p *Postings) Get(ctx context.Context, companyID, postingID string) (posting.Posting, error) {
+	if err := errors.Join(requireID("companyId", companyID), requireID("postingId", postingID)); err != nil {
+		return posting.Posting{}, err
+	}
+	out, err := p.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(p.table), Key: postingKey(companyID, postingID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return posting.Posting{}, storageErr(err, "get posting %s/%s", companyID, postingID)
+	}
+	if out.Item == nil {
+		return posting.Posting{}, apperr.E(apperr.NotFound, "posting %s is not known", postingID)
+	}
+	var r postingRecord
+	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
+		return posting.Posting{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed posting %s/%s", companyID, postingID)
+	}
+	return r.posting(), nil
+}
+
+// Apply writes put and deletes del in batches of 25 requests, then records
+// refreshedAt (when not zero) on the meta item, leaving the lease alone. It
+// does not compare with what is stored. An id both put and deleted, or an
+// empty id, is apperr Invalid; when put names one id twice the last wins.
+// Apply is not atomic: after an error, part of it may be written, and
+// repeating the call is safe.
+func (p *Postings) Apply(ctx context.Context, companyID string, put []posting.Posting, del []string, refreshedAt time.Time) error {
+	if err := requireID("companyId", companyID); err != nil {
+		return err
+	}
+	byID := make(map[string]int, len(put))
+	for i, ps := range put {
+		if ps.ID == "" {
+			return apperr.InvalidField(fmt.Sprintf("put[%d].id", i), "posting id is required")
+		}
+		byID[ps.ID] = i
+	}
+	reqs := make([]types.WriteRequest, 0, len(put)+len(del))
+	seenDel := make(map[string]bool, len(del))
+	for i, id := range del {
+		if id == "" {
+			return apperr.InvalidField(fmt.Sprintf("del[%d]", i), "posting id is required")
+		}
+		if _, both := byID[id]; both {
+			return apperr.InvalidField(fmt.Sprintf("del[%d]", i), "posting %s is both put and deleted", id)
+		}
+		if !seenDel[id] {
+			seenDel[id] = true
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: postingKey(companyID, id)}})
+		}
+	}
+	for i, ps := range put {
+		if byID[ps.ID] != i {
+			continue // a later entry for the same id wins
+		}
+		item, err := attributevalue.MarshalMap(postingRecord{
+			PK: companyID, SK: postingPrefix + ps.ID, ID: ps.ID, Text: ps.Text, State: ps.State,
+			Confidential: ps.Confidential, Team: ps.Team, Department: ps.Department, Location: ps.Location,
+			Commitment: ps.Commitment, URL: ps.URL, UpdatedAt: nanos(ps.UpdatedAt),
+		})
+		if err != nil {
+			return apperr.Wrap(apperr.Internal, err, "dynamo: encode posting %s", ps.ID)
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	if err := batchWrite(ctx, p.db, p.table, reqs); err != nil {
+		return fmt.Errorf("dynamo: apply postings of %s: %w", companyID, err)
+	}
+	if refreshedAt.IsZero() {
+		return nil
+	}
+	_, err := p.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(p.table), Key: metaKey(companyID),
+		UpdateExpression:          aws.String("SET refreshedAt = :r"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": avN(nanos(refreshedAt))},
+	})
+	return storageErr(err, "record refresh of %s", companyID)
+}
+
+// AcquireRefresh takes the company's refresh lease for owner until now+ttl
+// with one conditional write. It succeeds when the lease is free, expired at
+// now, or already held by owner (then it is extended), and returns apperr
+// Conflict when another owner holds an unexpired one.
+func (p *Postings) AcquireRefresh(ctx context.Context, companyID, owner string, now time.Time, ttl time.Duration) error {
+	if err := errors.Join(requireID("companyId", companyID), requireID("owner", owner)); err != nil {
+		return err
+	}
+	_, err := p.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(p.table), Key: metaKey(companyID),
+		UpdateExpression:    aws.String("SET leaseOwner = :o, leaseUntil = :u"),
+		ConditionExpression: aws.String("attribute_not_exists(leaseOwner) OR leaseOwner = :o OR leaseUntil <= :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":o": avS(owner), ":u": avN(nanos(now.Add(ttl))), ":now": avN(now.UnixNano()),
+		},
+	})
+	if cf, _ := isCondFailed(err); cf {
+		return fmt.Errorf("dynamo: acquire refresh lease %s: %w", companyID,
+			apperr.Wrap(apperr.Conflict, err, "a postings refresh is already running").WithReason("lease_held"))
+	}
+	return storageErr(err, "acquire refresh lease %s", companyID)
+}
+
+// ReleaseRefresh frees the company's refresh lease if owner still holds it;
+// it is not an error when owner does not (expired and taken over, or never
+// held).
+func (p *Postings) ReleaseRefresh(ctx context.Context, companyID, owner string) error {
+	if err := errors.Join(requireID("companyId", companyID), requireID("owner", owner)); err != nil {
+		return err
+	}
+	_, err := p.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(p.table), Key: metaKey(companyID),
+		UpdateExpression:          aws.String("REMOVE leaseOwner, leaseUntil"),
+		ConditionExpression:       aws.String("leaseOwner = :o"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": avS(owner)},
+	})
+	if cf, _ := isCondFailed(err); cf {
+		return nil
+	}
+	return storageErr(err, "release refresh lease %s", companyID)
+}
