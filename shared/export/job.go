@@ -1,6 +1,8 @@
 package export
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -40,8 +42,13 @@ type Job struct {
 // GroupID is the FIFO message group: company + candidate.
 func (j Job) GroupID() string { return j.CompanyID + ":" + j.CandidateID }
 
-// DedupID is the FIFO deduplication id: the event id.
-func (j Job) DedupID() string { return j.EventID }
+// DedupID is the FIFO deduplication id, derived from the event id and
+// scoped to the company and candidate (so that two companies' event ids
+// never collide): at most 64 characters, as SQS allows 128.
+func (j Job) DedupID() string {
+	sum := sha256.Sum256([]byte(j.CompanyID + "\x00" + j.CandidateID + "\x00" + j.EventID))
+	return hex.EncodeToString(sum[:])
+}
 
 // ActivityID names the activity a push job writes ("message:<id>",
 // "note:<id>"), "" for export jobs.

@@ -1,0 +1,224 @@
+package sqsqueue
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// MaxBatch is the most entries one SendMessageBatch (and one receive) takes.
+const MaxBatch = 10
+
+// maxWait is SQS's longest long poll.
+const maxWait = 20 * time.Second
+
+// Queue is one SQS queue, bound to its URL. Safe for concurrent use.
+type Queue struct {
+	client *sqs.Client
+	url    string
+	name   string // last path segment of the URL, for error messages
+}
+
+// New returns the queue at url, used through client.
+func New(client *sqs.Client, url string) *Queue {
+	return &Queue{client: client, url: url, name: url[strings.LastIndex(url, "/")+1:]}
+}
+
+// URL returns the queue URL.
+func (q *Queue) URL() string { return q.url }
+
+// Message is one received message.
+type Message struct {
+	ID            string    // SQS message id
+	Body          []byte    // the body as sent
+	ReceiptHandle string    // for Delete and ChangeVisibility; valid for this receive only
+	ReceiveCount  int       // how many times it was received, this time included
+	GroupID       string    // FIFO message group id, "" on standard queues
+	SentAt        time.Time // when SQS accepted it
+}
+
+// Entry is one message of a batch. ID identifies the entry in the batch
+// result (alphanumerics, hyphens, underscores; at most 80 characters); when
+// empty, the entry's index is used. Group and DedupID are for FIFO queues.
+type Entry struct {
+	ID      string
+	Group   string
+	DedupID string
+	Body    []byte
+}
+
+func checkBody(body []byte) error {
+	if !utf8.Valid(body) {
+		return apperr.E(apperr.Invalid, "sqs: message body must be UTF-8 text")
+	}
+	return nil
+}
+
+// Enqueue sends one message. On a FIFO queue, group is the message group id
+// (messages of one group are delivered in order) and dedupID the
+// deduplication id (a second message with the same id within five minutes
+// is dropped, not an error); on a standard queue both are "". The body must
+// be UTF-8 text (JSON).
+func (q *Queue) Enqueue(ctx context.Context, group, dedupID string, body []byte) error {
+	if err := checkBody(body); err != nil {
+		return err
+	}
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body))}
+	if group != "" {
+		in.MessageGroupId = aws.String(group)
+	}
+	if dedupID != "" {
+		in.MessageDeduplicationId = aws.String(dedupID)
+	}
+	_, err := q.client.SendMessage(ctx, in)
+	return mapErr(err, "send to", q.name)
+}
+
+// EnqueueBatch sends up to MaxBatch messages in one request. When SQS
+// rejects some entries, the others are sent and the error (apperr Invalid
+// when every failure is the sender's fault, Transient otherwise) wraps a
+// *BatchError naming the failed entry ids.
+func (q *Queue) EnqueueBatch(ctx context.Context, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if len(entries) > MaxBatch {
+		return apperr.E(apperr.Invalid, "sqs: a batch holds at most %d messages, got %d", MaxBatch, len(entries))
+	}
+	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url)}
+	for i, e := range entries {
+		if err := checkBody(e.Body); err != nil {
+			return err
+		}
+		id := e.ID
+		if id == "" {
+			id = strconv.Itoa(i)
+		}
+		be := types.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(string(e.Body))}
+		if e.Group != "" {
+			be.MessageGroupId = aws.String(e.Group)
+		}
+		if e.DedupID != "" {
+			be.MessageDeduplicationId = aws.String(e.DedupID)
+		}
+		in.Entries = append(in.Entries, be)
+	}
+	out, err := q.client.SendMessageBatch(ctx, in)
+	if err != nil {
+		return mapErr(err, "send batch to", q.name)
+	}
+	if len(out.Failed) == 0 {
+		return nil
+	}
+	be := &BatchError{Failed: make(map[string]string, len(out.Failed))}
+	code := apperr.Invalid
+	for _, f := range out.Failed {
+		be.Failed[aws.ToString(f.Id)] = aws.ToString(f.Code)
+		if !f.SenderFault {
+			code = apperr.Transient
+		}
+	}
+	return apperr.Wrap(code, be, "sqs send batch to %s: %d of %d entries failed", q.name, len(out.Failed), len(entries))
+}
+
+// Receive returns up to maxMessages messages (clamped to 1..10), waiting up to wait (whole
+// seconds, at most 20 s; 0 returns at once) for one to arrive. Received messages stay
+// invisible to other receivers for visibility (0: the queue's default).
+// It returns no messages and no error when none arrived in time. On FIFO
+// queues SQS returns them in group order (fauxqs: at most one per group).
+func (q *Queue) Receive(ctx context.Context, maxMessages int, wait, visibility time.Duration) ([]Message, error) {
+	maxMessages = min(MaxBatch, max(1, maxMessages))
+	wait = min(maxWait, max(0, wait))
+	in := &sqs.ReceiveMessageInput{
+		QueueUrl:            aws.String(q.url),
+		MaxNumberOfMessages: int32(maxMessages),
+		WaitTimeSeconds:     int32(wait / time.Second),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{
+			types.MessageSystemAttributeNameApproximateReceiveCount,
+			types.MessageSystemAttributeNameSentTimestamp,
+			types.MessageSystemAttributeNameMessageGroupId,
+		},
+	}
+	if visibility > 0 {
+		in.VisibilityTimeout = int32(visibility.Round(time.Second) / time.Second)
+	}
+	out, err := q.client.ReceiveMessage(ctx, in)
+	if err != nil {
+		return nil, mapErr(err, "receive from", q.name)
+	}
+	msgs := make([]Message, 0, len(out.Messages))
+	for _, m := range out.Messages {
+		a := m.Attributes
+		msg := Message{
+			ID:            aws.ToString(m.MessageId),
+			Body:          []byte(aws.ToString(m.Body)),
+			ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			GroupID:       a[string(types.MessageSystemAttributeNameMessageGroupId)],
+		}
+		msg.ReceiveCount, _ = strconv.Atoi(a[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+		if ms, err := strconv.ParseInt(a[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
+			msg.SentAt = time.UnixMilli(ms).UTC()
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs, nil
+}
+
+// Delete acknowledges a received message: it will not be delivered again.
+// Deleting a message that is already deleted is not an error.
+func (q *Queue) Delete(ctx context.Context, receipt string) error {
+	_, err := q.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{
+		QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(receipt),
+	})
+	return mapErr(err, "delete from", q.name)
+}
+
+// ChangeVisibility makes a received message visible again after d (0: at
+// once), e.g. to retry it later with a back-off.
+func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error {
+	if d < 0 || d > 12*time.Hour {
+		return apperr.E(apperr.Invalid, "sqs: visibility timeout must be between 0 and 12h, got %s", d)
+	}
+	_, err := q.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl:          aws.String(q.url),
+		ReceiptHandle:     aws.String(receipt),
+		VisibilityTimeout: int32(d.Round(time.Second) / time.Second),
+	})
+	return mapErr(err, "change visibility in", q.name)
+}
+
+// Depth returns the approximate number of messages in the queue: visible
+// plus in flight (received, not yet deleted). Delayed messages are not
+// counted.
+func (q *Queue) Depth(ctx context.Context) (int, error) {
+	out, err := q.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(q.url),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err != nil {
+		return 0, mapErr(err, "get depth of", q.name)
+	}
+	total := 0
+	for _, name := range []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessages,
+		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+	} {
+		n, err := strconv.Atoi(out.Attributes[string(name)])
+		if err != nil {
+			return 0, apperr.Wrap(apperr.Internal, err, "sqs get depth of %s: bad %s", q.name, name)
+		}
+		total += n
+	}
+	return total, nil
+}
