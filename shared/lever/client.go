@@ -137,7 +137,6 @@ type request struct {
 	body        []byte
 	contentType string
 	idempotent  bool
-	wantStatus  int // 0: any 2xx
 }
 
 // do sends r and decodes a 2xx JSON body into out (if non-nil). It retries
