@@ -36,7 +36,7 @@ test-short: ## unit tests only (no emulators; store suites skip)
 run: deps ## start the whole stack locally; Ctrl-C stops everything
 	@mkdir -p $(BIN)
 	@$(GO) build -o $(BIN)/leverlink-local ./infra/local
-	@$(EMULATORS) $(BIN)/leverlink-local
+	@LEVERLINK_STATE_FILE=$(BIN)/local-stack.json $(EMULATORS) $(BIN)/leverlink-local
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck (pinned), go mod tidy diff

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/config"
@@ -21,5 +20,5 @@ func main() {
 		os.Exit(1)
 	}
 	h := a.API(app.SecretKeys(a.Secrets, a.Config.APIKeysParam)).Handler()
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	lambda.Start(app.HTTPFunction(h))
 }

@@ -51,7 +51,7 @@ func run() error {
 		Seed: *seed, NoRateLimit: *noRate,
 	})
 	if !*empty {
-		seedDemo(f)
+		leverfake.SeedDemo(f)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -82,19 +82,4 @@ func run() error {
 		return err
 	}
 	return nil
-}
-
-func seedDemo(f *leverfake.Fake) {
-	a := f.NewAccount("Acme Demo")
-	a.AddUser(leverfake.User{Name: "Rita Recruiter", Email: "rita@acme-demo.example", AccessRole: "admin"})
-	gone := a.AddUser(leverfake.User{Name: "Olga Former", Email: "olga@acme-demo.example"})
-	a.DeactivateUser(gone.ID)
-	cats := leverfake.Categories{Team: "Engineering", Department: "R&D", Location: "Paris", Commitment: "Full-time"}
-	a.AddPosting(leverfake.Posting{Text: "Backend Engineer (Go)", Categories: cats})
-	a.AddPosting(leverfake.Posting{Text: "Frontend Engineer", Categories: cats})
-	a.AddPosting(leverfake.Posting{Text: "Data Engineer", State: "internal", Categories: cats})
-	a.AddPosting(leverfake.Posting{Text: "Head of Sales", Confidentiality: "confidential"})
-	for _, s := range []string{"closed", "draft", "pending", "rejected"} {
-		a.AddPosting(leverfake.Posting{Text: "Old role (" + s + ")", State: s})
-	}
 }

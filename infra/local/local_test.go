@@ -244,6 +244,8 @@ func TestRunAgainstEmulators(t *testing.T) {
 		}
 		t.Skip("DYNAMODB_ENDPOINT / SQS_ENDPOINT not set: run `make test`")
 	}
+	t.Setenv("LEVERFAKE_PORT", "0")
+	t.Setenv("LEVERLINK_API_KEY", "local-test-key")
 	s, err := loadSettings(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -287,6 +289,34 @@ func TestRunAgainstEmulators(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || rep.Status != "ok" || rep.DynamoDB != "ok" || rep.SQS != "ok" || len(rep.Functions) != 5 {
 		t.Errorf("/healthz = %d %+v", resp.StatusCode, rep)
+	}
+	for _, f := range rep.Functions {
+		if !f.Mounted {
+			t.Errorf("function %s is not mounted", f.Name)
+		}
+	}
+	// A management call goes through the API Gateway v2 event boundary.
+	tests := []struct {
+		key        string
+		wantStatus int
+		wantBody   string
+	}{
+		{"local-test-key", 200, `"status":"not_connected"`},
+		{"wrong", 401, `"code":"unauthorized"`},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/v1/companies/acme/connection", nil)
+		req.Header.Set("Authorization", "Bearer "+tt.key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.wantStatus || !strings.Contains(body.String(), tt.wantBody) || resp.Header.Get("X-Request-Id") == "" {
+			t.Errorf("key %q: got %d %s (request id %q), want %d with %s", tt.key, resp.StatusCode, body.String(), resp.Header.Get("X-Request-Id"), tt.wantStatus, tt.wantBody)
+		}
 	}
 	stop()
 	if err := <-done; err != nil {

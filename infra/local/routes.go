@@ -42,14 +42,6 @@ type mounts struct {
 	Workers  []worker                // queue pollers and schedules: exporter, refresher
 }
 
-// functionMounts builds the functions' handlers and pollers on st. Issues that
-// implement a function add it here, built with the same constructors as its
-// Lambda main (shared/app).
-func functionMounts(st *stack) mounts {
-	_ = st
-	return mounts{Handlers: map[string]http.Handler{}}
-}
-
 // buildRoutes returns the stack's routes: GET /healthz, then every HttpApi
 // event of the template whose function has a handler, in template order;
 // and the summary of every function for /healthz.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +34,11 @@ func run(ctx context.Context, s settings, log *slog.Logger, out io.Writer) error
 // serve serves the stack's routes on ln and runs its workers until ctx ends
 // or a worker fails, then shuts the server down gracefully. It closes ln.
 func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slog.Logger, out io.Writer) error {
-	m := functionMounts(st)
+	m, info, err := functionMounts(ctx, st, s, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	checks := st.checks()
 	routes, functions, err := buildRoutes(st.Def, m, func(fs []functionSummary) http.Handler {
 		return healthHandler(checks, fs, log)
@@ -47,7 +53,8 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 		return err
 	}
 	return serveMux(ctx, ln, mux, m.Workers, log, func(url string) {
-		printBanner(out, url, s, st, routes, functions)
+		printBanner(out, url, s, st, routes, functions, info)
+		writeStateFile(url, info, log)
 		log.Info("listening", "url", url, "stage", stage)
 	})
 }
@@ -105,7 +112,7 @@ func serveMux(ctx context.Context, ln net.Listener, h http.Handler, workers []wo
 }
 
 // printBanner tells the developer, in plain text, where everything is.
-func printBanner(out io.Writer, url string, s settings, st *stack, routes []route, functions []functionSummary) {
+func printBanner(out io.Writer, url string, s settings, st *stack, routes []route, functions []functionSummary, info localInfo) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nleverlink local stack (stage %q) listening on %s\n", stage, url)
 	fmt.Fprintf(&b, "  health:     curl %s/healthz\n", url)
@@ -125,6 +132,31 @@ func printBanner(out io.Writer, url string, s settings, st *stack, routes []rout
 		}
 		fmt.Fprintf(&b, "    %-10s %-16s %s\n", f.Name, state, strings.Join(f.Triggers, "; "))
 	}
+	fmt.Fprintf(&b, "  management API: %s/v1/companies/{companyId}/...   Authorization: Bearer %s\n", url, info.APIKey)
+	fmt.Fprintf(&b, "  webhook:        POST %s/v1/events   signing secret: %s\n", url, info.WebhookSecret)
+	fmt.Fprintf(&b, "  OAuth callback: %s\n", info.Callback)
+	if info.FakeLever != "" {
+		fmt.Fprintf(&b, "  fake Lever:     %s (admin %s/_admin/, demo account %s)\n", info.FakeLever, info.FakeLever, info.FakeAccount)
+	} else {
+		fmt.Fprintf(&b, "  Lever:          the real Lever (LEVER_CLIENT_ID is set)\n")
+	}
 	fmt.Fprintf(&b, "  routes served: %d; Ctrl-C stops everything.\n\n", len(routes))
 	_, _ = io.WriteString(out, b.String())
+}
+
+// writeStateFile records where the stack listens and its local credentials
+// in LEVERLINK_STATE_FILE (when set), for `make demo` and other local tools.
+// The file is created with mode 0600.
+func writeStateFile(url string, info localInfo, log *slog.Logger) {
+	path := os.Getenv("LEVERLINK_STATE_FILE")
+	if path == "" {
+		return
+	}
+	b, _ := json.MarshalIndent(map[string]string{
+		"url": url, "apiKey": info.APIKey, "webhookSecret": info.WebhookSecret,
+		"fakeLever": info.FakeLever, "fakeAccount": info.FakeAccount, "callback": info.Callback,
+	}, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		log.Warn("write state file", "path", path, "error", err.Error())
+	}
 }

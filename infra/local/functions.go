@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/sqsqueue"
+)
+
+// localInfo is what the banner prints about the functions' set-up.
+type localInfo struct {
+	APIKey        string
+	WebhookSecret string
+	FakeLever     string // fake Lever base URL, "" when the real sandbox is used
+	FakeAccount   string
+	Callback      string
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func envOr(k, def string) string {
+	if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+		return v
+	}
+	return def
+}
+
+// functionMounts builds the five functions with the same constructors as
+// their Lambda mains (shared/app), invoked the way Lambda invokes them: HTTP
+// requests become API Gateway HTTP API v2 events through the JSON boundary,
+// queues are polled like the SQS event source mapping, and the schedule is a
+// timer. Lever is the fake on its own port, or the real Lever sandbox when
+// LEVER_CLIENT_ID and LEVER_CLIENT_SECRET are set.
+func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger) (mounts, localInfo, error) {
+	info := localInfo{
+		APIKey:        envOr("LEVERLINK_API_KEY", "local-"+randomHex(12)),
+		WebhookSecret: envOr("LEVERLINK_WEBHOOK_SECRET", "whsec-"+randomHex(16)),
+		Callback:      "http://" + s.Addr + "/oauth/lever/callback",
+	}
+	_, port, _ := net.SplitHostPort(s.Addr)
+	cfg := config.Config{
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
+		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
+		ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
+		LeverClientID: leverfake.DefaultClientID, LeverClientSecretParam: "/local/lever-client-secret",
+		LeverRedirectURL: info.Callback,
+		APIKeysParam:     "/local/api-keys", WebhookSecretParam: "/local/webhook-secret", TokenKeyParam: "/local/token-key",
+		MarketplaceName: envOr("MARKETPLACE_NAME", "leverlink-demo"),
+		AllowedReturnOrigins: append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
+			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...),
+		LeverRateLimit: 8, LeverBurst: 16, EventTTL: 72 * time.Hour,
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	secrets := secret.Static{
+		"/local/api-keys": info.APIKey, "/local/webhook-secret": info.WebhookSecret,
+		"/local/token-key": base64.StdEncoding.EncodeToString(key),
+	}
+	var m mounts
+	if id, sec := os.Getenv("LEVER_CLIENT_ID"), os.Getenv("LEVER_CLIENT_SECRET"); id != "" && sec != "" {
+		cfg.LeverClientID, secrets["/local/lever-client-secret"] = id, sec
+		log.Info("using the real Lever (LEVER_CLIENT_ID is set); connect with environment sandbox")
+	} else {
+		fake := leverfake.New(leverfake.Options{RedirectURIs: []string{info.Callback}})
+		acct := leverfake.SeedDemo(fake)
+		fake.SetConsentAccount(acct.ID)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", envOr("LEVERFAKE_PORT", "8765")))
+		if err != nil {
+			return m, info, fmt.Errorf("fake Lever: listen (set LEVERFAKE_PORT to use another port): %w", err)
+		}
+		info.FakeLever, info.FakeAccount = "http://"+ln.Addr().String(), acct.ID
+		cfg.LeverAuthBaseURL, cfg.LeverAPIBaseURL = info.FakeLever, info.FakeLever+"/v1"
+		secrets["/local/lever-client-secret"] = leverfake.DefaultClientSecret
+		srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+		m.Workers = append(m.Workers, worker{Name: "fake-lever", Run: func(ctx context.Context) error {
+			go func() { <-ctx.Done(); _ = srv.Close() }()
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}})
+	}
+	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log})
+	if err != nil {
+		return m, info, err
+	}
+	m.Handlers = map[string]http.Handler{
+		"api":     asLambdaHTTP(app.HTTPFunction(a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler())),
+		"webhook": asLambdaHTTP(app.HTTPFunction(&httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log})),
+		"oauth":   asLambdaHTTP(app.HTTPFunction(&httpapi.OAuthCallback{Connect: a.Connect, Log: log})),
+	}
+	export, _ := st.Def.Queue("ExportQueue")
+	refresh, _ := st.Def.Queue("RefreshQueue")
+	exporter := lambda.NewHandler(a.HandleExportBatch)
+	refresher := lambda.NewHandler(a.HandleRefresher)
+	m.Workers = append(m.Workers,
+		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, time.Duration(export.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "refresher-schedule", Run: schedule(refresher, scheduleEvery(st), log)},
+	)
+	return m, info, nil
+}
+
+// scheduleEvery reads the refresher's rate(N minutes) schedule from the
+// template; LEVERLINK_REFRESH_EVERY (a Go duration) overrides it locally.
+func scheduleEvery(st *stack) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("LEVERLINK_REFRESH_EVERY")); err == nil && d > 0 {
+		return d
+	}
+	expr := st.Def.Parameters["RefreshSchedule"]
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(strings.TrimSuffix(strings.TrimPrefix(expr, "rate("), ")"), "%d %s", &n, &unit); err == nil && n > 0 {
+		switch strings.TrimSuffix(unit, "s") {
+		case "minute":
+			return time.Duration(n) * time.Minute
+		case "hour":
+			return time.Duration(n) * time.Hour
+		case "day":
+			return time.Duration(n) * 24 * time.Hour
+		}
+	}
+	return 15 * time.Minute
+}
+
+// poll feeds a queue to a Lambda handler like the SQS event source
+// mapping: batches of 10, the queue's visibility timeout, partial batch
+// failures (failed messages reappear; the redrive policy moves them to the
+// DLQ), one message per FIFO group per receive (fauxqs).
+func poll(q *sqsqueue.Queue, h lambda.Handler, visibility time.Duration, log *slog.Logger) func(context.Context) error {
+	p := &app.Poller{Queue: q, Visibility: visibility, Wait: 2 * time.Second, Log: log,
+		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			var resp events.SQSEventResponse
+			payload, err := json.Marshal(ev)
+			if err != nil {
+				return resp, err
+			}
+			out, err := h.Invoke(ctx, payload)
+			if err != nil {
+				return resp, err
+			}
+			return resp, json.Unmarshal(out, &resp)
+		}}
+	return func(ctx context.Context) error { p.Run(ctx); return nil }
+}
+
+// schedule invokes h with an EventBridge Scheduler-like event every period.
+func schedule(h lambda.Handler, every time.Duration, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if _, err := h.Invoke(ctx, []byte(`{"source":"leverlink.local.schedule"}`)); err != nil {
+					log.Warn("scheduled refresh fan-out failed", "error", err.Error())
+				}
+			}
+		}
+	}
+}
+
+// asLambdaHTTP serves HTTP by turning each request into an API Gateway HTTP
+// API (payload 2.0) event, invoking fn through Lambda's JSON boundary, and
+// writing the response it returns.
+func asLambdaHTTP(fn func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) http.Handler {
+	h := lambda.NewHandler(fn)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := toV2Event(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		payload, _ := json.Marshal(ev)
+		out, err := h.Invoke(r.Context(), payload)
+		if err != nil {
+			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
+			return
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
+			return
+		}
+		writeV2Response(w, resp)
+	})
+}
+
+// maxPayload is API Gateway's 10 MB request limit.
+const maxPayload = 10 << 20
+
+func toV2Event(r *http.Request) (events.APIGatewayV2HTTPRequest, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		return events.APIGatewayV2HTTPRequest{}, err
+	}
+	if len(body) > maxPayload {
+		return events.APIGatewayV2HTTPRequest{}, errors.New("request body too large")
+	}
+	headers := map[string]string{}
+	for k, vs := range r.Header {
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	now := time.Now()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "$default", RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
+		Headers: headers,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			DomainName: r.Host, Stage: "$default", RequestID: randomHex(8),
+			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: hostOnly(r.RemoteAddr), UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	for _, c := range r.Cookies() {
+		ev.Cookies = append(ev.Cookies, c.String())
+	}
+	if utf8.Valid(body) {
+		ev.Body = string(body)
+	} else {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev, nil
+}
+
+func hostOnly(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+func writeV2Response(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		w.Header().Del(k)
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(resp.Body); err == nil {
+			body = b
+		}
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = io.Copy(w, bytes.NewReader(body))
+}
