@@ -85,3 +85,7 @@ secrets: ## create the SSM SecureString parameters once per stage (STAGE=prod), 
 .PHONY: clean
 clean:
 	rm -rf $(BIN) .aws-sam-local .aws-sam
+
+.PHONY: demo
+demo: ## tell the whole story against a running `make run` (another terminal)
+	@LEVERLINK_STATE_FILE=$(BIN)/local-stack.json $(GO) run ./infra/demo

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
@@ -246,6 +247,7 @@ func TestRunAgainstEmulators(t *testing.T) {
 	}
 	t.Setenv("LEVERFAKE_PORT", "0")
 	t.Setenv("LEVERLINK_API_KEY", "local-test-key")
+	t.Setenv("LEVERLINK_WEBHOOK_SECRET", "whsec-test")
 	s, err := loadSettings(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -317,6 +319,21 @@ func TestRunAgainstEmulators(t *testing.T) {
 		if resp.StatusCode != tt.wantStatus || !strings.Contains(body.String(), tt.wantBody) || resp.Header.Get("X-Request-Id") == "" {
 			t.Errorf("key %q: got %d %s (request id %q), want %d with %s", tt.key, resp.StatusCode, body.String(), resp.Header.Get("X-Request-Id"), tt.wantStatus, tt.wantBody)
 		}
+	}
+	// A signed event goes through the same boundary (API Gateway splits
+	// header values at commas; the signature must survive it).
+	body := []byte(`{"id":"e1","type":"candidate.contact_accepted","occurredAt":"2026-11-20T09:15:00Z","companyId":"acme","data":{"positionId":"p1","candidate":{"id":"c1"}}}`)
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/v1/events", bytes.NewReader(body))
+	req.Header.Set(event.SignatureHeader, event.Sign("whsec-test", time.Now(), body))
+	wresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wbody bytes.Buffer
+	_, _ = wbody.ReadFrom(wresp.Body)
+	wresp.Body.Close()
+	if wresp.StatusCode != 202 || !strings.Contains(wbody.String(), `"reason":"not_connected"`) {
+		t.Errorf("signed event: got %d %s, want 202 skipped not_connected", wresp.StatusCode, wbody.String())
 	}
 	stop()
 	if err := <-done; err != nil {

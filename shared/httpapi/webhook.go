@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -66,7 +67,10 @@ func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
 	if h.Now != nil {
 		now = h.Now()
 	}
-	if err := event.Verify(r.Header.Get(event.SignatureHeader), body, secrets, now); err != nil {
+	// API Gateway (payload 2.0) splits header values at commas: join them
+	// back, or the signature's v1 part would be lost.
+	sig := strings.Join(r.Header.Values(event.SignatureHeader), ",")
+	if err := event.Verify(sig, body, secrets, now); err != nil {
 		return err
 	}
 	e, err := event.Parse(body)
