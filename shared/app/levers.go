@@ -110,13 +110,19 @@ func userOf(u lever.User) connection.User {
 	return connection.User{ID: u.ID, Email: u.Email, Deactivated: !u.Active()}
 }
 
-// UserByEmail implements connection.Lever.
+// UserByEmail implements connection.Lever. A deactivated user is returned
+// with Deactivated set (not as NotFound).
 func (l *Levers) UserByEmail(ctx context.Context, env connection.Environment, accessToken, email string) (connection.User, error) {
 	c, err := l.staticClient(env, accessToken)
 	if err != nil {
 		return connection.User{}, err
 	}
 	u, err := c.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) && apperr.ReasonOf(err) == "user_deactivated" {
+		// The user exists but is deactivated: report it as such, so the
+		// connect flow refuses it as perform_as_deactivated, not "unknown".
+		return connection.User{Email: email, Deactivated: true}, nil
+	}
 	if err != nil {
 		return connection.User{}, err
 	}

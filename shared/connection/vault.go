@@ -1,6 +1,7 @@
 package connection
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -213,9 +214,32 @@ func (v *Vault) open(ctx context.Context, c Connection, sealed []byte) (string, 
 	s, err := v.Sealer.Open(c.CompanyID, sealed)
 	if err != nil {
 		v.log().ErrorContext(ctx, "cannot open sealed token: wrong key or altered item", "company_id", c.CompanyID)
+		v.markReauth(ctx, c.CompanyID, sealed)
 		return "", apperr.Wrap(apperr.Unauthorized, err, "stored Lever tokens cannot be used; reconnect Lever").WithReason(ReasonReauth)
 	}
 	return s, nil
+}
+
+// markReauth records that the company's stored tokens cannot be opened
+// (sealing key rotated, item altered or copied): status reauth_required, so
+// GET /connection tells the admin to reconnect and jobs stop trying. The
+// sealed tokens and the links are kept (reconnecting replaces the tokens and
+// keeps the links). Only when the item still holds the unopenable value: a
+// concurrent reconnect wins.
+func (v *Vault) markReauth(ctx context.Context, companyID string, sealed []byte) {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if !cur.Active() || (!bytes.Equal(cur.SealedAccess, sealed) && !bytes.Equal(cur.SealedRefresh, sealed)) {
+			return apperr.E(apperr.Conflict, "connection changed")
+		}
+		cur.Status = ReauthRequired
+		cur.LastError = ReasonReauth
+		cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
+		cur.UpdatedAt = v.now()
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.Conflict) && !apperr.Is(err, apperr.NotFound) {
+		v.log().WarnContext(ctx, "mark connection reauth_required", "company_id", companyID, "err", err)
+	}
 }
 
 // Invalidate marks the company's access token expired if it is still the

@@ -61,33 +61,51 @@ func (c *CachedKeys) Keys(ctx context.Context) ([]string, error) {
 	return keys, nil
 }
 
+// parseKey splits one configured key into its company scope ("" for every
+// company) and the key itself. "companyId=KEY" is scoped; anything else is
+// an unscoped key, including base64 keys whose padding ends in '='
+// ("abc=", "abc==", as `openssl rand -base64` makes them): a scope needs a
+// non-empty key after the first '=' that does not itself start with '='.
+func parseKey(k string) (scope, key string) {
+	s, rest, found := strings.Cut(k, "=")
+	if !found || s == "" || rest == "" || rest[0] == '=' {
+		return "", k
+	}
+	return s, rest
+}
+
 // authorize checks "Bearer <key>" against every key in constant time per
-// key (the loop does not stop at a match), then the key's company scope.
+// key (the loop does not stop at a match), then the key's company scope: the
+// request is allowed when any entry holding the presented key is unscoped
+// or scoped to companyID. An empty key never matches.
 func authorize(ctx context.Context, src KeySource, header, companyID string) error {
 	const prefix = "Bearer "
 	if len(header) <= len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
 		return apperr.E(apperr.Unauthorized, "missing bearer API key").WithReason("missing_key")
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(header[len(prefix):])))
+	presented := strings.TrimSpace(header[len(prefix):])
+	if presented == "" {
+		return apperr.E(apperr.Unauthorized, "missing bearer API key").WithReason("missing_key")
+	}
+	got := sha256.Sum256([]byte(presented))
 	keys, err := src.Keys(ctx)
 	if err != nil {
 		return apperr.Wrap(apperr.Transient, err, "API keys unavailable")
 	}
-	matched, scope := false, ""
+	matched, allowed := 0, 0
 	for _, k := range keys {
-		s, key, scoped := strings.Cut(k, "=")
-		if !scoped {
-			key, s = k, ""
-		}
+		scope, key := parseKey(k)
 		want := sha256.Sum256([]byte(key))
-		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
-			matched, scope = true, s
+		eq := subtle.ConstantTimeCompare(got[:], want[:])
+		matched |= eq
+		if scope == "" || scope == companyID {
+			allowed |= eq
 		}
 	}
-	if !matched {
+	if matched == 0 {
 		return apperr.E(apperr.Unauthorized, "invalid API key").WithReason("invalid_key")
 	}
-	if scope != "" && scope != companyID {
+	if allowed == 0 {
 		return apperr.E(apperr.Forbidden, "this API key is not valid for company %s", companyID).WithReason("wrong_company")
 	}
 	return nil

@@ -38,10 +38,11 @@ const errorPage = `<!doctype html>
 // ServeHTTP implements http.Handler.
 func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Request-Id")
-	if id == "" {
+	if id == "" || len(id) > 100 {
 		id = newRequestID()
 	}
 	r = r.WithContext(logging.WithRequestID(r.Context(), id))
+	w.Header().Set("X-Request-Id", id)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.Method != http.MethodGet {
@@ -54,6 +55,10 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
+	status := http.StatusBadRequest
+	if res.Reason == "temporary_error" { // the state store failed: trying again may work
+		status = http.StatusServiceUnavailable
+	}
+	w.WriteHeader(status)
 	fmt.Fprintf(w, errorPage, html.EscapeString(res.Reason))
 }
