@@ -111,13 +111,32 @@ func (s *Service) checkReturnURL(raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return apperr.InvalidField("returnUrl", "must be an absolute http(s) URL")
 	}
-	origin := u.Scheme + "://" + u.Host
+	origin := canonicalOrigin(u)
 	for _, o := range s.AllowedOrigins {
-		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+		if ou, err := url.Parse(strings.TrimRight(o, "/")); err == nil && ou.Host != "" && canonicalOrigin(ou) == origin {
 			return nil
 		}
 	}
 	return apperr.InvalidField("returnUrl", "origin %s is not an allowed return origin", origin)
+}
+
+// canonicalOrigin is scheme://host[:port] in lower case, without the
+// scheme's default port.
+func canonicalOrigin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	if strings.Contains(u.Hostname(), ":") { // IPv6 literal
+		host = "[" + strings.ToLower(u.Hostname()) + "]"
+		if port != "" {
+			host += ":" + port
+		}
+	}
+	return scheme + "://" + host
 }
 
 func randomState() string {
@@ -326,6 +345,7 @@ func (s *Service) Disconnect(ctx context.Context, companyID string) error {
 		c.Status = NotConnected
 		c.RevokedReason = ReasonDisconnected
 		c.LastError = ""
+		c.PerformAsID, c.PerformAsEmail = "", ""
 		clearTokens(c)
 		c.UpdatedAt = s.now()
 		return nil

@@ -178,19 +178,34 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, sk
 	// Store before use. The refresh token was consumed, so the rotated one is
 	// written even if the lease expired meanwhile (losing it would lock the
 	// company out); the version condition serialises with other writers.
-	_, err = v.Store.Update(ctx, companyID, func(cur *Connection) error {
-		if !cur.Active() {
-			return notActive(*cur)
-		}
-		cur.SealedAccess, cur.SealedRefresh, cur.AccessExpiry = access, refresh, g.Expiry
-		if g.Scope != "" {
-			cur.Scopes = g.Scope
-		}
-		cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
-		cur.UpdatedAt = v.now()
-		return nil
-	})
+	// The write outlives the caller's context and is retried: a caller that
+	// gives up must not take the only valid refresh token with it.
+	store := func() error {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, err := v.Store.Update(wctx, companyID, func(cur *Connection) error {
+			if !cur.Active() {
+				return notActive(*cur)
+			}
+			cur.SealedAccess, cur.SealedRefresh, cur.AccessExpiry = access, refresh, g.Expiry
+			if g.Scope != "" {
+				cur.Scopes = g.Scope
+			}
+			cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
+			cur.UpdatedAt = v.now()
+			return nil
+		})
+		return err
+	}
+	err = store()
+	for i := 0; err != nil && i < 3 && (apperr.Is(err, apperr.Transient) || apperr.Is(err, apperr.Conflict)); i++ {
+		time.Sleep(time.Duration(100<<i) * time.Millisecond)
+		err = store()
+	}
 	if err != nil {
+		if !apperr.Is(err, apperr.Unauthorized) {
+			v.log().ErrorContext(ctx, "rotated refresh token could not be stored: the connection will need to reconnect", "company_id", companyID, "err", err)
+		}
 		return "", fmt.Errorf("vault: store refreshed tokens: %w", err)
 	}
 	v.log().InfoContext(ctx, "lever token refreshed", "company_id", companyID)

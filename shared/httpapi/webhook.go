@@ -37,7 +37,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log = slog.Default()
 	}
 	id := r.Header.Get("X-Request-Id")
-	if id == "" {
+	if id == "" || len(id) > 100 {
 		id = newRequestID()
 	}
 	r = r.WithContext(logging.WithRequestID(r.Context(), id))
