@@ -229,6 +229,12 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 		contactID = id
 	}
 	opp, found, err := x.find(ctx, cli, c, contactID, postingID)
+	if err == nil && !found && m.Attempts > 1 && contactID == "" && len(c.Emails) == 0 && postingID != "" {
+		// An earlier attempt may have created the opportunity and lost the
+		// answer; without email nor a recorded contact, look for it on the
+		// posting by the links we write (profile URL, LinkedIn URL).
+		opp, found, err = x.findByLink(ctx, cli, c, postingID)
+	}
 	if err != nil {
 		return m, err
 	}
@@ -303,6 +309,28 @@ func (x *Exporter) find(ctx context.Context, cli Lever, c event.Candidate, conta
 	return lever.Opportunity{}, false, nil
 }
 
+// findByLink looks for the candidate's opportunity on the posting among
+// those carrying the candidate's marketplace profile URL or LinkedIn URL
+// (for a retry of a candidate without email).
+func (x *Exporter) findByLink(ctx context.Context, cli Lever, c event.Candidate, postingID string) (lever.Opportunity, bool, error) {
+	li := event.NormalizeLinkedIn(c.LinkedInURL)
+	if c.ProfileURL == "" && li == "" {
+		return lever.Opportunity{}, false, nil
+	}
+	opps, err := cli.ListOpportunities(ctx, lever.OppFilter{PostingID: postingID})
+	if err != nil {
+		return lever.Opportunity{}, false, fmt.Errorf("look for an existing opportunity by link: %w", err)
+	}
+	for _, o := range opps {
+		for _, l := range o.Links {
+			if (c.ProfileURL != "" && l == c.ProfileURL) || (li != "" && event.NormalizeLinkedIn(l) == li) {
+				return o, true, nil
+			}
+		}
+	}
+	return lever.Opportunity{}, false, nil
+}
+
 // owner maps sourcedBy to a Lever user id by email (cached 10 minutes); ""
 // falls back to the perform-as user.
 func (x *Exporter) owner(ctx context.Context, cli Lever, companyID string, p *event.Person, log *slog.Logger) string {
@@ -367,16 +395,18 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 		return nil
 	}
 	hk := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: "history"}
-	if cur, err := x.Markers.Get(ctx, hk); err == nil && cur.State == Exported {
-		return nil
+	if cur, err := x.Markers.Get(ctx, hk); err != nil || cur.State != Exported {
+		cli, err := x.Lever.Lever(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source)); err != nil {
+			return err
+		}
 	}
-	cli, err := x.Lever.Lever(ctx, conn)
-	if err != nil {
-		return err
-	}
-	if err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source)); err != nil {
-		return err
-	}
+	// Record every activity of the history as pushed, also when the history
+	// note was written by an earlier attempt that crashed before recording
+	// them: otherwise a later push of one of them would write it again.
 	now := x.now()
 	var ids []string
 	for _, msg := range c.Messages {
@@ -388,10 +418,19 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 	for _, id := range ids {
 		k := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: id}
 		claim := newClaimID()
-		if _, err := x.Markers.Claim(ctx, k, claim, now, x.stale()); err != nil {
-			continue // already pushed, or being pushed: nothing to record
+		_, err := x.Markers.Claim(ctx, k, claim, now, x.stale())
+		switch {
+		case apperr.ReasonOf(err) == ReasonAlreadyExported:
+			continue // already pushed or recorded
+		case apperr.ReasonOf(err) == "in_progress":
+			// A crashed attempt holds it: retry once its claim is stale.
+			return apperr.E(apperr.Transient, "another attempt holds the %s claim", id).WithReason("in_progress")
+		case err != nil:
+			return fmt.Errorf("record history activity: %w", err)
 		}
-		if _, err := x.Markers.Confirm(ctx, k, claim, now, func(mk *Marker) { mk.Reason = "in_history" }); err != nil {
+		if _, err := x.Markers.Confirm(ctx, k, claim, now, func(mk *Marker) {
+			mk.OpportunityID, mk.Reason = m.OpportunityID, "in_history"
+		}); err != nil {
 			return fmt.Errorf("record history activity: %w", err)
 		}
 	}

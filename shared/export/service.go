@@ -82,18 +82,15 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 	if err != nil {
 		return StatusView{}, err
 	}
-	v.Exportable, v.Reason = reason == "", firstNonEmpty(reason, v.Reason)
+	// Reason says why the Export button is hidden: it is set exactly when
+	// the candidate is not exportable now. A stale reason of an earlier skip
+	// or failure (e.g. position_not_linked before the position was linked)
+	// must not contradict exportable: true; lastError keeps the detail.
+	v.Exportable, v.Reason = reason == "", reason
 	if v.Exportable && v.State == string(Exporting) {
 		v.Exportable, v.Reason = false, "in_progress"
 	}
 	return v, nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // blocker returns why the candidate cannot be exported now, or "".
@@ -169,7 +166,11 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	now := s.now()
 	job := Job{
 		Kind: KindExport, CompanyID: companyID, CandidateID: candidateID,
-		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.Unix()/60), EventType: event.ContactAccepted,
+		// Unique per request: the FIFO queue drops a message whose
+		// deduplication id it saw in the last 5 minutes, so a per-minute id
+		// silently swallowed a retry right after a failure. Double clicks
+		// are harmless: the export claim lets one job write.
+		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
 		PositionID: in.PositionID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
 	body, err := job.Encode()

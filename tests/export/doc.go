@@ -1,0 +1,2 @@
+// Package export holds the integration tests of issue #6.
+package export
