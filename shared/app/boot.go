@@ -28,7 +28,7 @@ func Boot(ctx context.Context, fn config.Function) (*Booted, error) {
 	}
 	log := logging.New(os.Stdout, slog.LevelInfo).With("function", string(fn))
 	slog.SetDefault(log)
-	ssmClient, err := ssmparam.NewClient(ctx, "")
+	ssmClient, err := ssmparam.NewClient(ctx, cfg.SSMEndpoint)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}

@@ -38,6 +38,7 @@ type Config struct {
 	// Local endpoints (empty in AWS).
 	DynamoDBEndpoint string
 	SQSEndpoint      string
+	SSMEndpoint      string
 
 	ConnectionsTable string
 	LinksTable       string
@@ -110,6 +111,7 @@ var all = Functions
 var specs = []spec{
 	{name: "DYNAMODB_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.DynamoDBEndpoint })},
 	{name: "SQS_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SQSEndpoint })},
+	{name: "SSM_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SSMEndpoint })},
 
 	{name: "CONNECTIONS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ConnectionsTable })},
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
