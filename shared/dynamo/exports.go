@@ -269,10 +269,11 @@ func setString(u expression.UpdateBuilder, name, v string) expression.UpdateBuil
 	return u.Set(expression.Name(name), expression.Value(v))
 }
 
-// Skip records state skipped with reason (creating the marker if needed)
-// unless the marker is exported or claimed (a non-empty claim, fresh or
-// stale); then it changes nothing and returns nil.
-func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason string) error {
+// Skip records state skipped with reason and, when not empty, positionID
+// (creating the marker if needed) unless the marker is exported or claimed
+// (a non-empty claim, fresh or stale); then it changes nothing and returns
+// nil.
+func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason, positionID string) error {
 	if err := validKey(k); err != nil {
 		return err
 	}
@@ -283,6 +284,9 @@ func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason 
 		Set(expression.Name("candidateId"), expression.Value(k.CandidateID))
 	if k.ActivityID != "" {
 		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
+	}
+	if positionID != "" {
+		u = u.Set(expression.Name("positionId"), expression.Value(positionID))
 	}
 	u = setIndex(setString(u, "reason", reason), k, export.Skipped, now)
 	c := expression.Or(

@@ -165,18 +165,18 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	if reason != "" {
 		log.InfoContext(ctx, "export skipped", "reason", reason)
-		return x.skip(ctx, key, reason)
+		return x.skip(ctx, key, reason, j.PositionID)
 	}
 	if !conn.ExportBeforeConsent && !event.ConsentGiven(j.EventType, *j.Candidate) && !(j.Manual && j.Candidate.Consent != nil && j.Candidate.Consent.Granted) {
 		log.InfoContext(ctx, "export skipped", "reason", ReasonNoConsent)
-		return x.skip(ctx, key, ReasonNoConsent)
+		return x.skip(ctx, key, ReasonNoConsent, j.PositionID)
 	}
 	postingID := ""
 	if j.PositionID != "" {
 		l, err := x.Links.Get(ctx, j.CompanyID, j.PositionID)
 		if apperr.Is(err, apperr.NotFound) {
 			log.InfoContext(ctx, "export skipped", "reason", ReasonPositionNotLinked, "position_id", j.PositionID)
-			return x.skip(ctx, key, ReasonPositionNotLinked)
+			return x.skip(ctx, key, ReasonPositionNotLinked, j.PositionID)
 		}
 		if err != nil {
 			return fmt.Errorf("read link: %w", err)
@@ -184,7 +184,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		postingID = l.PostingID
 	} else if !conn.AllowGeneralOpportunity {
 		log.InfoContext(ctx, "export skipped", "reason", ReasonPositionNotLinked)
-		return x.skip(ctx, key, ReasonPositionNotLinked)
+		return x.skip(ctx, key, ReasonPositionNotLinked, j.PositionID)
 	}
 
 	claimID := newClaimID()
@@ -487,12 +487,12 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 	}
 	if reason != "" {
 		log.InfoContext(ctx, "push skipped", "reason", reason)
-		return x.skip(ctx, ak, reason)
+		return x.skip(ctx, ak, reason, "")
 	}
 	m, err := x.Markers.Get(ctx, Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID})
 	if apperr.Is(err, apperr.NotFound) || (err == nil && m.State != Exported && m.State != Exporting) {
 		log.InfoContext(ctx, "push skipped", "reason", ReasonNotExported)
-		return x.skip(ctx, ak, ReasonNotExported)
+		return x.skip(ctx, ak, ReasonNotExported, "")
 	}
 	if err != nil {
 		return fmt.Errorf("read export marker: %w", err)
@@ -503,7 +503,7 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 	if m.PositionID != "" {
 		if _, err := x.Links.Get(ctx, j.CompanyID, m.PositionID); apperr.Is(err, apperr.NotFound) {
 			log.InfoContext(ctx, "push skipped", "reason", ReasonPositionNotLinked, "position_id", m.PositionID)
-			return x.skip(ctx, ak, ReasonPositionNotLinked)
+			return x.skip(ctx, ak, ReasonPositionNotLinked, "")
 		} else if err != nil {
 			return fmt.Errorf("read link: %w", err)
 		}
@@ -565,8 +565,8 @@ func (x *Exporter) progress(ctx context.Context, cli Lever, m Marker, target str
 	return err
 }
 
-func (x *Exporter) skip(ctx context.Context, k Key, reason string) error {
-	if err := x.Markers.Skip(ctx, k, x.now(), reason); err != nil && !apperr.Is(err, apperr.Conflict) {
+func (x *Exporter) skip(ctx context.Context, k Key, reason, positionID string) error {
+	if err := x.Markers.Skip(ctx, k, x.now(), reason, positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
 		return fmt.Errorf("record skip: %w", err)
 	}
 	return nil
@@ -610,7 +610,7 @@ func (x *Exporter) settle(ctx context.Context, k Key, claimID string, err error)
 			}
 			return nil
 		}
-		return x.skip(ctx, k, ReasonRevoked)
+		return x.skip(ctx, k, ReasonRevoked, "")
 	default: // Invalid, Forbidden, NotFound: Lever or validation said no.
 		reason := ReasonLeverRejected
 		if code == apperr.Invalid && strings.HasPrefix(apperr.As(err).Field, "candidate") {

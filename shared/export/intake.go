@@ -93,7 +93,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 			reason = ReasonRevoked
 		}
 		if e.Type.IsCandidate() {
-			if err := in.skip(ctx, key, reason); err != nil {
+			if err := in.skip(ctx, key, reason, positionOf(e)); err != nil {
 				return Outcome{}, err
 			}
 		}
@@ -117,7 +117,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		}
 		if d.PositionID == "" {
 			if !conn.AllowGeneralOpportunity || (e.Type != event.ContactAccepted && e.Type != event.Applied) {
-				if err := in.skip(ctx, key, ReasonPositionNotLinked); err != nil {
+				if err := in.skip(ctx, key, ReasonPositionNotLinked, d.PositionID); err != nil {
 					return Outcome{}, err
 				}
 				return Outcome{Status: "skipped", Reason: ReasonPositionNotLinked}, nil
@@ -125,7 +125,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		} else {
 			l, err := in.Links.Get(ctx, e.CompanyID, d.PositionID)
 			if apperr.Is(err, apperr.NotFound) {
-				if err := in.skip(ctx, key, ReasonPositionNotLinked); err != nil {
+				if err := in.skip(ctx, key, ReasonPositionNotLinked, d.PositionID); err != nil {
 					return Outcome{}, err
 				}
 				return Outcome{Status: "skipped", Reason: ReasonPositionNotLinked}, nil
@@ -138,7 +138,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 			}
 		}
 		if !conn.ExportBeforeConsent && !event.ConsentGiven(e.Type, d.Candidate) {
-			if err := in.skip(ctx, key, ReasonNoConsent); err != nil {
+			if err := in.skip(ctx, key, ReasonNoConsent, d.PositionID); err != nil {
 				return Outcome{}, err
 			}
 			return Outcome{Status: "skipped", Reason: ReasonNoConsent}, nil
@@ -159,9 +159,17 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	return Outcome{Status: "queued"}, nil
 }
 
-func (in *Intake) skip(ctx context.Context, k Key, reason string) error {
-	if err := in.Markers.Skip(ctx, k, in.now(), reason); err != nil && !apperr.Is(err, apperr.Conflict) {
+func (in *Intake) skip(ctx context.Context, k Key, reason, positionID string) error {
+	if err := in.Markers.Skip(ctx, k, in.now(), reason, positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
 		return fmt.Errorf("intake: record skip: %w", err)
 	}
 	return nil
+}
+
+// positionOf is the position a candidate event is about, "" for others.
+func positionOf(e event.Event) string {
+	if e.Candidate != nil {
+		return e.Candidate.PositionID
+	}
+	return ""
 }

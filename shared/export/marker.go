@@ -70,8 +70,9 @@ type Marker struct {
 // lastError recorded; Finish sets a final state (failed or skipped) with
 // reason and lastError. Both require claimID to hold the claim (Conflict).
 //
-// Skip records state skipped with reason unless the marker is exported or
-// claimed; it is for events that never reached a claim.
+// Skip records state skipped with reason (and the position the event was
+// about, when not empty) unless the marker is exported or claimed; it is for
+// events that never reached a claim.
 //
 // List pages through a company's candidate export markers in the given
 // state, most recently updated first; the cursor is opaque.
@@ -83,7 +84,7 @@ type Store interface {
 	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
 	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error
-	Skip(ctx context.Context, k Key, now time.Time, reason string) error
+	Skip(ctx context.Context, k Key, now time.Time, reason, positionID string) error
 	List(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
 }
 

@@ -32,8 +32,10 @@ type Connections interface {
 	ListActive(ctx context.Context, cursor string, limit int) ([]string, string, error)
 }
 
-// LinkFlagger flags links whose posting closed or disappeared.
+// LinkFlagger lists a company's links and flags those whose posting closed
+// or disappeared.
 type LinkFlagger interface {
+	List(ctx context.Context, companyID string) ([]link.Link, error)
 	SetFlags(ctx context.Context, companyID string, flags map[string]link.Flag) (int, error)
 }
 
@@ -110,7 +112,7 @@ type Result struct {
 	Deleted   int    `json:"deleted"`
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
-	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, in_progress
+	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
 }
 
 // Refresh pulls every posting of every state from Lever for one company,
@@ -121,6 +123,13 @@ type Result struct {
 // connection (Skipped revoked, nil error). Other errors are returned
 // (Transient for Lever or store trouble: retry).
 func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, error) {
+	return r.refresh(ctx, companyID, nil)
+}
+
+// refresh is Refresh; when joinAfter is set and, once the lease is held,
+// the cache shows a pass recorded after *joinAfter, it makes no Lever pass
+// and returns Skipped "joined": that pass ended after the caller asked.
+func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *time.Time) (Result, error) {
 	res := Result{CompanyID: companyID}
 	log := r.log().With("company_id", companyID)
 	conn, err := r.Connections.Get(ctx, companyID)
@@ -150,6 +159,15 @@ func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, erro
 			log.WarnContext(ctx, "release refresh lease", "err", err)
 		}
 	}()
+	// Read the cache under the lease: no other pass writes it meanwhile.
+	cache, err := r.Postings.List(ctx, companyID)
+	if err != nil {
+		return res, fmt.Errorf("refresh: read cache: %w", err)
+	}
+	if joinAfter != nil && cache.RefreshedAt.After(*joinAfter) {
+		res.Skipped, res.Fetched = "joined", len(cache.Postings)
+		return res, nil
+	}
 	cli, err := r.Lever.PostingsLever(ctx, conn)
 	if err != nil {
 		return res, r.authOrErr(ctx, &res, err)
@@ -175,23 +193,33 @@ func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, erro
 		offset = page.Next
 	}
 	res.Fetched = len(fetched)
-	cache, err := r.Postings.List(ctx, companyID)
-	if err != nil {
-		return res, fmt.Errorf("refresh: read cache: %w", err)
-	}
 	put, del := diff(cache.Postings, fetched)
 	if err := r.Postings.Apply(ctx, companyID, put, del, r.now()); err != nil {
 		return res, fmt.Errorf("refresh: write cache: %w", err)
 	}
 	res.Written, res.Deleted = len(put), len(del)
 	flags := map[string]link.Flag{}
+	seen := make(map[string]bool, len(fetched))
 	for _, p := range fetched {
+		seen[p.ID] = true
 		if p.State == lever.PostingClosed {
 			flags[p.ID] = link.FlagPostingClosed
 		}
 	}
 	for _, id := range del {
 		flags[id] = link.FlagPostingGone
+	}
+	// A link whose posting Lever no longer returns is gone, also when the
+	// posting left the cache in an earlier pass: SetFlags clears the flag
+	// of every link whose posting is not a key of flags.
+	links, err := r.Links.List(ctx, companyID)
+	if err != nil {
+		return res, fmt.Errorf("refresh: list links: %w", err)
+	}
+	for _, l := range links {
+		if !seen[l.PostingID] {
+			flags[l.PostingID] = link.FlagPostingGone
+		}
 	}
 	if res.Flagged, err = r.Links.SetFlags(ctx, companyID, flags); err != nil {
 		return res, fmt.Errorf("refresh: flag links: %w", err)
@@ -200,7 +228,9 @@ func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, erro
 	return res, nil
 }
 
-// authOrErr turns a refused grant into a revocation (nil error, skipped).
+// authOrErr turns a refused grant into a revocation (nil error, Skipped
+// revoked); tokens that cannot be opened (Skipped reauth_required) and a
+// connection ended meanwhile (Skipped not_connected) are skipped as well.
 func (r *Refresher) authOrErr(ctx context.Context, res *Result, err error) error {
 	if !apperr.Is(err, apperr.Unauthorized) {
 		return err
@@ -210,6 +240,12 @@ func (r *Refresher) authOrErr(ctx context.Context, res *Result, err error) error
 		if rerr := r.Revoker.Revoke(ctx, res.CompanyID, connection.ReasonLeverRevoked); rerr != nil {
 			return rerr
 		}
+	case connection.ReasonReauth:
+		res.Skipped = connection.ReasonReauth
+		return nil
+	case connection.ReasonNotConnected:
+		res.Skipped = "not_connected"
+		return nil
 	}
 	res.Skipped = "revoked"
 	return nil

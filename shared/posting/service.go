@@ -95,7 +95,8 @@ func List(ctx context.Context, store Store, companyID, state, q string) (ListVie
 // Reload refreshes the company's postings synchronously (the "Reload"
 // link). When another pass is running it waits for that pass instead of
 // starting a second one, until ctx's deadline. Errors: apperr Unauthorized
-// with Reason not_connected / lever_revoked; Transient on Lever trouble.
+// with Reason not_connected / lever_revoked / reauth_required; Transient on
+// Lever trouble or when ctx ends first.
 func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Duration) (Result, error) {
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
@@ -105,17 +106,21 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 		return Result{}, fmt.Errorf("reload: %w", err)
 	}
 	for {
-		res, err := r.Refresh(ctx, companyID)
+		// A pass that recorded its refreshedAt after this reload began is
+		// as good as our own, even when it ended before we got the lease.
+		res, err := r.refresh(ctx, companyID, &before.RefreshedAt)
 		if err != nil {
 			return res, err
 		}
 		switch res.Skipped {
-		case "":
+		case "", "joined":
 			return res, nil
 		case "not_connected":
 			return res, apperr.E(apperr.Unauthorized, "Lever is not connected for this company").WithReason("not_connected")
 		case "revoked":
 			return res, apperr.E(apperr.Unauthorized, "Lever revoked this company's access").WithReason("lever_revoked")
+		case "reauth_required":
+			return res, apperr.E(apperr.Unauthorized, "the stored Lever tokens cannot be used; reconnect Lever").WithReason("reauth_required")
 		}
 		// in_progress: wait for the other pass to record its refreshedAt.
 		select {

@@ -137,29 +137,29 @@ func ExportStoreContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		t.Parallel()
 		c := ctx(t)
 		fresh, exported, claimed := key(), key(), key()
-		must(t, "Skip new", store.Skip(c, fresh, base, "not_linked"))
+		must(t, "Skip new", store.Skip(c, fresh, base, "not_linked", ""))
 		m, err := store.Get(c, fresh)
 		must(t, "Get", err)
 		if m.State != export.Skipped || m.Reason != "not_linked" || m.Key != fresh {
 			t.Fatalf("after Skip: %+v, want skipped not_linked", m)
 		}
-		must(t, "Skip again", store.Skip(c, fresh, base.Add(time.Second), "no_consent"))
-		if m, _ = store.Get(c, fresh); m.Reason != "no_consent" {
-			t.Fatalf("Skip of a skipped marker: reason %q, want no_consent", m.Reason)
+		must(t, "Skip again", store.Skip(c, fresh, base.Add(time.Second), "no_consent", "pos-9"))
+		if m, _ = store.Get(c, fresh); m.Reason != "no_consent" || m.PositionID != "pos-9" {
+			t.Fatalf("Skip of a skipped marker: reason %q position %q, want no_consent pos-9", m.Reason, m.PositionID)
 		}
 
 		_, err = store.Claim(c, exported, "c1", base, stale)
 		must(t, "Claim", err)
 		want, err := store.Confirm(c, exported, "c1", base, func(m *export.Marker) { m.OpportunityID = "op" })
 		must(t, "Confirm", err)
-		must(t, "Skip exported", store.Skip(c, exported, base.Add(time.Second), "not_linked"))
+		must(t, "Skip exported", store.Skip(c, exported, base.Add(time.Second), "not_linked", ""))
 		got, err := store.Get(c, exported)
 		must(t, "Get", err)
 		wantEqual(t, "Skip does not override exported", got, want)
 
 		want, err = store.Claim(c, claimed, "c1", base, stale)
 		must(t, "Claim", err)
-		must(t, "Skip claimed", store.Skip(c, claimed, base.Add(time.Second), "not_linked"))
+		must(t, "Skip claimed", store.Skip(c, claimed, base.Add(time.Second), "not_linked", ""))
 		got, err = store.Get(c, claimed)
 		must(t, "Get", err)
 		wantEqual(t, "Skip does not override a claim", got, want)
@@ -218,7 +218,7 @@ func ExportStoreContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		// A marker in another state and one of another company are not listed.
 		_, err := store.Claim(c, export.Key{CompanyID: co, CandidateID: "busy"}, "c", base, stale)
 		must(t, "Claim", err)
-		must(t, "Skip", store.Skip(c, export.Key{CompanyID: ID("co"), CandidateID: "cand0"}, base, "r"))
+		must(t, "Skip", store.Skip(c, export.Key{CompanyID: ID("co"), CandidateID: "cand0"}, base, "r", ""))
 
 		var got []string
 		cursor, pages := "", 0
