@@ -1,0 +1,71 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	full := map[string]string{
+		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
+		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
+	}
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	tests := []struct {
+		name    string
+		fn      Function
+		env     map[string]string
+		wantErr []string
+	}{
+		{"webhook complete", Webhook, full, nil},
+		{"nothing set names every required variable", Webhook, map[string]string{}, []string{"CONNECTIONS_TABLE is required", "WEBHOOK_SECRET_PARAM is required", "EXPORT_QUEUE_URL is required"}},
+		{"malformed url", Webhook, with(full, "EXPORT_QUEUE_URL", "not a url"), []string{"EXPORT_QUEUE_URL must be an absolute URL"}},
+		{"bad ttl", Webhook, with(full, "EVENT_TTL", "-1h"), []string{"EVENT_TTL must be a positive duration"}},
+		{"rate above Lever's", Exporter, with(full, "LEVER_RATE_LIMIT", "11"), []string{"LEVER_RATE_LIMIT must be a number in (0, 10]"}},
+		{"unknown function", Function("nope"), full, []string{"unknown function"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.fn, env(tt.env))
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("got no error, want %v", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	c, err := Load(Webhook, env(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.EventTTL.String(), "72h0m0s"; got != want {
+		t.Errorf("default EVENT_TTL: got %s, want %s", got, want)
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{}
+	for a, b := range m {
+		out[a] = b
+	}
+	out[k] = v
+	return out
+}
+
+func TestVarsCoverEveryFunction(t *testing.T) {
+	for _, fn := range Functions {
+		req, _ := Vars(fn)
+		if len(req) == 0 {
+			t.Errorf("%s reads no required variable", fn)
+		}
+	}
+}

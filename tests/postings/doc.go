@@ -1,0 +1,2 @@
+// Package postings holds the integration tests of issue #5.
+package postings
