@@ -74,23 +74,10 @@ func metaKey(companyID string) map[string]types.AttributeValue {
 // were last refreshed (zero when never); an unknown company has an empty
 // cache, not an error.
 func (p *Postings) List(ctx context.Context, companyID string) (posting.Cache, error) {
-	if err := requireID("companyId", companyID); err != nil {
-		return posting.Cache{}, err
-	}
-	meta, err := p.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(p.table), Key: metaKey(companyID), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String("refreshedAt"),
-	})
-	if err != nil {
-		return posting.Cache{}, storageErr(err, "list postings of %s", companyID)
-	}
 	var c posting.Cache
-	if v, ok := meta.Item["refreshedAt"]; ok {
-		var ns int64
-		if err := attributevalue.Unmarshal(v, &ns); err != nil {
-			return posting.Cache{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed refreshedAt of %s", companyID)
-		}
-		c.RefreshedAt = fromNanos(ns)
+	var err error
+	if c.RefreshedAt, err = p.RefreshedAt(ctx, companyID); err != nil {
+		return posting.Cache{}, err
 	}
 	items, err := queryAll(ctx, p.db, prefixQuery(p.table, companyID, postingPrefix))
 	if err != nil {
@@ -105,6 +92,30 @@ func (p *Postings) List(ctx context.Context, companyID string) (posting.Cache, e
 		c.Postings = append(c.Postings, r.posting())
 	}
 	return c, nil
+}
+
+// RefreshedAt returns when the company's postings were last refreshed (the
+// zero time when never), with one consistent read of the meta item.
+func (p *Postings) RefreshedAt(ctx context.Context, companyID string) (time.Time, error) {
+	if err := requireID("companyId", companyID); err != nil {
+		return time.Time{}, err
+	}
+	meta, err := p.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(p.table), Key: metaKey(companyID), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("refreshedAt"),
+	})
+	if err != nil {
+		return time.Time{}, storageErr(err, "read refreshedAt of %s", companyID)
+	}
+	v, ok := meta.Item["refreshedAt"]
+	if !ok {
+		return time.Time{}, nil
+	}
+	var ns int64
+	if err := attributevalue.Unmarshal(v, &ns); err != nil {
+		return time.Time{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed refreshedAt of %s", companyID)
+	}
+	return fromNanos(ns), nil
 }
 
 // Get returns one cached posting, or apperr NotFound.

@@ -14,7 +14,7 @@ func TestOpportunityInput(t *testing.T) {
 		ID: "c1", FirstName: "Ada", LastName: "Lovelace", Emails: []string{"ada@example.com"}, Phones: []string{"+44 1"},
 		CurrentTitle: "Engineer", CurrentCompany: "Engines", Location: &event.Location{City: "London", Country: "GB"},
 		ProfileURL: "https://m.example/c1", LinkedInURL: "https://linkedin.com/in/ada", Links: []string{"https://m.example/c1", "https://gh.example/ada"},
-		Tags: []string{"go"},
+		Tags:     []string{"go"},
 		Messages: []event.Message{{ID: "m1", Direction: "outbound", SentAt: time.Unix(1, 0), Body: "hi"}},
 	}
 	tests := []struct {

@@ -38,8 +38,12 @@ func Decode(r *http.Request, v any, allowEmpty bool) error {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return apperr.InvalidField("body", "must be a JSON object")
 		case errors.As(err, &te):
-			return apperr.InvalidField(te.Field, "must be %s", te.Type.String())
+			return apperr.InvalidField(te.Field, "must be %s", jsonType(te.Type.Kind().String()))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return apperr.InvalidField("body", "is not valid JSON (it ends too early)")
 		case errors.As(err, &se):
 			return apperr.InvalidField("body", "is not valid JSON (offset %d)", se.Offset)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -51,4 +55,21 @@ func Decode(r *http.Request, v any, allowEmpty bool) error {
 		return apperr.InvalidField("body", "has trailing data after the JSON value")
 	}
 	return nil
+}
+
+// jsonType names a Go kind as the JSON type a caller should send.
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
+		return "a number"
+	}
+	return "of another type"
 }

@@ -34,9 +34,11 @@ type Cache struct {
 // error, when none). Get returns apperr NotFound for an unknown posting.
 // Apply writes the given postings, deletes the given ids and records
 // refreshedAt, in as few requests as possible; it does not compare: callers
-// pass only what changed. Safe for concurrent use.
+// pass only what changed. RefreshedAt is the cheap read of when the last
+// refresh finished (zero when never). Safe for concurrent use.
 type Store interface {
 	List(ctx context.Context, companyID string) (Cache, error)
+	RefreshedAt(ctx context.Context, companyID string) (time.Time, error)
 	Get(ctx context.Context, companyID, postingID string) (Posting, error)
 	Apply(ctx context.Context, companyID string, put []Posting, del []string, refreshedAt time.Time) error
 }

@@ -101,8 +101,9 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
-	before, err := r.Postings.List(ctx, companyID)
-	if err != nil {
+	var before Cache
+	var err error
+	if before.RefreshedAt, err = r.Postings.RefreshedAt(ctx, companyID); err != nil {
 		return Result{}, fmt.Errorf("reload: %w", err)
 	}
 	for {
@@ -128,12 +129,12 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 			return res, apperr.Wrap(apperr.Transient, ctx.Err(), "a refresh is still running; try again")
 		case <-time.After(poll):
 		}
-		now, err := r.Postings.List(ctx, companyID)
+		at, err := r.Postings.RefreshedAt(ctx, companyID)
 		if err != nil {
 			return Result{}, fmt.Errorf("reload: %w", err)
 		}
-		if now.RefreshedAt.After(before.RefreshedAt) {
-			return Result{CompanyID: companyID, Fetched: len(now.Postings), Skipped: "joined"}, nil
+		if at.After(before.RefreshedAt) {
+			return Result{CompanyID: companyID, Skipped: "joined"}, nil
 		}
 	}
 }

@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+func TestStatus(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{apperr.InvalidField("x", "bad"), 400},
+		{apperr.E(apperr.Invalid, "no").WithReason("position_not_linked"), 422},
+		{apperr.E(apperr.Unauthorized, "no").WithReason("lever_revoked"), 422},
+		{apperr.E(apperr.Unauthorized, "no key").WithReason("invalid_key"), 401},
+		{apperr.E(apperr.Forbidden, "scope"), 403},
+		{apperr.E(apperr.NotFound, "x"), 404},
+		{apperr.E(apperr.Conflict, "x").WithReason("already_exported"), 409},
+		{apperr.E(apperr.RateLimited, "x"), 429},
+		{apperr.E(apperr.Transient, "x"), 503},
+		{errors.New("boom"), 500},
+	}
+	for _, tt := range tests {
+		if got := Status(tt.err); got != tt.want {
+			t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeNamesTheField(t *testing.T) {
+	type in struct {
+		Name  string   `json:"name"`
+		Count int      `json:"count"`
+		Tags  []string `json:"tags"`
+	}
+	tests := []struct {
+		body, wantField, wantMsg string
+	}{
+		{`"{"`, "body", "must be a JSON object"},
+		{`{"name": 7}`, "name", "must be a string"},
+		{`{"count": "x"}`, "count", "must be a number"},
+		{`{"tags": {}}`, "tags", "must be an array"},
+		{`{"nme": "x"}`, "nme", "is not a known field"},
+		{`{"name": "x"} {}`, "body", "trailing data"},
+		{``, "body", "is required"},
+		{`{`, "body", "not valid JSON"},
+		{`{"name":"` + strings.Repeat("a", MaxBody) + `"}`, "body", "larger than"},
+	}
+	for _, tt := range tests {
+		var v in
+		err := Decode(httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body)), &v, false)
+		e := apperr.As(err)
+		if e == nil || e.Code != apperr.Invalid || e.Field != tt.wantField || !strings.Contains(e.Message, tt.wantMsg) {
+			t.Errorf("Decode(%.40q) = %v, want invalid %s %q", tt.body, err, tt.wantField, tt.wantMsg)
+		}
+	}
+}
+
+func TestWriteErrorHidesInternalText(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteError(rec, httptest.NewRequest("GET", "/", nil), discardLogger(), errors.New("dynamo: table leverlink-prod-connections secret detail"))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "secret detail") || !strings.Contains(rec.Body.String(), `"code":"internal"`) {
+		t.Errorf("got %d %s", rec.Code, rec.Body.String())
+	}
+}
