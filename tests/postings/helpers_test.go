@@ -71,13 +71,14 @@ func newEnv(t testing.TB, opts ...apptest.Option) (*apptest.Env, *leverEdits) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rp := httputil.NewSingleHostReverseProxy(target)
-		director := rp.Director
-		rp.Director = func(r *http.Request) {
-			director(r)
-			r.Header.Del("Accept-Encoding") // keep bodies plain for ModifyResponse
+		rp := &httputil.ReverseProxy{
+			Rewrite: func(pr *httputil.ProxyRequest) {
+				pr.SetURL(target)
+				pr.Out.Host = pr.In.Host
+				pr.Out.Header.Del("Accept-Encoding") // keep bodies plain for ModifyResponse
+			},
+			ModifyResponse: ed.modify,
 		}
-		rp.ModifyResponse = ed.modify
 		srv := httptest.NewServer(ed.guard(rp))
 		t.Cleanup(srv.Close)
 		cfg.LeverAPIBaseURL = srv.URL + "/v1"
