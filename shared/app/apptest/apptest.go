@@ -69,7 +69,12 @@ type settings struct {
 	stale time.Duration
 	keys  string
 	cfg   func(*config.Config)
+	hc    *http.Client
 }
+
+// WithHTTPClient sets the HTTP client for Lever and resume downloads (a
+// client trusting an httptest TLS server, say).
+func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.hc = hc } }
 
 // WithFake sets the fake Lever's options.
 func WithFake(o leverfake.Options) Option { return func(s *settings) { s.fake = o } }
@@ -118,7 +123,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
-	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale})
+	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc})
 	if err != nil {
 		t.Fatal(err)
 	}
