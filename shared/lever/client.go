@@ -140,8 +140,8 @@ type request struct {
 }
 
 // do sends r and decodes a 2xx JSON body into out (if non-nil). It retries
-// idempotent requests on transient errors and any request once after a 401
-// with a fresh token.
+// idempotent requests on transient errors, any request on 429 (Lever applied
+// nothing), and any request once after a 401 with a fresh token.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	if c.tokens == nil {
 		return apperr.E(apperr.Internal, "lever: client has no token provider")
@@ -169,8 +169,10 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			e.Reason = "token_rejected"
 			return e
 		}
-		if !r.idempotent || attempt >= c.retry.MaxAttempts ||
-			(e.Code != apperr.Transient && e.Code != apperr.RateLimited) {
+		// A 429 is refused before anything is applied, so even a write may
+		// be sent again (after Retry-After); other errors retry reads only.
+		retryable := e.Code == apperr.RateLimited || (r.idempotent && e.Code == apperr.Transient)
+		if !retryable || attempt >= c.retry.MaxAttempts {
 			return e
 		}
 		if !c.sleep(ctx, c.backoff(attempt, e.RetryAfter)) {

@@ -356,11 +356,16 @@ func TestRetries(t *testing.T) {
 				_, err := e.client.CreateOpportunity(ctx, lever.OpportunityInput{Name: "x"})
 				return err
 			}, apperr.Transient, 1},
-		{"POST note not retried on 429", "POST /opportunities/:id/notes", leverfake.Failure{Status: 429}, 1,
+		{"POST note retried after a 429 (nothing applied)", "POST /opportunities/:id/notes", leverfake.Failure{Status: 429, Header: map[string]string{"Retry-After": "0.01"}}, 1,
 			func(ctx context.Context, e *env, id string) error {
 				_, err := e.client.CreateNote(ctx, id, lever.NoteInput{Value: "hi"})
 				return err
-			}, apperr.RateLimited, 1},
+			}, "", 2},
+		{"POST create gives up after 3 429s", "POST /opportunities", leverfake.Failure{Status: 429, Header: map[string]string{"Retry-After": "0.01"}}, 5,
+			func(ctx context.Context, e *env, _ string) error {
+				_, err := e.client.CreateOpportunity(ctx, lever.OpportunityInput{Name: "x"})
+				return err
+			}, apperr.RateLimited, 3},
 		{"POST file not retried on drop", "POST /opportunities/:id/files", leverfake.Failure{Kind: leverfake.KindDrop}, 1,
 			func(ctx context.Context, e *env, id string) error {
 				_, err := e.client.UploadFile(ctx, id, "a.txt", "text/plain", strings.NewReader("hello"))

@@ -26,5 +26,7 @@
 // Assumptions taken where Lever's documentation is silent (LEVER.md ⚠️):
 // refresh tokens are single-use, so rotated tokens are persisted before use;
 // Retry-After may be absent, seconds or an HTTP date; 401 on the API means the
-// request was not applied, so it is retried once with a fresh token.
+// request was not applied, so it is retried once with a fresh token; a 429
+// is refused by the rate limiter before anything is applied, so writes too
+// are retried on it (up to RetryPolicy.MaxAttempts, after Retry-After).
 package lever

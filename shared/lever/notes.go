@@ -47,7 +47,7 @@ type NoteInput struct {
 // CreateNote adds a note to an opportunity
 // (POST /opportunities/:id/notes, perform_as when configured) and returns
 // the note id. It is not retried (a retry could duplicate the note) except
-// once after a 401.
+// once after a 401 and after a 429 (neither was applied).
 //
 // Errors: apperr.Invalid with Field "value" when Value is empty;
 // apperr.NotFound for an unknown opportunity; see the package documentation.

@@ -103,7 +103,8 @@ const maxFileBytes = 30 << 20
 
 // CreateOpportunity creates an opportunity (POST /opportunities?perform_as=).
 // It sends JSON, or multipart/form-data when in.Resume is set. It is never
-// retried (a retry could create a duplicate) except once after a 401.
+// retried (a retry could create a duplicate) except once after a 401 and after a 429
+// (neither was applied).
 //
 // Lever dedupes by email: when an email matches an existing contact the new
 // opportunity is attached to that contact.
