@@ -75,7 +75,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		MarketplaceName: envOr("MARKETPLACE_NAME", "leverlink-demo"),
 		AllowedReturnOrigins: append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...),
-		LeverRateLimit: 8, LeverBurst: 16, EventTTL: 72 * time.Hour,
+		LeverRateLimit: 9.5, LeverBurst: 19, EventTTL: 72 * time.Hour,
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)

@@ -133,7 +133,7 @@ var specs = []spec{
 	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
 	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
 	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
-	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "8", set: func(c *Config, v string) error {
+	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 10 {
 			return errors.New("must be a number in (0, 10]")
@@ -141,7 +141,7 @@ var specs = []spec{
 		c.LeverRateLimit = f
 		return nil
 	}},
-	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "16", set: func(c *Config, v string) error {
+	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 20 {
 			return errors.New("must be an integer in [1, 20]")
