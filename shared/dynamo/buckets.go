@@ -46,9 +46,11 @@ func NewBuckets(db DB, t Tables) *Buckets {
 // than Burst + Rate×t tokens over any window of t seconds (given clocks that
 // agree; a caller whose now is behind the stored refill time gets no refill).
 //
-// Take returns 0 when a token was granted, or how long to wait until one
-// will be (nothing is written then). Under heavy contention it may give up
-// after a few attempts and return a short wait instead of a token. It
+// Take reserves a token: it returns 0 when one is available now, else the
+// wait until the reserved one may be used (the stored count goes negative,
+// down to MaxWait×Rate of debt). Past that it reserves nothing and returns
+// apperr RateLimited with RetryAfter. Under heavy contention it may give up
+// after a few attempts and return RateLimited with a short RetryAfter. It
 // returns apperr Invalid for a bucket with Rate <= 0 or Burst < 1, and apperr
 // Transient on storage failures.
 func (b *Buckets) Take(ctx context.Context, key string, bk throttle.Bucket, now time.Time) (time.Duration, error) {
@@ -60,6 +62,10 @@ func (b *Buckets) Take(ctx context.Context, key string, bk throttle.Bucket, now 
 	}
 	k := map[string]types.AttributeValue{attrPK: avS(key), attrSK: avS(bucketPrefix + key)}
 	burst := float64(bk.Burst)
+	maxWait := bk.MaxWait
+	if maxWait <= 0 {
+		maxWait = throttle.DefaultMaxWait
+	}
 	for attempt := 1; attempt <= takeAttempts; attempt++ {
 		out, err := b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(b.table), Key: k, ConsistentRead: aws.Bool(true)})
 		if err != nil {
@@ -76,8 +82,16 @@ func (b *Buckets) Take(ctx context.Context, key string, bk throttle.Bucket, now 
 			tokens = math.Min(burst, tokens+now.Sub(last).Seconds()*bk.Rate)
 			last = now
 		}
+		// Reserve: the bucket may go into debt up to MaxWait; the caller
+		// uses its token once the debt is paid back at Rate.
+		var wait time.Duration
 		if tokens < 1 {
-			return time.Duration(math.Ceil((1 - tokens) / bk.Rate * float64(time.Second))), nil
+			wait = time.Duration(math.Ceil((1 - tokens) / bk.Rate * float64(time.Second)))
+			if wait > maxWait {
+				e := apperr.E(apperr.RateLimited, "bucket %s is booked %s ahead", key, wait.Round(time.Millisecond))
+				e.RetryAfter = wait - maxWait
+				return 0, e
+			}
 		}
 		in := &dynamodb.PutItemInput{
 			TableName: aws.String(b.table),
@@ -97,7 +111,7 @@ func (b *Buckets) Take(ctx context.Context, key string, bk throttle.Bucket, now 
 		}
 		_, err = b.db.PutItem(ctx, in)
 		if err == nil {
-			return 0, nil
+			return wait, nil
 		}
 		if cf, _ := isCondFailed(err); !cf {
 			return 0, transientErr(err, "write bucket %s", key)
@@ -107,7 +121,9 @@ func (b *Buckets) Take(ctx context.Context, key string, bk throttle.Bucket, now 
 		}
 	}
 	// Lost every race: others are taking tokens right now.
-	return time.Duration(float64(time.Second) / bk.Rate / 2), nil
+	e := apperr.E(apperr.RateLimited, "bucket %s is contended", key)
+	e.RetryAfter = time.Duration(float64(time.Second) / bk.Rate / 2)
+	return 0, e
 }
 
 // transientErr is storageErr, with any storage failure reported as

@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"fmt"
+	"github.com/leverlink/leverlink/shared/apperr"
 	"time"
 )
 
@@ -16,8 +17,10 @@ type Limiter struct {
 	Now    func() time.Time // time.Now when nil
 }
 
-// Wait takes one token, sleeping as long as the bucket says. It returns the
-// context's error if ctx ends first, or the store's error.
+// Wait reserves one token and sleeps until its time. When the bucket is
+// booked further ahead than its MaxWait it sleeps the RetryAfter and tries
+// again. It returns the context's error if ctx ends first (the reserved
+// token is then lost, which only slows others down), or the store's error.
 func (l Limiter) Wait(ctx context.Context) error {
 	now := l.Now
 	if now == nil {
@@ -25,18 +28,30 @@ func (l Limiter) Wait(ctx context.Context) error {
 	}
 	for {
 		wait, err := l.Store.Take(ctx, l.Key, l.Bucket, now())
+		if e := apperr.As(err); e != nil && e.Code == apperr.RateLimited && e.RetryAfter > 0 {
+			wait, err = e.RetryAfter, nil
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("throttle %s: %w", l.Key, err)
 		}
-		if wait <= 0 {
-			return nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait > 0 && !sleep(ctx, wait) {
 			return ctx.Err()
-		case <-t.C:
 		}
+		return nil
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
