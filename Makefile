@@ -71,8 +71,8 @@ build-RefresherFunction:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/refresher
 
 .PHONY: bench
-bench: deps ## run the benchmarks against the emulators and the fake Lever
-	@$(EMULATORS) $(GO) test -run '^$$' -bench . -benchmem ./...
+bench: deps ## measure throughput, latency, refresh, bootstraps and cost; writes docs/benchmarks.md (BENCH_FLAGS to scale)
+	@$(EMULATORS) $(GO) run ./infra/bench $(BENCH_FLAGS)
 
 .PHONY: fake-lever
 fake-lever: ## run the fake Lever server alone (LEVERFAKE_ADDR, default 127.0.0.1:8765)
@@ -89,3 +89,11 @@ clean:
 .PHONY: demo
 demo: ## tell the whole story against a running `make run` (another terminal)
 	@LEVERLINK_STATE_FILE=$(BIN)/local-stack.json $(GO) run ./infra/demo
+
+.PHONY: bench-micro
+bench-micro: deps ## the Go micro-benchmarks (go test -bench) against the emulators
+	@$(EMULATORS) $(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: chaos
+chaos: deps ## 5,000 candidates through faults and exporter kills; fails on any lost or duplicate (CHAOS_FLAGS to scale)
+	@$(EMULATORS) $(GO) run ./infra/chaos $(CHAOS_FLAGS)

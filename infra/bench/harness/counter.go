@@ -1,0 +1,261 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"maps"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Counter is a counting reverse proxy in front of an AWS emulator: it
+// counts every request by operation (the X-Amz-Target header, e.g.
+// "DynamoDB_20120810.PutItem" → "PutItem") and estimates the capacity
+// units DynamoDB on-demand would bill. Safe for concurrent use.
+type Counter struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	ops   map[string]int
+	wru   float64 // estimated write request units
+	rru   float64 // estimated read request units
+	items int     // items written (BatchWriteItem counts each request)
+	full  int     // ReceiveMessage calls that returned messages
+	cond  int     // writes refused by their condition (still billed)
+}
+
+// NewCounter starts a counting proxy to target (an http URL).
+func NewCounter(target string) (*Counter, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	c := &Counter{ops: map[string]int{}}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
+	rp.ModifyResponse = func(resp *http.Response) error {
+		op, _ := resp.Request.Context().Value(opKey{}).(*reqInfo)
+		if op == nil {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		c.record(op, resp.StatusCode, body)
+		return nil
+	}
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		info := &reqInfo{op: Operation(r.Header.Get("X-Amz-Target")), body: body}
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), opKey{}, info)))
+	}))
+	return c, nil
+}
+
+type opKey struct{}
+
+type reqInfo struct {
+	op   string
+	body []byte
+}
+
+// URL is the proxy's address, to use as the service endpoint.
+func (c *Counter) URL() string { return c.srv.URL }
+
+// Close stops the proxy.
+func (c *Counter) Close() { c.srv.Close() }
+
+// Operation turns an X-Amz-Target value into the operation name.
+func Operation(target string) string {
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		return target[i+1:]
+	}
+	if target == "" {
+		return "unknown"
+	}
+	return target
+}
+
+func (c *Counter) record(info *reqInfo, status int, resp []byte) {
+	w, r, items := Units(info.op, info.body, resp)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops[info.op]++
+	// A write refused by its condition is billed like a write.
+	refused := status == 400 && (bytes.Contains(resp, []byte("ConditionalCheckFailed")) || bytes.Contains(resp, []byte("TransactionCanceled")))
+	if refused {
+		c.cond++
+	}
+	if status < 300 || refused {
+		c.wru += w
+		c.rru += r
+	}
+	if status < 300 {
+		c.items += items
+	}
+	if info.op == "ReceiveMessage" && bytes.Contains(resp, []byte(`"Messages":[{`)) {
+		c.full++
+	}
+}
+
+// Units estimates the request units one DynamoDB call is billed for:
+// writes are 1 WRU per started KB of each item written (an item's size is
+// approximated by its share of the request body; transactions count
+// double); reads are 1 RRU per started 4 KB of response (strongly
+// consistent), at least 1. items is how many items the call wrote.
+func Units(op string, req, resp []byte) (wru, rru float64, items int) {
+	kb := func(n, per int) float64 {
+		if n <= 0 {
+			return 1
+		}
+		return math.Max(1, math.Ceil(float64(n)/float64(per)))
+	}
+	switch op {
+	case "PutItem", "UpdateItem", "DeleteItem":
+		return kb(len(req), 1024), 0, 1
+	case "BatchWriteItem":
+		n := bytes.Count(req, []byte(`"PutRequest"`)) + bytes.Count(req, []byte(`"DeleteRequest"`))
+		if n == 0 {
+			return 0, 0, 0
+		}
+		return float64(n) * kb(len(req)/n, 1024), 0, n
+	case "TransactWriteItems":
+		n := bytes.Count(req, []byte(`"Put"`)) + bytes.Count(req, []byte(`"Update"`)) + bytes.Count(req, []byte(`"Delete"`)) + bytes.Count(req, []byte(`"ConditionCheck"`))
+		if n == 0 {
+			n = 1
+		}
+		return 2 * float64(n) * kb(len(req)/n, 1024), 0, n
+	case "GetItem", "Query", "Scan", "BatchGetItem":
+		return 0, kb(len(resp), 4096), 0
+	}
+	return 0, 0, 0
+}
+
+// Snapshot is a copy of a Counter's totals.
+type Snapshot struct {
+	Ops          map[string]int
+	WRU, RRU     float64
+	ItemsWritten int
+	FullReceives int
+	CondFailed   int // writes refused by their condition (billed)
+}
+
+// Total is the number of requests.
+func (s Snapshot) Total() int {
+	n := 0
+	for _, v := range s.Ops {
+		n += v
+	}
+	return n
+}
+
+// Writes is the number of write requests (single-item writes, batches and
+// transactions).
+func (s Snapshot) Writes() int {
+	return s.Ops["PutItem"] + s.Ops["UpdateItem"] + s.Ops["DeleteItem"] + s.Ops["BatchWriteItem"] + s.Ops["TransactWriteItems"]
+}
+
+// Reads is the number of read requests.
+func (s Snapshot) Reads() int {
+	return s.Ops["GetItem"] + s.Ops["Query"] + s.Ops["Scan"] + s.Ops["BatchGetItem"]
+}
+
+// Sub returns s - o.
+func (s Snapshot) Sub(o Snapshot) Snapshot {
+	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU - o.WRU, RRU: s.RRU - o.RRU, ItemsWritten: s.ItemsWritten - o.ItemsWritten, FullReceives: s.FullReceives - o.FullReceives, CondFailed: s.CondFailed - o.CondFailed}
+	if out.Ops == nil {
+		out.Ops = map[string]int{}
+	}
+	for k, v := range o.Ops {
+		out.Ops[k] -= v
+		if out.Ops[k] == 0 {
+			delete(out.Ops, k)
+		}
+	}
+	return out
+}
+
+// Snapshot returns the current totals.
+func (c *Counter) Snapshot() Snapshot {
+	if c == nil {
+		return Snapshot{Ops: map[string]int{}}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Snapshot{Ops: maps.Clone(c.ops), WRU: c.wru, RRU: c.rru, ItemsWritten: c.items, FullReceives: c.full, CondFailed: c.cond}
+}
+
+// LeverCounter counts Lever HTTP attempts (app.Options.OnLeverCall).
+type LeverCounter struct {
+	mu     sync.Mutex
+	calls  map[string]int
+	status map[int]int
+	total  atomic.Int64
+}
+
+// NewLeverCounter returns an empty counter.
+func NewLeverCounter() *LeverCounter {
+	return &LeverCounter{calls: map[string]int{}, status: map[int]int{}}
+}
+
+// Observe is the OnLeverCall hook.
+func (l *LeverCounter) Observe(endpoint string, status int, _ time.Duration) {
+	l.total.Add(1)
+	l.mu.Lock()
+	l.calls[endpoint]++
+	l.status[status]++
+	l.mu.Unlock()
+}
+
+// LeverSnapshot is a copy of a LeverCounter's totals.
+type LeverSnapshot struct {
+	Total    int
+	ByEnd    map[string]int
+	ByStatus map[int]int
+}
+
+// Snapshot returns the current totals.
+func (l *LeverCounter) Snapshot() LeverSnapshot {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return LeverSnapshot{Total: int(l.total.Load()), ByEnd: maps.Clone(l.calls), ByStatus: maps.Clone(l.status)}
+}
+
+// Sub returns s - o.
+func (s LeverSnapshot) Sub(o LeverSnapshot) LeverSnapshot {
+	out := LeverSnapshot{Total: s.Total - o.Total, ByEnd: maps.Clone(s.ByEnd), ByStatus: maps.Clone(s.ByStatus)}
+	for k, v := range o.ByEnd {
+		out.ByEnd[k] -= v
+	}
+	for k, v := range o.ByStatus {
+		out.ByStatus[k] -= v
+	}
+	return out
+}
+
+// Add returns s + o.
+func (s Snapshot) Add(o Snapshot) Snapshot {
+	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU + o.WRU, RRU: s.RRU + o.RRU, ItemsWritten: s.ItemsWritten + o.ItemsWritten, FullReceives: s.FullReceives + o.FullReceives, CondFailed: s.CondFailed + o.CondFailed}
+	if out.Ops == nil {
+		out.Ops = map[string]int{}
+	}
+	for k, v := range o.Ops {
+		out.Ops[k] += v
+	}
+	return out
+}

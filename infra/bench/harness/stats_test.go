@@ -1,0 +1,106 @@
+package harness
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}, {0.1, time.Millisecond}} {
+		if got := Percentile(ds, c.p); got != c.want {
+			t.Errorf("Percentile(%v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if ds[0] != 100*time.Millisecond {
+		t.Error("Percentile sorted its input")
+	}
+	if Percentile(nil, 50) != 0 {
+		t.Error("Percentile(nil) != 0")
+	}
+	if got := Percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("single: %v", got)
+	}
+}
+
+func TestCost(t *testing.T) {
+	p := ListPrices
+	u := Usage{LambdaRequests: 1e6, LambdaGBSeconds: 1000, HTTPRequests: 2e6, SQSFIFO: 1e6, SQSStd: 1e6, WRU: 1e6, RRU: 4e6, Alarms: 2}
+	want := 0.20 + 1000*0.0000133334 + 2.00 + 0.50 + 0.40 + 0.625 + 0.50 + 0.20
+	if got := p.Cost(u); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("Cost = %v, want %v", got, want)
+	}
+	if got := p.Cost(u.Scale(0.001)); math.Abs(got-want/1000) > 1e-9 {
+		t.Fatalf("scaled Cost = %v, want %v", got, want/1000)
+	}
+	if n := len(p.Lines(Usage{WRU: 3})); n != 1 {
+		t.Fatalf("Lines with one item: %d lines", n)
+	}
+	if got := u.Add(u).WRU; got != 2e6 {
+		t.Fatalf("Add: %v", got)
+	}
+}
+
+func TestUnits(t *testing.T) {
+	w, r, n := Units("PutItem", make([]byte, 1500), nil)
+	if w != 2 || r != 0 || n != 1 {
+		t.Errorf("PutItem 1.5KB: %v %v %v", w, r, n)
+	}
+	req := []byte(`{"RequestItems":{"t":[{"PutRequest":{}},{"PutRequest":{}},{"DeleteRequest":{}}]}}`)
+	if w, _, n := Units("BatchWriteItem", req, nil); w != 3 || n != 3 {
+		t.Errorf("BatchWriteItem: %v %v", w, n)
+	}
+	if _, r, _ := Units("Query", nil, make([]byte, 9000)); r != 3 {
+		t.Errorf("Query 9000B: %v RRU", r)
+	}
+	if _, r, _ := Units("GetItem", nil, []byte("{}")); r != 1 {
+		t.Errorf("GetItem: %v RRU", r)
+	}
+	if Operation("DynamoDB_20120810.UpdateItem") != "UpdateItem" || Operation("AmazonSQS.SendMessage") != "SendMessage" || Operation("") != "unknown" {
+		t.Error("Operation")
+	}
+}
+
+func TestSnapshotSub(t *testing.T) {
+	a := Snapshot{Ops: map[string]int{"PutItem": 5, "Query": 2, "BatchWriteItem": 1}, WRU: 10}
+	b := Snapshot{Ops: map[string]int{"PutItem": 2, "Query": 2}, WRU: 4}
+	d := a.Sub(b)
+	if d.Ops["PutItem"] != 3 || d.Writes() != 4 || d.Reads() != 0 || d.WRU != 6 || d.Total() != 4 {
+		t.Fatalf("Sub = %+v", d)
+	}
+}
+
+func TestTables(t *testing.T) {
+	got := Table([]string{"a", "b"}, [][]string{{"1", "x|y"}, {"2"}})
+	want := "| a | b |\n|---|---|\n| 1 | x\\|y |\n| 2 |  |\n"
+	if got != want {
+		t.Fatalf("Table:\n%s\nwant\n%s", got, want)
+	}
+	tt := TargetsTable([]Target{{Name: "n", Goal: "g", Measured: "m", Pass: false}})
+	if !strings.Contains(tt, "| n | g | m | FAIL |") {
+		t.Fatalf("TargetsTable: %s", tt)
+	}
+	if USD(0) != "$0" || USD(0.015) != "$0.0150" || USD(0.00012) != "$0.00012" {
+		t.Errorf("USD: %s %s %s", USD(0), USD(0.015), USD(0.00012))
+	}
+}
+
+func TestCounterBillsRefusedWrites(t *testing.T) {
+	c := &Counter{ops: map[string]int{}}
+	c.record(&reqInfo{op: "PutItem", body: []byte(`{}`)}, 200, nil)
+	c.record(&reqInfo{op: "PutItem", body: []byte(`{}`)}, 400, []byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}`))
+	c.record(&reqInfo{op: "PutItem", body: []byte(`{}`)}, 400, []byte(`{"__type":"ValidationException"}`))
+	c.record(&reqInfo{op: "ReceiveMessage"}, 200, []byte(`{"Messages":[{"Body":"x"}]}`))
+	s := c.Snapshot()
+	if s.WRU != 2 || s.CondFailed != 1 || s.ItemsWritten != 1 || s.Ops["PutItem"] != 3 || s.FullReceives != 1 {
+		t.Fatalf("snapshot %+v", s)
+	}
+}
