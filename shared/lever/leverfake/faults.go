@@ -1,6 +1,7 @@
 package leverfake
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -122,17 +123,26 @@ func (f *Fake) pickFaultLocked(label string) (Failure, bool) {
 	return Failure{}, false
 }
 
+// maxHang bounds a timeout fault that gave no Hang: long past any client
+// timeout, short enough that a test server can always close.
+const maxHang = 2 * time.Minute
+
 // preFault runs the part of a fault that comes before the handler. It
 // reports whether the handler should still run.
 func (f *Fake) preFault(w http.ResponseWriter, r *http.Request, fl Failure) bool {
 	switch fl.Kind {
 	case KindTimeout:
-		var after <-chan time.Time
-		if fl.Hang > 0 {
-			t := time.NewTimer(fl.Hang)
-			defer t.Stop()
-			after = t.C
+		// Read the body first: Go's server only notices a gone client (and
+		// cancels r.Context) once the request body is consumed; an unread
+		// POST body would leave this handler hanging and block Close.
+		_, _ = io.Copy(io.Discard, r.Body)
+		hang := fl.Hang
+		if hang <= 0 {
+			hang = maxHang
 		}
+		t := time.NewTimer(hang)
+		defer t.Stop()
+		after := t.C
 		select {
 		case <-r.Context().Done():
 		case <-after:
