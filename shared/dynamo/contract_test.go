@@ -63,6 +63,14 @@ func TestExports(t *testing.T) {
 	})
 }
 
+func TestExportsRecord(t *testing.T) {
+	t.Parallel()
+	dynamotest.RecordContract(t, func(t *testing.T) export.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
 func TestContactIndex(t *testing.T) {
 	t.Parallel()
 	dynamotest.ContactIndexContract(t, func(t *testing.T) export.ContactIndex {

@@ -350,3 +350,40 @@ func (e *Exports) List(ctx context.Context, companyID string, state export.State
 func incr(name string) expression.SetValueBuilder {
 	return expression.Plus(expression.IfNotExists(expression.Name(name), expression.Value(0)), expression.Value(1))
 }
+
+// Record marks k exported in one conditional write, with the opportunity
+// and note it was written into and a reason (e.g. "in_history"), unless the
+// marker is exported or claimed (a non-empty claim); it reports whether it
+// wrote. A skipped or failed marker is overwritten.
+func (e *Exports) Record(ctx context.Context, k export.Key, now time.Time, opportunityID, noteID, reason string) (bool, error) {
+	if err := validKey(k); err != nil {
+		return false, err
+	}
+	state, claim := expression.Name("state"), expression.Name("claimId")
+	u := expression.Set(state, expression.Value(export.Exported)).
+		Set(expression.Name("updatedAt"), expression.Value(now.UnixNano())).
+		Set(expression.Name("exportedAt"), expression.Value(now.UnixNano())).
+		Set(expression.Name("version"), incr("version")).
+		Set(expression.Name("candidateId"), expression.Value(k.CandidateID)).
+		Remove(claim)
+	if k.ActivityID != "" {
+		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
+	}
+	u = setString(setString(setString(u, "opportunityId", opportunityID), "noteId", noteID), "reason", reason)
+	u = setIndex(u, k, export.Exported, now)
+	c := expression.Or(
+		expression.Name(attrPK).AttributeNotExists(),
+		expression.And(
+			state.NotEqual(expression.Value(export.Exported)),
+			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
+		),
+	)
+	_, _, err := e.update(ctx, k, u, c)
+	if cf, _ := isCondFailed(err); cf {
+		return false, nil
+	}
+	if err != nil {
+		return false, storageErr(err, "record %s/%s", k.CompanyID, markerSK(k))
+	}
+	return true, nil
+}

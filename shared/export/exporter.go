@@ -415,22 +415,11 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 	for _, n := range c.Notes {
 		ids = append(ids, "note:"+n.ID)
 	}
+	// One conditional write each (no claim needed: nothing is written to
+	// Lever for them); a marker already exported, or held by a push, stays.
 	for _, id := range ids {
 		k := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: id}
-		claim := newClaimID()
-		_, err := x.Markers.Claim(ctx, k, claim, now, x.stale())
-		switch {
-		case apperr.ReasonOf(err) == ReasonAlreadyExported:
-			continue // already pushed or recorded
-		case apperr.ReasonOf(err) == "in_progress":
-			// A crashed attempt holds it: retry once its claim is stale.
-			return apperr.E(apperr.Transient, "another attempt holds the %s claim", id).WithReason("in_progress")
-		case err != nil:
-			return fmt.Errorf("record history activity: %w", err)
-		}
-		if _, err := x.Markers.Confirm(ctx, k, claim, now, func(mk *Marker) {
-			mk.OpportunityID, mk.Reason = m.OpportunityID, "in_history"
-		}); err != nil {
+		if _, err := x.Markers.Record(ctx, k, now, m.OpportunityID, "", "in_history"); err != nil {
 			return fmt.Errorf("record history activity: %w", err)
 		}
 	}

@@ -74,6 +74,11 @@ type Marker struct {
 // about, when not empty) unless the marker is exported or claimed; it is for
 // events that never reached a claim.
 //
+// Record marks a marker exported in one conditional write (opportunity,
+// note and reason recorded) unless it is exported or claimed; it reports
+// whether it wrote. It is for activities written as part of another note
+// (the history), which need no claim of their own.
+//
 // List pages through a company's candidate export markers in the given
 // state, most recently updated first; the cursor is opaque.
 //
@@ -85,6 +90,7 @@ type Store interface {
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
 	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error
 	Skip(ctx context.Context, k Key, now time.Time, reason, positionID string) error
+	Record(ctx context.Context, k Key, now time.Time, opportunityID, noteID, reason string) (bool, error)
 	List(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
 }
 

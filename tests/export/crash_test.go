@@ -175,8 +175,7 @@ func TestCrashMarkerWrites(t *testing.T) {
 		{"PutItem", "export#%s"},                           // confirm the export
 		{"UpdateItem", "activity#%s#history"},              // claim the history note
 		{"PutItem", "activity#%s#history"},                 // confirm the history note
-		{"UpdateItem", "activity#%s#message:m1"},           // record m1 as part of the history
-		{"PutItem", "activity#%s#message:m1"},              // confirm that record
+		{"UpdateItem", "activity#%s#message:m1"},           // record m1 as part of the history (one conditional write)
 		{"UpdateItem", "activity#%s#note:n1"},              // claim the pushed note
 		{"PutItem", "activity#%s#note:n1"},                 // confirm the pushed note
 		{"UpdateItem", "activity#%s#message:m2"},           // claim the pushed reply

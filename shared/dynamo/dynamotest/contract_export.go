@@ -317,3 +317,37 @@ func ContactIndexContract(t *testing.T, newIndex func(t *testing.T) export.Conta
 		}
 	})
 }
+
+// RecordContract checks Store.Record: one conditional write that marks an
+// activity exported unless it is exported or claimed.
+func RecordContract(t *testing.T, newStore func(t *testing.T) export.Store) {
+	store := newStore(t)
+	c := ctx(t)
+	co := ID("co")
+	k := func(id string) export.Key { return export.Key{CompanyID: co, CandidateID: "cand", ActivityID: id} }
+
+	wrote, err := store.Record(c, k("message:new"), base, "opp1", "", "in_history")
+	must(t, "Record new", err)
+	m, err := store.Get(c, k("message:new"))
+	must(t, "Get", err)
+	if !wrote || m.State != export.Exported || m.OpportunityID != "opp1" || m.Reason != "in_history" {
+		t.Fatalf("Record new: wrote %v, marker %+v", wrote, m)
+	}
+	if wrote, err = store.Record(c, k("message:new"), base, "opp2", "", "again"); err != nil || wrote {
+		t.Fatalf("Record of an exported marker: wrote %v err %v, want no write", wrote, err)
+	}
+
+	must(t, "Skip", store.Skip(c, k("message:skipped"), base, "not_exported", ""))
+	if wrote, err = store.Record(c, k("message:skipped"), base, "opp1", "", "in_history"); err != nil || !wrote {
+		t.Fatalf("Record of a skipped marker: wrote %v err %v, want a write", wrote, err)
+	}
+
+	_, err = store.Claim(c, k("message:claimed"), "holder", base, time.Minute)
+	must(t, "Claim", err)
+	if wrote, err = store.Record(c, k("message:claimed"), base, "opp1", "", "in_history"); err != nil || wrote {
+		t.Fatalf("Record of a claimed marker: wrote %v err %v, want no write", wrote, err)
+	}
+	if m, _ = store.Get(c, k("message:claimed")); m.State != export.Exporting || m.ClaimID != "holder" {
+		t.Fatalf("Record changed a claimed marker: %+v", m)
+	}
+}
