@@ -14,7 +14,7 @@ import (
 // Memory sizes of the functions in template.yaml (GB).
 const (
 	webhookGB   = 0.25 // Globals MemorySize 256
-	exporterGB  = 0.5  // ExporterFunction MemorySize 512
+	exporterGB  = 0.25 // ExporterFunction MemorySize 256
 	refresherGB = 0.25
 )
 
@@ -309,7 +309,7 @@ func (rep *report) render() string {
 				continue
 			}
 			u := perExportUsage(*c.r, hookMean, true).Scale(1000)
-			p("**Per 1,000 exports, %s** (%s): webhook invocation of %s at 256 MB, exporter busy time at 512 MB, counts above.\n\n", c.name, c.r.Label, harness.Ms(hookMean))
+			p("**Per 1,000 exports, %s** (%s): webhook invocation of %s at 256 MB, exporter busy time at 256 MB, counts above.\n\n", c.name, c.r.Label, harness.Ms(hookMean))
 			rows := [][]string{}
 			for _, l := range pr.Lines(u) {
 				rows = append(rows, []string{l.Item, fmt.Sprintf("%.4g %s", l.Quantity, l.Unit), harness.USD(l.USD)})
@@ -342,7 +342,7 @@ func (rep *report) findExports() (light, backlog, dflt, rec, par *exportResult) 
 		switch {
 		case strings.HasPrefix(r.Label, "light"):
 			light = r
-		case r.Companies == 1 && r.Rate == 8 && r.Burst == 16:
+		case r.Companies == 1 && r.Rate == 8 && r.Burst == 16: // the former default
 			dflt = r
 		case r.Companies == 1 && r.Rate == rep.flags.rate && r.Burst == rep.flags.burst:
 			rec = r
