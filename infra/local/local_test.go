@@ -120,7 +120,7 @@ func TestHealthHandler(t *testing.T) {
 func testDef(t *testing.T) stackdef.Stack {
 	t.Helper()
 	wd, _ := os.Getwd()
-	path, err := findTemplate(wd)
+	path, err := stackdef.FindTemplate(wd)
 	if err != nil {
 		t.Fatal(err)
 	}

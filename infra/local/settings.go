@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
 // stage is the template stage the local stack names its resources for.
@@ -49,7 +50,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	if s.TemplatePath == "" {
 		wd, err := os.Getwd()
 		if err == nil {
-			s.TemplatePath, err = findTemplate(wd)
+			s.TemplatePath, err = stackdef.FindTemplate(wd)
 		}
 		if err != nil {
 			problems = append(problems, err.Error()+" (run from the checkout or set LEVERLINK_TEMPLATE)")
@@ -60,18 +61,4 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		return s, errors.New(strings.Join(problems, "; "))
 	}
 	return s, nil
-}
-
-// findTemplate returns template.yaml beside the first go.mod in dir or above.
-func findTemplate(dir string) (string, error) {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "template.yaml"), nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod in %s or above: cannot find template.yaml", dir)
-		}
-		d = parent
-	}
 }

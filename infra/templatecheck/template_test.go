@@ -18,24 +18,14 @@ import (
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
-// root returns the module root: the first directory holding go.mod, walking
-// up from the working directory.
+// root returns the module root: the directory of template.yaml.
 func root(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
+	return filepath.Dir(path)
 }
 
 func readTemplate(t *testing.T) []byte {

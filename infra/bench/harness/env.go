@@ -83,20 +83,11 @@ type Env struct {
 
 // ModuleRoot finds the directory holding go.mod from the working directory.
 func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
+	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return filepath.Dir(path), nil
 }
 
 // RandomHex returns n random bytes in hex.

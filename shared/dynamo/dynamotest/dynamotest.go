@@ -13,10 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -86,36 +83,16 @@ func setup(endpoint string) (*dynamodb.Client, stackdef.Stack, error) {
 			}
 		}
 	}
-	root, err := moduleRoot()
+	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
 		return nil, stackdef.Stack{}, err
 	}
-	st, err := stackdef.Load(filepath.Join(root, "template.yaml"), "test")
+	st, err := stackdef.Load(path, "test")
 	if err != nil {
 		return nil, stackdef.Stack{}, err
 	}
 	c, err := dynamo.NewClient(context.Background(), endpoint)
 	return c, st, err
-}
-
-// moduleRoot walks up from the working directory to the folder with go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func randomHex(n int) string {

@@ -8,9 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -65,7 +63,7 @@ func New(t testing.TB) (*sqs.Client, map[string]string) {
 // directory to go.mod) resolved for Stage.
 func Template(t testing.TB) stackdef.Stack {
 	t.Helper()
-	path, err := templatePath()
+	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
 		t.Fatalf("sqstest: %v", err)
 	}
@@ -74,23 +72,6 @@ func Template(t testing.TB) stackdef.Stack {
 		t.Fatalf("sqstest: %v", err)
 	}
 	return st
-}
-
-func templatePath() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "template.yaml"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod in %s or above: cannot find template.yaml", dir)
-		}
-		dir = parent
-	}
 }
 
 func uniquePrefix(t testing.TB) string {
