@@ -5,8 +5,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leverlink/leverlink/shared/awsconf"
 )
 
 // DB is the part of the DynamoDB API the stores use. *dynamodb.Client
@@ -32,13 +33,14 @@ type Tables struct {
 }
 
 // NewClient loads the default AWS configuration (environment, shared files,
-// instance role) and returns a DynamoDB client. A non-empty endpoint (for
-// DynamoDB Local) overrides the service endpoint and turns off response
-// checksum validation, because DynamoDB Local omits x-amz-crc32 on errors.
+// instance role; see awsconf.Load for a local endpoint's defaults) and
+// returns a DynamoDB client. A non-empty endpoint (for DynamoDB Local)
+// overrides the service endpoint and turns off response checksum
+// validation, because DynamoDB Local omits x-amz-crc32 on errors.
 func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconf.Load(ctx, endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: load aws config: %w", err)
+		return nil, fmt.Errorf("dynamo: %w", err)
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {

@@ -2,14 +2,12 @@ package sqsqueue
 
 import (
 	"context"
-	"os"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/awsconf"
 )
 
 // NewClient returns an SQS client configured from the environment (region,
@@ -18,19 +16,9 @@ import (
 // local endpoint the region defaults to us-east-1 and, when the environment
 // names no credentials, dummy static credentials are used.
 func NewClient(ctx context.Context, endpoint string) (*sqs.Client, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if endpoint != "" {
-		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-			opts = append(opts, awsconfig.WithRegion("us-east-1"))
-		}
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
-			opts = append(opts, awsconfig.WithCredentialsProvider(
-				credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconf.Load(ctx, endpoint)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Internal, err, "sqs: load AWS configuration")
+		return nil, fmt.Errorf("sqs: %w", err)
 	}
 	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		if endpoint != "" {

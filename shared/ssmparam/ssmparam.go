@@ -6,18 +6,17 @@ package ssmparam
 import (
 	"context"
 	"errors"
-	"os"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/awsconf"
 	"github.com/leverlink/leverlink/shared/secret"
 )
 
@@ -26,19 +25,9 @@ import (
 // it the region defaults to us-east-1 and, when the environment names no
 // credentials, dummy static credentials are used.
 func NewClient(ctx context.Context, endpoint string) (*ssm.Client, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if endpoint != "" {
-		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-			opts = append(opts, awsconfig.WithRegion("us-east-1"))
-		}
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
-			opts = append(opts, awsconfig.WithCredentialsProvider(
-				credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconf.Load(ctx, endpoint)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Internal, err, "ssm: load AWS configuration")
+		return nil, fmt.Errorf("ssm: %w", err)
 	}
 	return ssm.NewFromConfig(cfg, func(o *ssm.Options) {
 		if endpoint != "" {

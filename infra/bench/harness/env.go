@@ -104,11 +104,6 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	if ddbEndpoint == "" || sqsEndpoint == "" {
 		return nil, errors.New("DYNAMODB_ENDPOINT and SQS_ENDPOINT must be set: run under infra/emulators/with-emulators.sh (make bench / make chaos)")
 	}
-	for k, v := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"} {
-		if os.Getenv(k) == "" {
-			_ = os.Setenv(k, v)
-		}
-	}
 	root, err := ModuleRoot()
 	if err != nil {
 		return nil, err

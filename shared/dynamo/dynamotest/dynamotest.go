@@ -38,8 +38,8 @@ var (
 //
 // Without DYNAMODB_ENDPOINT the test is skipped ("run `make test`"), or
 // fails when LEVERLINK_EMULATORS=1 or CI=true, where the emulators must run.
-// For the local endpoint, AWS_REGION and static dummy credentials are set
-// when unset. Safe to call from parallel tests.
+// Region and credentials default as awsconf.Load does for a local endpoint.
+// Safe to call from parallel tests.
 func New(t testing.TB) (*dynamodb.Client, dynamo.Tables) {
 	t.Helper()
 	endpoint := os.Getenv("DYNAMODB_ENDPOINT")
@@ -74,15 +74,6 @@ func New(t testing.TB) (*dynamodb.Client, dynamo.Tables) {
 }
 
 func setup(endpoint string) (*dynamodb.Client, stackdef.Stack, error) {
-	for k, v := range map[string]string{
-		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-	} {
-		if os.Getenv(k) == "" {
-			if err := os.Setenv(k, v); err != nil {
-				return nil, stackdef.Stack{}, err
-			}
-		}
-	}
 	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
 		return nil, stackdef.Stack{}, err
