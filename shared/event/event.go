@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/jsondecode"
 )
 
 // Type is an event type.
@@ -168,7 +168,7 @@ const MaxResumeBytes = 10 << 20
 // lists the known ones. Unknown JSON fields are rejected so typos surface.
 func Parse(body []byte) (Event, error) {
 	var e Event
-	if err := strictDecode(body, &e); err != nil {
+	if err := jsondecode.Strict("", body, &e); err != nil {
 		return Event{}, err
 	}
 	if e.ID == "" {
@@ -203,14 +203,14 @@ func Parse(body []byte) (Event, error) {
 			Candidate  json.RawMessage `json:"candidate"`
 			PositionID string          `json:"positionId,omitempty"`
 		}
-		if err := strictDecodeAt("data", e.Data, &raw); err != nil {
+		if err := jsondecode.Strict("data", e.Data, &raw); err != nil {
 			return Event{}, err
 		}
 		if len(raw.Candidate) == 0 || string(raw.Candidate) == "null" {
 			return Event{}, apperr.InvalidField("data.candidate", "is required")
 		}
 		d := CandidateData{PositionID: raw.PositionID}
-		if err := strictDecodeAt("data.candidate", raw.Candidate, &d.Candidate); err != nil {
+		if err := jsondecode.Strict("data.candidate", raw.Candidate, &d.Candidate); err != nil {
 			return Event{}, err
 		}
 		if err := d.Candidate.Validate("data.candidate"); err != nil {
@@ -224,7 +224,7 @@ func Parse(body []byte) (Event, error) {
 		e.Candidate = &d
 	case e.Type == MessageCreated:
 		var d MessageData
-		if err := strictDecodeAt("data", e.Data, &d); err != nil {
+		if err := jsondecode.Strict("data", e.Data, &d); err != nil {
 			return Event{}, err
 		}
 		if err := checkID("data.candidateId", d.CandidateID); err != nil {
@@ -236,7 +236,7 @@ func Parse(body []byte) (Event, error) {
 		e.Message = &d
 	case e.Type == NoteCreated:
 		var d NoteData
-		if err := strictDecodeAt("data", e.Data, &d); err != nil {
+		if err := jsondecode.Strict("data", e.Data, &d); err != nil {
 			return Event{}, err
 		}
 		if err := checkID("data.candidateId", d.CandidateID); err != nil {
@@ -414,53 +414,4 @@ func NormalizeLinkedIn(s string) string {
 		return ""
 	}
 	return "linkedin.com/in/" + strings.ToLower(slug)
-}
-
-func strictDecode(b []byte, v any) error { return strictDecodeAt("", b, v) }
-
-func strictDecodeAt(prefix string, b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(prefix, err)
-	}
-	if dec.More() {
-		return apperr.InvalidField(orBody(prefix), "has trailing data after the JSON value")
-	}
-	return nil
-}
-
-func orBody(p string) string {
-	if p == "" {
-		return "body"
-	}
-	return p
-}
-
-func join(prefix, field string) string {
-	if prefix == "" {
-		return field
-	}
-	if field == "" {
-		return prefix
-	}
-	return prefix + "." + field
-}
-
-// jsonError turns a decoding error into an Invalid error naming the field.
-func jsonError(prefix string, err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case asErr(err, &te):
-		return apperr.InvalidField(join(prefix, te.Field), "must be %s", te.Type.String())
-	case asErr(err, &se):
-		return apperr.InvalidField(orBody(prefix), "is not valid JSON (offset %d)", se.Offset)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return apperr.InvalidField(join(prefix, f), "is not a known field")
-	case strings.Contains(err.Error(), "parsing time"):
-		return apperr.InvalidField(orBody(prefix), "has a time that is not RFC 3339: %v", err)
-	}
-	return apperr.InvalidField(orBody(prefix), "is not valid: %v", err)
 }

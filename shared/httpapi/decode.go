@@ -2,13 +2,12 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/jsondecode"
 )
 
 // MaxBody bounds every request body.
@@ -32,44 +31,5 @@ func Decode(r *http.Request, v any, allowEmpty bool) error {
 		}
 		return apperr.InvalidField("body", "is required (JSON)")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te) && te.Field == "":
-			return apperr.InvalidField("body", "must be a JSON object")
-		case errors.As(err, &te):
-			return apperr.InvalidField(te.Field, "must be %s", jsonType(te.Type.Kind().String()))
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return apperr.InvalidField("body", "is not valid JSON (it ends too early)")
-		case errors.As(err, &se):
-			return apperr.InvalidField("body", "is not valid JSON (offset %d)", se.Offset)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return apperr.InvalidField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
-		}
-		return apperr.InvalidField("body", "is not valid: %v", err)
-	}
-	if dec.More() {
-		return apperr.InvalidField("body", "has trailing data after the JSON value")
-	}
-	return nil
-}
-
-// jsonType names a Go kind as the JSON type a caller should send.
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
-		return "a number"
-	}
-	return "of another type"
+	return jsondecode.Strict("", body, v)
 }
