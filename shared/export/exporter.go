@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -362,7 +363,7 @@ func (x *Exporter) resume(ctx context.Context, c event.Candidate, log *slog.Logg
 		return nil, nil
 	}
 	if r.ContentBase64 != "" {
-		data, err := decodeBase64(r.ContentBase64)
+		data, err := base64.StdEncoding.DecodeString(r.ContentBase64)
 		if err != nil {
 			return nil, apperr.InvalidField("candidate.resume.contentBase64", "is not valid base64")
 		}

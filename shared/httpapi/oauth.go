@@ -9,7 +9,6 @@ import (
 	"net/url"
 
 	"github.com/leverlink/leverlink/shared/connection"
-	"github.com/leverlink/leverlink/shared/logging"
 )
 
 // Completer completes the OAuth round trip (connection.Service).
@@ -37,12 +36,7 @@ const errorPage = `<!doctype html>
 
 // ServeHTTP implements http.Handler.
 func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 100 {
-		id = newRequestID()
-	}
-	r = r.WithContext(logging.WithRequestID(r.Context(), id))
-	w.Header().Set("X-Request-Id", id)
+	r = withRequestID(w, r)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.Method != http.MethodGet {

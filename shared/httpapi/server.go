@@ -12,7 +12,6 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
-	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/posting"
 )
 
@@ -66,12 +65,7 @@ func (s *Server) log() *slog.Logger {
 // translation around a handler.
 func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 100 {
-			id = newRequestID()
-		}
-		r = r.WithContext(logging.WithRequestID(r.Context(), id))
-		w.Header().Set("X-Request-Id", id)
+		r = withRequestID(w, r)
 		companyID := r.PathValue("companyId")
 		err := event.CheckID("companyId", companyID)
 		if err == nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
-	"github.com/leverlink/leverlink/shared/logging"
 )
 
 // Acceptor takes a verified, parsed event (export.Intake).
@@ -36,12 +35,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.Default()
 	}
-	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 100 {
-		id = newRequestID()
-	}
-	r = r.WithContext(logging.WithRequestID(r.Context(), id))
-	w.Header().Set("X-Request-Id", id)
+	r = withRequestID(w, r)
 	if err := h.serve(w, r); err != nil {
 		WriteError(w, r, log, err)
 	}
@@ -90,10 +84,4 @@ func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
 		export.Outcome
 	}{e.ID, out})
 	return nil
-}
-
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = randRead(b)
-	return hexString(b)
 }
