@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 )
@@ -67,6 +68,13 @@ func (s *Service) now() time.Time {
 // applies for positionID (may be empty), with the reason when it does not:
 // already_exported, not_connected, position_not_linked.
 func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID string) (StatusView, error) {
+	v, _, err := s.status(ctx, companyID, candidateID, positionID)
+	return v, err
+}
+
+// status is Status, also returning the connection it read (zero when the
+// candidate is already exported or the company has none).
+func (s *Service) status(ctx context.Context, companyID, candidateID, positionID string) (StatusView, connection.Connection, error) {
 	v := StatusView{CandidateID: candidateID, State: "not_exported"}
 	m, err := s.Markers.Get(ctx, Key{CompanyID: companyID, CandidateID: candidateID})
 	switch {
@@ -76,11 +84,11 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 			positionID = m.PositionID
 		}
 	case !apperr.Is(err, apperr.NotFound):
-		return StatusView{}, fmt.Errorf("export status: %w", err)
+		return StatusView{}, connection.Connection{}, fmt.Errorf("export status: %w", err)
 	}
-	reason, err := s.blocker(ctx, companyID, positionID, v.State)
+	reason, conn, err := s.blocker(ctx, companyID, positionID, v.State)
 	if err != nil {
-		return StatusView{}, err
+		return StatusView{}, conn, err
 	}
 	// Reason says why the Export button is hidden: it is set exactly when
 	// the candidate is not exportable now. A stale reason of an earlier skip
@@ -90,33 +98,33 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 	if v.Exportable && v.State == string(Exporting) {
 		v.Exportable, v.Reason = false, "in_progress"
 	}
-	return v, nil
+	return v, conn, nil
 }
 
 // blocker returns why the candidate cannot be exported now, or "".
-func (s *Service) blocker(ctx context.Context, companyID, positionID, state string) (string, error) {
+func (s *Service) blocker(ctx context.Context, companyID, positionID, state string) (string, connection.Connection, error) {
 	if state == string(Exported) {
-		return ReasonAlreadyExported, nil
+		return ReasonAlreadyExported, connection.Connection{}, nil
 	}
 	conn, err := s.Connections.Get(ctx, companyID)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && !conn.Active()) {
-		return ReasonNotConnected, nil
+		return ReasonNotConnected, conn, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("export status: %w", err)
+		return "", conn, fmt.Errorf("export status: %w", err)
 	}
 	if positionID == "" {
 		if conn.AllowGeneralOpportunity {
-			return "", nil
+			return "", conn, nil
 		}
-		return ReasonPositionNotLinked, nil
+		return ReasonPositionNotLinked, conn, nil
 	}
 	if _, err := s.Links.Get(ctx, companyID, positionID); apperr.Is(err, apperr.NotFound) {
-		return ReasonPositionNotLinked, nil
+		return ReasonPositionNotLinked, conn, nil
 	} else if err != nil {
-		return "", fmt.Errorf("export status: %w", err)
+		return "", conn, fmt.Errorf("export status: %w", err)
 	}
-	return "", nil
+	return "", conn, nil
 }
 
 // ExportRequest is the body of POST /candidates/{candidateId}/export.
@@ -145,7 +153,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 			return StatusView{}, err
 		}
 	}
-	v, err := s.Status(ctx, companyID, candidateID, in.PositionID)
+	v, conn, err := s.status(ctx, companyID, candidateID, in.PositionID)
 	if err != nil {
 		return StatusView{}, err
 	}
@@ -155,10 +163,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	if !v.Exportable && v.Reason != "in_progress" {
 		return v, apperr.E(apperr.Invalid, "candidate cannot be exported: %s", v.Reason).WithReason(v.Reason)
 	}
-	conn, err := s.Connections.Get(ctx, companyID)
-	if err != nil {
-		return StatusView{}, fmt.Errorf("request export: %w", err)
-	}
+	// Exportable (or in progress) means blocker read an active connection.
 	if !conn.ExportBeforeConsent && (in.Candidate.Consent == nil || !in.Candidate.Consent.Granted) {
 		v.Exportable, v.Reason = false, ReasonNoConsent
 		return v, apperr.E(apperr.Invalid, "candidate has not given consent").WithReason(ReasonNoConsent)

@@ -101,15 +101,14 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
-	var before Cache
-	var err error
-	if before.RefreshedAt, err = r.Postings.RefreshedAt(ctx, companyID); err != nil {
+	since, err := r.Postings.RefreshedAt(ctx, companyID)
+	if err != nil {
 		return Result{}, fmt.Errorf("reload: %w", err)
 	}
 	for {
 		// A pass that recorded its refreshedAt after this reload began is
 		// as good as our own, even when it ended before we got the lease.
-		res, err := r.refresh(ctx, companyID, &before.RefreshedAt)
+		res, err := r.refresh(ctx, companyID, &since)
 		if err != nil {
 			return res, err
 		}
@@ -133,7 +132,7 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 		if err != nil {
 			return Result{}, fmt.Errorf("reload: %w", err)
 		}
-		if at.After(before.RefreshedAt) {
+		if at.After(since) {
 			return Result{CompanyID: companyID, Skipped: "joined"}, nil
 		}
 	}
