@@ -139,9 +139,11 @@ func (x *Exporter) Run(ctx context.Context, j Job) error {
 	return apperr.InvalidField("kind", "unknown job kind %q", j.Kind)
 }
 
-// connection returns the company's active connection, or the skip reason.
-func (x *Exporter) connection(ctx context.Context, companyID string) (connection.Connection, string, error) {
-	c, err := x.Connections.Get(ctx, companyID)
+// usableConnection returns the company's connection and, when it cannot be
+// used, the skip reason (not_connected, revoked). Shared by intake and the
+// exporter.
+func usableConnection(ctx context.Context, conns ConnectionGetter, companyID string) (connection.Connection, string, error) {
+	c, err := conns.Get(ctx, companyID)
 	if apperr.Is(err, apperr.NotFound) {
 		return c, ReasonNotConnected, nil
 	}
@@ -160,7 +162,7 @@ func (x *Exporter) connection(ctx context.Context, companyID string) (connection
 func (x *Exporter) export(ctx context.Context, j Job) error {
 	key := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID}
 	log := x.log().With("company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "job", "export")
-	conn, reason, err := x.connection(ctx, j.CompanyID)
+	conn, reason, err := usableConnection(ctx, x.Connections, j.CompanyID)
 	if err != nil {
 		return err
 	}
@@ -471,7 +473,7 @@ func (x *Exporter) writeNote(ctx context.Context, cli Lever, k Key, opportunityI
 func (x *Exporter) push(ctx context.Context, j Job) error {
 	ak := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: j.ActivityID()}
 	log := x.log().With("company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "job", "push", "activity_id", ak.ActivityID)
-	conn, reason, err := x.connection(ctx, j.CompanyID)
+	conn, reason, err := usableConnection(ctx, x.Connections, j.CompanyID)
 	if err != nil {
 		return err
 	}
@@ -556,7 +558,13 @@ func (x *Exporter) progress(ctx context.Context, cli Lever, m Marker, target str
 }
 
 func (x *Exporter) skip(ctx context.Context, k Key, reason, positionID string) error {
-	if err := x.Markers.Skip(ctx, k, x.now(), reason, positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
+	return recordSkip(ctx, x.Markers, k, x.now(), reason, positionID)
+}
+
+// recordSkip records a skip on k; an exported or claimed marker (Conflict)
+// is left alone. Shared by intake and the exporter.
+func recordSkip(ctx context.Context, markers Store, k Key, now time.Time, reason, positionID string) error {
+	if err := markers.Skip(ctx, k, now, reason, positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
 		return fmt.Errorf("record skip: %w", err)
 	}
 	return nil

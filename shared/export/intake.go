@@ -83,15 +83,11 @@ func (in *Intake) Accept(ctx context.Context, e event.Event) (Outcome, error) {
 func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (Outcome, error) {
 	candidateID := e.CandidateID()
 	key := Key{CompanyID: e.CompanyID, CandidateID: candidateID}
-	conn, err := in.Connections.Get(ctx, e.CompanyID)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return Outcome{}, fmt.Errorf("intake: read connection: %w", err)
+	conn, reason, err := usableConnection(ctx, in.Connections, e.CompanyID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
-	if err != nil || !conn.Active() {
-		reason := ReasonNotConnected
-		if err == nil && conn.Status == "revoked" {
-			reason = ReasonRevoked
-		}
+	if reason != "" {
 		if e.Type.IsCandidate() {
 			if err := in.skip(ctx, key, reason, positionOf(e)); err != nil {
 				return Outcome{}, err
@@ -160,8 +156,8 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 }
 
 func (in *Intake) skip(ctx context.Context, k Key, reason, positionID string) error {
-	if err := in.Markers.Skip(ctx, k, in.now(), reason, positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
-		return fmt.Errorf("intake: record skip: %w", err)
+	if err := recordSkip(ctx, in.Markers, k, in.now(), reason, positionID); err != nil {
+		return fmt.Errorf("intake: %w", err)
 	}
 	return nil
 }
