@@ -514,6 +514,12 @@ func (f *Fake) createNote(w http.ResponseWriter, r *http.Request, a *account) {
 }
 
 func (f *Fake) listNotes(w http.ResponseWriter, r *http.Request, a *account) {
+	listByOpportunity(f, w, r, a, func(id string) []*Note { return a.notes[id] })
+}
+
+// listByOpportunity pages out copies of what pick returns for the
+// opportunity in the path, under the lock; 404 for an unknown opportunity.
+func listByOpportunity[T any](f *Fake, w http.ResponseWriter, r *http.Request, a *account, pick func(id string) []*T) {
 	id := r.PathValue("id")
 	f.mu.Lock()
 	if a.oppByID[id] == nil {
@@ -521,9 +527,9 @@ func (f *Fake) listNotes(w http.ResponseWriter, r *http.Request, a *account) {
 		notFound(w, "opportunity", id)
 		return
 	}
-	var out []Note
-	for _, n := range a.notes[id] {
-		out = append(out, *n)
+	var out []T
+	for _, x := range pick(id) {
+		out = append(out, *x)
 	}
 	f.mu.Unlock()
 	pageOf(w, r, out)
@@ -564,19 +570,7 @@ func (f *Fake) uploadFile(w http.ResponseWriter, r *http.Request, a *account) {
 }
 
 func (f *Fake) listFiles(w http.ResponseWriter, r *http.Request, a *account) {
-	id := r.PathValue("id")
-	f.mu.Lock()
-	if a.oppByID[id] == nil {
-		f.mu.Unlock()
-		notFound(w, "opportunity", id)
-		return
-	}
-	var out []File
-	for _, fl := range a.files[id] {
-		out = append(out, *fl)
-	}
-	f.mu.Unlock()
-	pageOf(w, r, out)
+	listByOpportunity(f, w, r, a, func(id string) []*File { return a.files[id] })
 }
 
 func (f *Fake) changeStage(w http.ResponseWriter, r *http.Request, a *account) {
