@@ -33,7 +33,7 @@ type ErrorDetail struct {
 // carried out in the company's current state: 422.
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
-	"position_not_linked": true, "no_consent": true, "already_exported": false,
+	"position_not_linked": true, "no_consent": true,
 }
 
 // Status returns the HTTP status for err.
