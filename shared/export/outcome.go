@@ -40,8 +40,8 @@ type JobOutcome struct {
 // lost answer, 429 with its Retry-After, 5xx); Unauthorized is skipped with
 // the connection's reason (connection.AuthFailure: lever_revoked,
 // reauth_required, not_connected); anything Lever or validation refuses
-// (Invalid, Forbidden, NotFound) fails: invalid_job when the job's own
-// candidate is invalid, lever_rejected otherwise, with the detail. Lever's
+// (Invalid, Forbidden, NotFound) fails: invalid_job when a field of the
+// job itself is invalid, lever_rejected otherwise, with the detail. Lever's
 // own codes go to Detail, never to Reason. Pure.
 func OutcomeOf(err error) JobOutcome {
 	if err == nil {
@@ -61,10 +61,22 @@ func OutcomeOf(err error) JobOutcome {
 		return JobOutcome{Fate: FateSkipped, Reason: Reason(reason)}
 	}
 	reason := ReasonLeverRejected
-	if code == apperr.Invalid && strings.HasPrefix(apperr.As(err).Field, "candidate") {
+	if code == apperr.Invalid && jobField(apperr.As(err).Field) {
 		reason = ReasonInvalidJob
 	}
 	return JobOutcome{Fate: FateFailed, Reason: reason, Detail: safeError(err)}
+}
+
+// jobField reports whether field names a part of the job itself (its body,
+// kind, candidate snapshot, message or note), as DecodeJob and the
+// snapshot's checks name them: such a job can never succeed.
+func jobField(field string) bool {
+	for _, p := range []string{"job", "kind", "candidate", "message", "note"} {
+		if field == p || strings.HasPrefix(field, p+".") || strings.HasPrefix(field, p+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // ClaimResult is the typed answer of a claim.
