@@ -96,15 +96,20 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 }
 
 // view is the candidate's status view: the marker's view (not_exported
-// without one) with exportable and reason from Decide (ViaStatus).
-// Exportable means the Export button may be offered now; reason is then
-// the current blocker (already_exported, in_progress, not_connected,
-// lever_revoked, reauth_required, position_not_linked, posting_closed,
-// posting_gone). On an exportable candidate, the recorded reason of its
-// last skip or failure stays only when it is about that attempt
-// (no_consent, lever_rejected, invalid_job; lastError keeps the detail):
-// a setup reason that no longer holds (position_not_linked before the
-// position was linked) would contradict exportable: true.
+// without one) with exportable from Decide (ViaStatus): the Export button
+// may be offered now. reason is, in this order:
+//   - for a failed export, its failure reason (lever_rejected,
+//     invalid_job; lastError has the detail): what the failed list is for;
+//   - when not exportable, Decide's reason (already_exported, in_progress,
+//     not_connected, lever_revoked, reauth_required, position_not_linked,
+//     posting_closed, posting_gone);
+//   - when exportable, the recorded reason of the last skip if it is about
+//     the candidate (no_consent), else none: a setup reason that no longer
+//     holds (position_not_linked before the position was linked) would
+//     contradict exportable: true.
+//
+// A failed marker does not record its position: without an explicit
+// positionId it is judged as for no position.
 func view(f facts, candidateID string) StatusView {
 	v := StatusView{CandidateID: candidateID, State: "not_exported"}
 	if f.in.MarkerFound {
@@ -115,6 +120,7 @@ func view(f facts, candidateID string) StatusView {
 	d := Decide(in)
 	v.Exportable = d.Action == Export
 	switch {
+	case v.State == string(Failed) && v.Reason.attemptReason():
 	case !v.Exportable:
 		v.Reason = d.Reason
 	case !v.Reason.attemptReason():
