@@ -5,7 +5,10 @@ package connection
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
 )
 
 // Status is the state of a company's Lever connection as the API reports it.
@@ -62,8 +65,46 @@ type Connection struct {
 	Version int64
 }
 
-// Active reports whether the connection can be used for Lever calls.
-func (c Connection) Active() bool { return c.Status == Connected }
+// Unusable is the one "can this connection be used for Lever calls" rule:
+// "" when it can, otherwise the reason it cannot: not_connected (never
+// connected, disconnected, or the zero Connection of a company without
+// one), lever_revoked (Lever refused the grant) or reauth_required (the
+// stored tokens cannot be opened).
+func (c Connection) Unusable() string {
+	switch c.Status {
+	case Connected:
+		return ""
+	case Revoked:
+		return ReasonLeverRevoked
+	case ReauthRequired:
+		return ReasonReauth
+	}
+	return ReasonNotConnected
+}
+
+// Active reports whether the connection can be used for Lever calls (see
+// Unusable).
+func (c Connection) Active() bool { return c.Unusable() == "" }
+
+// Getter reads a company's connection (apperr NotFound when it has none).
+type Getter interface {
+	Get(ctx context.Context, companyID string) (Connection, error)
+}
+
+// Usable reads the company's connection and applies Unusable: reason is ""
+// when it can be used. A company without a connection is not an error: it
+// gets the zero Connection (CompanyID set) and reason not_connected. Other
+// read errors are returned wrapped.
+func Usable(ctx context.Context, g Getter, companyID string) (c Connection, reason string, err error) {
+	c, err = g.Get(ctx, companyID)
+	if apperr.Is(err, apperr.NotFound) {
+		return Connection{CompanyID: companyID}, ReasonNotConnected, nil
+	}
+	if err != nil {
+		return Connection{}, "", fmt.Errorf("read connection: %w", err)
+	}
+	return c, c.Unusable(), nil
+}
 
 // Store persists connections, one per company.
 //

@@ -84,14 +84,47 @@ func durOr(d, def time.Duration) time.Duration {
 
 // notActive is the error for a connection that cannot be used.
 func notActive(c Connection) error {
-	reason := ReasonNotConnected
-	switch c.Status {
-	case Revoked:
-		reason = ReasonLeverRevoked
-	case ReauthRequired:
-		reason = ReasonReauth
-	}
+	reason := c.Unusable()
 	return apperr.E(apperr.Unauthorized, "Lever is not connected for this company (%s)", reason).WithReason(reason)
+}
+
+// AuthFailure is the one rule for an authentication failure met while
+// calling Lever. ok is false when err is not one (not apperr Unauthorized).
+// Otherwise reason is what the work is skipped with: lever_revoked when
+// Lever refused the grant itself (Reason invalid_grant from the token
+// endpoint, token_rejected from the API after a refresh) — revoke is then
+// true: the connection must be revoked — and the vault's own reason
+// (not_connected, lever_revoked, reauth_required) when the connection was
+// already unusable. Pure; HandleAuthFailure applies it.
+func AuthFailure(err error) (reason string, revoke, ok bool) {
+	if !apperr.Is(err, apperr.Unauthorized) {
+		return "", false, false
+	}
+	switch r := apperr.ReasonOf(err); r {
+	case "invalid_grant", "token_rejected":
+		return ReasonLeverRevoked, true, true
+	case ReasonNotConnected, ReasonLeverRevoked, ReasonReauth:
+		return r, false, true
+	}
+	return ReasonLeverRevoked, false, true
+}
+
+// HandleAuthFailure applies AuthFailure to err met while working for
+// companyID: it revokes the connection (Revoke with lever_revoked: tokens
+// deleted, links removed) when Lever refused the grant, and returns the
+// reason to skip the work with; ok is false (and nothing is done) when err
+// is not an authentication failure. The error is Revoke's. It is the one
+// owner of revocation after an auth failure: the vault's refresh, the
+// exporter and the postings refresher all call it. Safe for concurrent use.
+func (v *Vault) HandleAuthFailure(ctx context.Context, companyID string, err error) (reason string, ok bool, rerr error) {
+	reason, revoke, ok := AuthFailure(err)
+	if revoke {
+		v.log().WarnContext(ctx, "lever refused the grant; revoking connection", "company_id", companyID, "reason", apperr.ReasonOf(err))
+		if rerr := v.Revoke(ctx, companyID, ReasonLeverRevoked); rerr != nil {
+			return reason, ok, rerr
+		}
+	}
+	return reason, ok, nil
 }
 
 // AccessToken returns a valid access token for the company. Errors:
@@ -155,9 +188,8 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, sk
 	}
 	g, err := v.Refresher.Refresh(ctx, c.Environment, rt)
 	if err != nil {
-		if apperr.Is(err, apperr.Unauthorized) {
-			v.log().WarnContext(ctx, "lever refused the refresh token; revoking connection", "company_id", companyID, "reason", apperr.ReasonOf(err))
-			if rerr := v.Revoke(ctx, companyID, ReasonLeverRevoked); rerr != nil {
+		if _, revoke, _ := AuthFailure(err); revoke {
+			if _, _, rerr := v.HandleAuthFailure(ctx, companyID, err); rerr != nil {
 				return "", rerr
 			}
 			return "", apperr.Wrap(apperr.Unauthorized, err, "Lever revoked this company's access").WithReason(ReasonLeverRevoked)

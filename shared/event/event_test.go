@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
-	"github.com/leverlink/leverlink/shared/link"
 )
 
 func TestParseTestdata(t *testing.T) {
@@ -109,34 +108,6 @@ func TestVerify(t *testing.T) {
 				t.Errorf("got code %s, want unauthorized", apperr.CodeOf(err))
 			}
 		})
-	}
-}
-
-func TestFires(t *testing.T) {
-	tests := []struct {
-		trigger link.Trigger
-		typ     Type
-		want    bool
-	}{
-		{link.ContactAccepted, ContactAccepted, true},
-		{link.ContactAccepted, Replied, false},
-		{link.ContactInfoFound, ContactInfoFound, true},
-		{link.ContactInfoFound, FirstMessageSent, true},
-		{link.FirstMessageSent, ContactInfoFound, false},
-		{link.Replied, FirstMessageSent, false},
-		{link.Replied, Replied, true},
-		{link.Replied, RepliedInterested, true},
-		{link.RepliedInterested, Replied, false},
-		{link.RepliedInterested, ContactAccepted, true},
-		{link.Never, ContactAccepted, false},
-		{link.Never, Applied, false},
-		{link.Replied, Applied, true},
-		{link.ContactAccepted, PositionChanged, false},
-	}
-	for _, tt := range tests {
-		if got := Fires(tt.trigger, tt.typ); got != tt.want {
-			t.Errorf("Fires(%s, %s) = %v, want %v", tt.trigger, tt.typ, got, tt.want)
-		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 )
@@ -26,12 +27,12 @@ type SeenStore interface {
 // Outcome says what intake did with an event.
 type Outcome struct {
 	Status string `json:"status"`           // queued | duplicate | skipped | ignored
-	Reason string `json:"reason,omitempty"` // for skipped and ignored
+	Reason Reason `json:"reason,omitempty"` // for skipped and ignored
 }
 
 // Intake turns verified, parsed webhook events into jobs: it drops replays,
-// evaluates the position link's trigger and the consent gate, records skips
-// and enqueues export and push jobs. Safe for concurrent use.
+// asks Decide (ViaEvent), records skips and enqueues export and push jobs.
+// Safe for concurrent use.
 type Intake struct {
 	Seen        SeenStore
 	Connections ConnectionGetter
@@ -80,20 +81,15 @@ func (in *Intake) Accept(ctx context.Context, e event.Event) (Outcome, error) {
 	return out, nil
 }
 
+// route reads what Decide needs for e, applies its answer and queues the
+// job when it says Export (or Wait: the FIFO group orders it after the
+// attempt in flight).
 func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (Outcome, error) {
 	candidateID := e.CandidateID()
 	key := Key{CompanyID: e.CompanyID, CandidateID: candidateID}
-	conn, reason, err := usableConnection(ctx, in.Connections, e.CompanyID)
+	conn, _, err := connection.Usable(ctx, in.Connections, e.CompanyID)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
-	}
-	if reason != "" {
-		if e.Type.IsCandidate() {
-			if err := in.skip(ctx, key, reason, positionOf(e)); err != nil {
-				return Outcome{}, err
-			}
-		}
-		return Outcome{Status: "skipped", Reason: reason}, nil
 	}
 	job := Job{CompanyID: e.CompanyID, CandidateID: candidateID, EventID: e.ID, EventType: e.Type, EnqueuedAt: in.now()}
 	switch {
@@ -102,48 +98,40 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	case e.Note != nil:
 		job.Kind, job.Note = KindPush, &e.Note.Note
 	default:
-		d := e.Candidate
-		if e.Type == event.PositionChanged {
-			// An exported candidate stays on its posting; a position change
-			// is not a trigger by itself.
-			return Outcome{Status: "ignored", Reason: "position_changed_is_not_a_trigger"}, nil
-		}
-		if m, err := in.Markers.Get(ctx, key); err == nil && m.State == Exported {
-			return Outcome{Status: "ignored", Reason: ReasonAlreadyExported}, nil
-		}
-		if d.PositionID == "" {
-			if !conn.AllowGeneralOpportunity || (e.Type != event.ContactAccepted && e.Type != event.Applied) {
-				if err := in.skip(ctx, key, ReasonPositionNotLinked, d.PositionID); err != nil {
-					return Outcome{}, err
-				}
-				return Outcome{Status: "skipped", Reason: ReasonPositionNotLinked}, nil
-			}
-		} else {
-			l, err := in.Links.Get(ctx, e.CompanyID, d.PositionID)
-			if apperr.Is(err, apperr.NotFound) {
-				if err := in.skip(ctx, key, ReasonPositionNotLinked, d.PositionID); err != nil {
-					return Outcome{}, err
-				}
-				return Outcome{Status: "skipped", Reason: ReasonPositionNotLinked}, nil
-			}
-			if err != nil {
-				return Outcome{}, fmt.Errorf("intake: read link: %w", err)
-			}
-			if !event.Fires(l.Trigger, e.Type) {
-				return Outcome{Status: "ignored", Reason: "trigger_not_reached"}, nil
-			}
-		}
-		if !conn.ExportBeforeConsent && !event.ConsentGiven(e.Type, d.Candidate) {
-			if err := in.skip(ctx, key, ReasonNoConsent, d.PositionID); err != nil {
-				return Outcome{}, err
-			}
-			return Outcome{Status: "skipped", Reason: ReasonNoConsent}, nil
-		}
-		job.Kind, job.Candidate, job.PositionID = KindExport, &d.Candidate, d.PositionID
+		job.Kind, job.Candidate, job.PositionID = KindExport, &e.Candidate.Candidate, e.Candidate.PositionID
 		job.Origin = lever.OriginSourced
 		if e.Type == event.Applied {
 			job.Origin = lever.OriginApplied
 		}
+	}
+	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID}
+	// Read only what Decide will look at: the marker first (an exported
+	// candidate is answered already_exported whatever else holds), the link
+	// only for a usable connection.
+	switch {
+	case job.Kind == KindPush:
+		err = readPushFacts(ctx, in.Markers, in.Links, key, &d)
+	case e.Type != event.PositionChanged:
+		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
+		if err == nil && conn.Active() && !(d.MarkerFound && d.Marker.State == Exported) {
+			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+		}
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	switch dec := Decide(d); dec.Action {
+	case Skip:
+		k := key
+		if job.Kind == KindPush {
+			k.ActivityID = job.ActivityID() // a push's skip is its activity's
+		}
+		if err := recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID); err != nil {
+			return Outcome{}, fmt.Errorf("intake: %w", err)
+		}
+		return Outcome{Status: "skipped", Reason: dec.Reason}, nil
+	case Ignore:
+		return Outcome{Status: "ignored", Reason: dec.Reason}, nil
 	}
 	body, err := job.Encode()
 	if err != nil {
@@ -153,19 +141,4 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		return Outcome{}, fmt.Errorf("intake: enqueue: %w", err)
 	}
 	return Outcome{Status: "queued"}, nil
-}
-
-func (in *Intake) skip(ctx context.Context, k Key, reason, positionID string) error {
-	if err := recordSkip(ctx, in.Markers, k, in.now(), reason, positionID); err != nil {
-		return fmt.Errorf("intake: %w", err)
-	}
-	return nil
-}
-
-// positionOf is the position a candidate event is about, "" for others.
-func positionOf(e event.Event) string {
-	if e.Candidate != nil {
-		return e.Candidate.PositionID
-	}
-	return ""
 }

@@ -34,6 +34,7 @@ type ErrorDetail struct {
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
 	"position_not_linked": true, "no_consent": true,
+	"posting_closed": true, "posting_gone": true,
 }
 
 // Status returns the HTTP status for err.

@@ -12,7 +12,7 @@ import (
 type Trigger string
 
 // Triggers. The funnel ones are ordered: an event at or past the link's step
-// fires it (see Fires).
+// fires it (see Fires, the one place triggers are evaluated).
 const (
 	ContactAccepted   Trigger = "contact_accepted" // talent.io (default)
 	ContactInfoFound  Trigger = "contact_info_found"

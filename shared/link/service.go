@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
 )
 
 // PostingGetter reads one cached posting (apperr NotFound if unknown).
@@ -14,7 +15,8 @@ type PostingGetter interface {
 	Exists(ctx context.Context, companyID, postingID string) (state string, err error)
 }
 
-// ActiveChecker tells whether the company's Lever connection is usable.
+// ActiveChecker tells whether the company's Lever connection is usable
+// (connection.Connection.Active).
 type ActiveChecker interface {
 	Active(ctx context.Context, companyID string) (bool, error)
 }
@@ -57,7 +59,7 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 		return Link{}, fmt.Errorf("put link: %w", err)
 	}
 	if !ok {
-		return Link{}, apperr.E(apperr.Invalid, "Lever is not connected for this company").WithReason("not_connected")
+		return Link{}, apperr.E(apperr.Invalid, "Lever is not connected for this company").WithReason(connection.ReasonNotConnected)
 	}
 	state, err := s.Postings.Exists(ctx, companyID, in.PostingID)
 	if apperr.Is(err, apperr.NotFound) {

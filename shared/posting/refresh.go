@@ -39,9 +39,12 @@ type LinkFlagger interface {
 	SetFlags(ctx context.Context, companyID string, flags map[string]link.Flag) (int, error)
 }
 
-// Revoker marks a connection revoked and removes its links.
-type Revoker interface {
-	Revoke(ctx context.Context, companyID, reason string) error
+// AuthFailures applies the connection's rule for an authentication
+// failure (connection.Vault.HandleAuthFailure): it revokes the connection
+// when Lever refused the grant and returns the reason to skip with; ok is
+// false when err is not an authentication failure.
+type AuthFailures interface {
+	HandleAuthFailure(ctx context.Context, companyID string, err error) (reason string, ok bool, rerr error)
 }
 
 // RefreshQueue sends refresh requests, one message per company.
@@ -59,7 +62,7 @@ type Refresher struct {
 	Lease       RefreshLease
 	Links       LinkFlagger
 	Lever       LeverFactory
-	Revoker     Revoker
+	Revoker     AuthFailures
 	Queue       RefreshQueue
 	LeaseTTL    time.Duration // default 2m
 	Log         *slog.Logger
@@ -132,13 +135,13 @@ func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, erro
 func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *time.Time) (Result, error) {
 	res := Result{CompanyID: companyID}
 	log := r.log().With("company_id", companyID)
-	conn, err := r.Connections.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && !conn.Active()) {
-		res.Skipped = "not_connected"
-		return res, nil
-	}
+	conn, reason, err := connection.Usable(ctx, r.Connections, companyID)
 	if err != nil {
-		return res, fmt.Errorf("refresh: read connection: %w", err)
+		return res, fmt.Errorf("refresh: %w", err)
+	}
+	if reason != "" {
+		res.Skipped = skippedFor(reason)
+		return res, nil
 	}
 	owner := newOwner()
 	ttl := r.LeaseTTL
@@ -228,27 +231,28 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	return res, nil
 }
 
-// authOrErr turns a refused grant into a revocation (nil error, Skipped
-// revoked); tokens that cannot be opened (Skipped reauth_required) and a
-// connection ended meanwhile (Skipped not_connected) are skipped as well.
+// authOrErr turns an authentication failure into a skip (nil error):
+// the connection's rule (HandleAuthFailure) revokes it when Lever refused
+// the grant (Skipped revoked); tokens that cannot be opened are Skipped
+// reauth_required and a connection ended meanwhile not_connected.
 func (r *Refresher) authOrErr(ctx context.Context, res *Result, err error) error {
-	if !apperr.Is(err, apperr.Unauthorized) {
+	reason, ok, rerr := r.Revoker.HandleAuthFailure(ctx, res.CompanyID, err)
+	if !ok {
 		return err
 	}
-	switch apperr.ReasonOf(err) {
-	case "token_rejected", "invalid_grant":
-		if rerr := r.Revoker.Revoke(ctx, res.CompanyID, connection.ReasonLeverRevoked); rerr != nil {
-			return rerr
-		}
-	case connection.ReasonReauth:
-		res.Skipped = connection.ReasonReauth
-		return nil
-	case connection.ReasonNotConnected:
-		res.Skipped = "not_connected"
-		return nil
+	if rerr != nil {
+		return rerr
 	}
-	res.Skipped = "revoked"
+	res.Skipped = skippedFor(reason)
 	return nil
+}
+
+// skippedFor maps a connection's unusable reason to Result.Skipped.
+func skippedFor(reason string) string {
+	if reason == connection.ReasonLeverRevoked {
+		return "revoked"
+	}
+	return reason // not_connected, reauth_required
 }
 
 // diff returns the fetched postings that differ from the cache, and the

@@ -25,8 +25,8 @@ func TestRetryFailedExport(t *testing.T) {
 	// A failed marker does not record its position (Store.Claim/Finish take
 	// none), so the UI asks for the candidate's position explicitly.
 	st := f.statusAt("r-1", "pos-1")
-	if st.State != "failed" || !st.Exportable || st.Reason != "" || !strings.Contains(st.LastError, "Invalid email") || st.Attempts != 1 {
-		t.Errorf("status after rejection: got %+v, want failed, exportable, with Lever's error as lastError", st)
+	if st.State != "failed" || !st.Exportable || st.Reason != "lever_rejected" || !strings.Contains(st.LastError, "Invalid email") || st.Attempts != 1 {
+		t.Errorf("status after rejection: got %+v, want failed lever_rejected, exportable, with Lever's error as lastError", st)
 	}
 	var list struct {
 		Exports    []statusView `json:"exports"`

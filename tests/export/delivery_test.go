@@ -118,9 +118,12 @@ func TestOutOfOrder(t *testing.T) {
 		t.Errorf("notes: got %q, want one history note with the early note", notes)
 	}
 
-	// A push for a candidate whose export was skipped is skipped too.
+	// A push for a candidate whose export was skipped is skipped too, and
+	// the webhook says so.
 	f.send(candEvent("candidate.contact_accepted", "pos-9", cand("ooo-3")), 202, "skipped")
-	f.send(noteEvent("ooo-3", "n1", "Not exported"), 202, "queued")
+	if out := f.send(noteEvent("ooo-3", "n1", "Not exported"), 202, "skipped"); out["reason"] != "not_exported" {
+		t.Errorf("push for a skipped candidate: got %v, want skipped not_exported", out)
+	}
 	f.drain(false)
 	if n := len(f.oppsOf(email("ooo-3"))); n != 0 {
 		t.Errorf("skipped candidate: %d opportunities", n)

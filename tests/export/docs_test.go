@@ -11,6 +11,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/export"
 )
 
 // fencedBlocks returns the bodies of the fenced code blocks of a markdown
@@ -123,6 +124,51 @@ func TestEventsDocErrors(t *testing.T) {
 		}
 		if !strings.Contains(string(doc), `"field": "`+e.Field+`", "message": "`+strings.ReplaceAll(e.Message, `"`, `\"`)+`"`) {
 			t.Errorf("docs/events.md lacks the error example for %s: message %q", e.Field, e.Message)
+		}
+	}
+}
+
+// TestEventsDocReasons: the "Reasons" table of docs/events.md lists exactly
+// export.Reasons, in order, and every reason the page quotes for a skipped
+// or ignored answer is one of them (the OpenAPI enum is checked in
+// tests/openapi).
+func TestEventsDocReasons(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(docPath(t, "events.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "\n## Reasons\n")
+	if !ok {
+		t.Fatal("docs/events.md: no Reasons section")
+	}
+	section, _, _ := strings.Cut(rest, "\n## ")
+	var got []string
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			got = append(got, name)
+		}
+	}
+	var want []string
+	known := map[string]bool{}
+	for _, r := range export.Reasons {
+		want = append(want, string(r))
+		known[string(r)] = true
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("docs/events.md Reasons table %v, export.Reasons %v", got, want)
+	}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.Contains(line, `"status":"skipped"`) && !strings.Contains(line, `"status":"ignored"`) {
+			continue
+		}
+		_, list, _ := strings.Cut(line, "|")
+		_, list, _ = strings.Cut(list, "|")
+		for _, part := range strings.Split(list, "`")[1:] {
+			if part != "" && !strings.ContainsAny(part, " ,:") && !known[part] {
+				t.Errorf("docs/events.md quotes reason %q, not in export.Reasons", part)
+			}
 		}
 	}
 }

@@ -288,14 +288,14 @@ func TestRevokeStopsEverything(t *testing.T) {
 	if got := len(f.acct.Opportunities()); got != 1 {
 		t.Errorf("opportunities: got %d, want 1", got)
 	}
-	if st := f.status("cand-2"); st.State != "skipped" || st.Exportable || st.Reason != "not_connected" {
-		t.Errorf("status of cand-2: got %+v, want skipped, not exportable (not_connected)", st)
+	if st := f.status("cand-2"); st.State != "skipped" || st.Exportable || st.Reason != "lever_revoked" {
+		t.Errorf("status of cand-2: got %+v, want skipped, not exportable (lever_revoked)", st)
 	}
 
 	before := f.Fake.Counters()
 	out := f.send(candEvent("candidate.contact_accepted", "pos-1", cand("cand-3")), 202, "skipped")
-	if out["reason"] != "revoked" {
-		t.Errorf("event after revoke: got %v, want skipped revoked", out)
+	if out["reason"] != "lever_revoked" {
+		t.Errorf("event after revoke: got %v, want skipped lever_revoked", out)
 	}
 	f.send(msgEvent("cand-1", "m-9", "outbound", "later"), 202, "skipped")
 	f.drain(false)

@@ -286,3 +286,31 @@ func jsonFields(t reflect.Type) []string {
 	}
 	return out
 }
+
+// TestExportReasonsDocumented: the ExportReason enum is export.Reasons, in
+// order, and every reason the docs mention for exports is in it.
+func TestExportReasonsDocumented(t *testing.T) {
+	doc := loadDoc(t)
+	s := m(m(m(doc["components"])["schemas"])["ExportReason"])
+	if s == nil {
+		t.Fatal("schema ExportReason missing")
+	}
+	enum, _ := s["enum"].([]any)
+	var got, want []string
+	for _, v := range enum {
+		got = append(got, v.(string))
+	}
+	for _, r := range export.Reasons {
+		want = append(want, string(r))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ExportReason enum %v, export.Reasons %v", got, want)
+	}
+	for _, name := range []string{"ExportStatus", "EventOutcome"} {
+		r := m(m(m(m(m(doc["components"])["schemas"])[name])["properties"])["reason"])
+		refs, _ := r["allOf"].([]any)
+		if len(refs) != 1 || m(refs[0])["$ref"] != "#/components/schemas/ExportReason" {
+			t.Errorf("%s.reason: want allOf ExportReason, got %v", name, r)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package export
+
+import (
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/link"
+)
+
+// Via says who asks Decide: it selects which rules apply.
+type Via int
+
+// Askers.
+const (
+	// ViaEvent is intake deciding on a webhook event: the link's trigger
+	// and the event's consent apply.
+	ViaEvent Via = iota
+	// ViaJob is the exporter running a queued job: the trigger passed at
+	// intake (or the job is manual) and is not evaluated again; the rest
+	// is, since the company's setup may have changed meanwhile.
+	ViaJob
+	// ViaButton is the Export button (POST …/export): no trigger; consent
+	// must be in the snapshot it sends.
+	ViaButton
+	// ViaStatus is the status (GET …/export, GET /exports): no trigger and,
+	// without a snapshot, no consent gate.
+	ViaStatus
+)
+
+// Action is what Decide says to do.
+type Action int
+
+// Actions.
+const (
+	// Export: queue (intake, button) or run (exporter) the export or push.
+	Export Action = iota
+	// Skip: nothing to do now; recorded on the marker with Reason (it may
+	// change: the company reconnects, links the position, the posting
+	// reopens, the candidate consents).
+	Skip
+	// Wait: another attempt is queued or running (in_progress). Intake and
+	// the button queue anyway (FIFO per candidate orders them; the claim
+	// lets one write); the exporter retries later.
+	Wait
+	// Ignore: nothing to do and nothing to record (trigger_not_reached,
+	// position_changed_is_not_a_trigger, already_exported).
+	Ignore
+)
+
+func (a Action) String() string {
+	switch a {
+	case Export:
+		return "export"
+	case Skip:
+		return "skip"
+	case Wait:
+		return "wait"
+	case Ignore:
+		return "ignore"
+	}
+	return "unknown"
+}
+
+// Decision is the answer of Decide: what to do and, unless Export, why.
+type Decision struct {
+	Action Action
+	Reason Reason
+}
+
+// Input is everything Decide looks at. Callers read the stores; Decide
+// reads nothing.
+type Input struct {
+	Via Via
+	Job Kind // KindExport (a candidate) or KindPush (a message or note)
+
+	// Conn is the company's connection (the zero Connection when none).
+	Conn connection.Connection
+	// Link is the link of the position considered (LinkFound false when
+	// the position is not linked or PositionID is empty). For a push, the
+	// link of the position the candidate was exported for.
+	Link      link.Link
+	LinkFound bool
+	// Marker is the candidate's export marker (MarkerFound false when the
+	// candidate has none, or the caller lets Claim decide).
+	Marker      Marker
+	MarkerFound bool
+
+	Event      event.Type       // the event (ViaEvent, ViaJob); "" otherwise
+	Candidate  *event.Candidate // the snapshot; nil when unknown (ViaStatus, pushes)
+	PositionID string           // the position considered; "" for none
+	Manual     bool             // a job queued by the Export button (ViaJob)
+}
+
+// Decide is the one answer to "may this candidate be exported (or this
+// activity pushed) now, and if not, why". Pure: it reads only in. The
+// rules, in order, for an export:
+//
+//  1. an exported marker: Ignore already_exported;
+//  2. an unusable connection: Skip not_connected / lever_revoked /
+//     reauth_required (connection.Unusable);
+//  3. ViaEvent: candidate.position_changed is Ignore
+//     position_changed_is_not_a_trigger;
+//  4. no position: Skip position_not_linked unless the company allows
+//     general opportunities and (ViaEvent, or an automatic job) the event is
+//     contact_accepted or applied; a position without link: Skip
+//     position_not_linked;
+//  5. ViaEvent: a link whose trigger the event does not reach (link.Fires):
+//     Ignore trigger_not_reached;
+//  6. a link flagged posting_closed / posting_gone: Skip with the flag;
+//  7. the consent gate, unless the company opted out: ViaEvent and
+//     automatic jobs need event.ConsentGiven; the button and its jobs need
+//     consent.granted in the snapshot; ViaStatus does not check (no
+//     snapshot): Skip no_consent;
+//  8. an exporting marker: Wait in_progress;
+//  9. otherwise Export.
+//
+// For a push: 2 (connection), then the candidate's marker: none is Export
+// for intake (an export may be queued ahead of it; the job decides) and
+// Skip not_exported for the job; failed or skipped is Skip not_exported;
+// exporting is Wait in_progress; exported with its position no longer
+// linked is Skip position_not_linked; otherwise Export. Link flags do not
+// hold pushes: the opportunity exists already.
+func Decide(in Input) Decision {
+	if in.Job == KindPush {
+		return decidePush(in)
+	}
+	if in.MarkerFound && in.Marker.State == Exported {
+		return Decision{Ignore, ReasonAlreadyExported}
+	}
+	if r := in.Conn.Unusable(); r != "" {
+		return Decision{Skip, Reason(r)}
+	}
+	automatic := in.Via == ViaEvent || (in.Via == ViaJob && !in.Manual)
+	if in.Via == ViaEvent && in.Event == event.PositionChanged {
+		return Decision{Ignore, ReasonPositionChanged}
+	}
+	if in.PositionID == "" {
+		if !in.Conn.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
+			return Decision{Skip, ReasonPositionNotLinked}
+		}
+	} else {
+		if !in.LinkFound {
+			return Decision{Skip, ReasonPositionNotLinked}
+		}
+		if in.Via == ViaEvent && !link.Fires(in.Link.Trigger, in.Event) {
+			return Decision{Ignore, ReasonTriggerNotReached}
+		}
+		switch in.Link.Flag {
+		case link.FlagPostingClosed:
+			return Decision{Skip, ReasonPostingClosed}
+		case link.FlagPostingGone:
+			return Decision{Skip, ReasonPostingGone}
+		}
+	}
+	if !in.Conn.ExportBeforeConsent && in.Via != ViaStatus {
+		var c event.Candidate
+		if in.Candidate != nil {
+			c = *in.Candidate
+		}
+		consent := c.Consent != nil && c.Consent.Granted
+		if automatic {
+			consent = event.ConsentGiven(in.Event, c)
+		}
+		if !consent {
+			return Decision{Skip, ReasonNoConsent}
+		}
+	}
+	if in.MarkerFound && in.Marker.State == Exporting {
+		return Decision{Wait, ReasonInProgress}
+	}
+	return Decision{Action: Export}
+}
+
+func decidePush(in Input) Decision {
+	if r := in.Conn.Unusable(); r != "" {
+		return Decision{Skip, Reason(r)}
+	}
+	if !in.MarkerFound {
+		if in.Via == ViaEvent {
+			return Decision{Action: Export}
+		}
+		return Decision{Skip, ReasonNotExported}
+	}
+	switch in.Marker.State {
+	case Exporting:
+		return Decision{Wait, ReasonInProgress}
+	case Exported:
+	default:
+		return Decision{Skip, ReasonNotExported}
+	}
+	if in.Marker.PositionID != "" && !in.LinkFound {
+		return Decision{Skip, ReasonPositionNotLinked}
+	}
+	return Decision{Action: Export}
+}

@@ -1,0 +1,207 @@
+package export
+
+import (
+	"testing"
+
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/link"
+)
+
+type decideCase struct {
+	name string
+	in   Input
+	want Decision
+}
+
+// decideCases is the reason matrix: every rule of Decide, for every asker
+// it applies to.
+func decideCases() []decideCase {
+	connected := connection.Connection{Status: connection.Connected}
+	general := connection.Connection{Status: connection.Connected, AllowGeneralOpportunity: true}
+	noGate := connection.Connection{Status: connection.Connected, ExportBeforeConsent: true}
+	linked := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.ContactAccepted}
+	funnel := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.Replied}
+	closed := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.ContactAccepted, Flag: link.FlagPostingClosed}
+	gone := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.ContactAccepted, Flag: link.FlagPostingGone}
+	consented := &event.Candidate{ID: "c", Consent: &event.Consent{Granted: true}}
+	refused := &event.Candidate{ID: "c", Consent: &event.Consent{Granted: false}}
+	bare := &event.Candidate{ID: "c"}
+	exported := Marker{State: Exported, PositionID: "pos-1"}
+	exportedNoPos := Marker{State: Exported}
+	exporting := Marker{State: Exporting, PositionID: "pos-1"}
+	skipped := Marker{State: Skipped, Reason: "no_consent"}
+	failed := Marker{State: Failed, Reason: "lever_rejected"}
+
+	// base is an automatic contact_accepted export onto a linked position.
+	base := func(via Via) Input {
+		return Input{Via: via, Job: KindExport, Conn: connected, Link: linked, LinkFound: true,
+			Event: event.ContactAccepted, Candidate: consented, PositionID: "pos-1"}
+	}
+	with := func(in Input, fn func(*Input)) Input { fn(&in); return in }
+	push := func(via Via, fn func(*Input)) Input {
+		in := Input{Via: via, Job: KindPush, Conn: connected, Event: event.MessageCreated}
+		fn(&in)
+		return in
+	}
+	export := Decision{Action: Export}
+	skip := func(r Reason) Decision { return Decision{Skip, r} }
+	ignore := func(r Reason) Decision { return Decision{Ignore, r} }
+	wait := Decision{Wait, ReasonInProgress}
+
+	return []decideCase{
+		// 1. exported
+		{"event: exported", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
+		{"status: exported", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
+		{"button: exported", with(base(ViaButton), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
+		{"status: exported, then disconnected", with(base(ViaStatus), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Conn = exported, true, connection.Connection{}
+		}), ignore(ReasonAlreadyExported)},
+		// 2. connection
+		{"event: no connection", with(base(ViaEvent), func(in *Input) { in.Conn = connection.Connection{} }), skip(ReasonNotConnected)},
+		{"event: disconnected", with(base(ViaEvent), func(in *Input) { in.Conn.Status = connection.NotConnected }), skip(ReasonNotConnected)},
+		{"event: revoked", with(base(ViaEvent), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"job: revoked", with(base(ViaJob), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"status: revoked", with(base(ViaStatus), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"button: revoked", with(base(ViaButton), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"button: reauth required", with(base(ViaButton), func(in *Input) { in.Conn.Status = connection.ReauthRequired }), skip(ReasonReauthRequired)},
+		{"status: not connected beats not linked", with(base(ViaStatus), func(in *Input) { in.Conn, in.LinkFound = connection.Connection{}, false }), skip(ReasonNotConnected)},
+		// 3. position_changed
+		{"event: position changed", with(base(ViaEvent), func(in *Input) { in.Event = event.PositionChanged }), ignore(ReasonPositionChanged)},
+		{"event: position changed, not connected", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.Conn = event.PositionChanged, connection.Connection{}
+		}), skip(ReasonNotConnected)},
+		// 4. position and link
+		{"event: unlinked position", with(base(ViaEvent), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
+		{"job: unlinked meanwhile", with(base(ViaJob), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
+		{"status: unlinked", with(base(ViaStatus), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
+		{"button: unlinked", with(base(ViaButton), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
+		{"event: no position, no general", with(base(ViaEvent), func(in *Input) { in.PositionID, in.LinkFound = "", false }), skip(ReasonPositionNotLinked)},
+		{"event: no position, general, accepted", with(base(ViaEvent), func(in *Input) { in.PositionID, in.LinkFound, in.Conn = "", false, general }), export},
+		{"event: no position, general, applied", with(base(ViaEvent), func(in *Input) {
+			in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, event.Applied
+		}), export},
+		{"event: no position, general, funnel event", with(base(ViaEvent), func(in *Input) {
+			in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, event.Replied
+		}), skip(ReasonPositionNotLinked)},
+		{"status: no position, general", with(base(ViaStatus), func(in *Input) { in.PositionID, in.LinkFound, in.Conn = "", false, general }), export},
+		{"status: no position, no general", with(base(ViaStatus), func(in *Input) { in.PositionID, in.LinkFound = "", false }), skip(ReasonPositionNotLinked)},
+		{"button: no position, general", with(base(ViaButton), func(in *Input) { in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, "" }), export},
+		{"manual job: no position, general", with(base(ViaJob), func(in *Input) {
+			in.PositionID, in.LinkFound, in.Conn, in.Manual, in.Event = "", false, general, true, event.Replied
+		}), export},
+		// 5. trigger
+		{"event: trigger not reached", with(base(ViaEvent), func(in *Input) { in.Event = event.Replied }), ignore(ReasonTriggerNotReached)},
+		{"event: funnel trigger reached", with(base(ViaEvent), func(in *Input) { in.Link, in.Event = funnel, event.RepliedInterested }), export},
+		{"event: funnel trigger not reached", with(base(ViaEvent), func(in *Input) { in.Link, in.Event = funnel, event.FirstMessageSent }), ignore(ReasonTriggerNotReached)},
+		{"event: trigger never", with(base(ViaEvent), func(in *Input) { in.Link.Trigger = link.Never }), ignore(ReasonTriggerNotReached)},
+		{"job: trigger not evaluated", with(base(ViaJob), func(in *Input) { in.Link.Trigger = link.Never }), export},
+		{"button: trigger never", with(base(ViaButton), func(in *Input) { in.Link.Trigger, in.Event = link.Never, "" }), export},
+		{"event: trigger before closed flag", with(base(ViaEvent), func(in *Input) { in.Link, in.Event = closed, event.Replied }), ignore(ReasonTriggerNotReached)},
+		// 6. link flags
+		{"event: posting closed", with(base(ViaEvent), func(in *Input) { in.Link = closed }), skip(ReasonPostingClosed)},
+		{"event: posting gone", with(base(ViaEvent), func(in *Input) { in.Link = gone }), skip(ReasonPostingGone)},
+		{"job: posting closed meanwhile", with(base(ViaJob), func(in *Input) { in.Link = closed }), skip(ReasonPostingClosed)},
+		{"status: posting gone", with(base(ViaStatus), func(in *Input) { in.Link = gone }), skip(ReasonPostingGone)},
+		{"button: posting closed", with(base(ViaButton), func(in *Input) { in.Link = closed }), skip(ReasonPostingClosed)},
+		{"event: closed beats no consent", with(base(ViaEvent), func(in *Input) {
+			in.Link, in.Link.Trigger, in.Event, in.Candidate = closed, link.Replied, event.Replied, bare
+		}), skip(ReasonPostingClosed)},
+		// 7. consent
+		{"event: accepted is consent", with(base(ViaEvent), func(in *Input) { in.Candidate = bare }), export},
+		{"event: applied is consent", with(base(ViaEvent), func(in *Input) { in.Candidate, in.Event = bare, event.Applied }), export},
+		{"event: funnel without consent", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate = funnel, event.Replied, bare }), skip(ReasonNoConsent)},
+		{"event: funnel, refused", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate = funnel, event.Replied, refused }), skip(ReasonNoConsent)},
+		{"event: funnel with consent", with(base(ViaEvent), func(in *Input) { in.Link, in.Event = funnel, event.Replied }), export},
+		{"event: funnel, gate off", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate, in.Conn = funnel, event.Replied, bare, noGate }), export},
+		{"button: no consent", with(base(ViaButton), func(in *Input) { in.Candidate, in.Event = bare, "" }), skip(ReasonNoConsent)},
+		{"button: refused", with(base(ViaButton), func(in *Input) { in.Candidate = refused }), skip(ReasonNoConsent)},
+		{"button: consent", base(ViaButton), export},
+		{"button: gate off", with(base(ViaButton), func(in *Input) { in.Candidate, in.Conn = bare, noGate }), export},
+		{"manual job: contact_accepted type is not consent", with(base(ViaJob), func(in *Input) { in.Candidate, in.Manual = bare, true }), skip(ReasonNoConsent)},
+		{"manual job: consent", with(base(ViaJob), func(in *Input) { in.Manual = true }), export},
+		{"automatic job: accepted is consent", with(base(ViaJob), func(in *Input) { in.Candidate = bare }), export},
+		{"status: consent not checked", with(base(ViaStatus), func(in *Input) { in.Candidate, in.Event = nil, "" }), export},
+		// 8. in progress
+		{"event: exporting", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"status: exporting", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"button: exporting", with(base(ViaButton), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"status: exporting, revoked", with(base(ViaStatus), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Conn.Status = exporting, true, connection.Revoked
+		}), skip(ReasonLeverRevoked)},
+		// 9. export
+		{"event: export", base(ViaEvent), export},
+		{"job: export", base(ViaJob), export},
+		{"status: skipped earlier, exportable now", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = skipped, true }), export},
+		{"status: failed, exportable", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = failed, true }), export},
+
+		// Pushes.
+		{"push event: not connected", push(ViaEvent, func(in *Input) { in.Conn = connection.Connection{} }), skip(ReasonNotConnected)},
+		{"push job: revoked", push(ViaJob, func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"push event: no marker (an export may be queued)", push(ViaEvent, func(*Input) {}), export},
+		{"push job: no marker", push(ViaJob, func(*Input) {}), skip(ReasonNotExported)},
+		{"push event: skipped candidate", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = skipped, true }), skip(ReasonNotExported)},
+		{"push job: failed candidate", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = failed, true }), skip(ReasonNotExported)},
+		{"push event: exporting", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"push job: exporting", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"push event: unlinked after export", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = exported, true }), skip(ReasonPositionNotLinked)},
+		{"push job: unlinked after export", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = exported, true }), skip(ReasonPositionNotLinked)},
+		{"push event: exported, linked", push(ViaEvent, func(in *Input) {
+			in.Marker, in.MarkerFound, in.Link, in.LinkFound = exported, true, linked, true
+		}), export},
+		{"push job: exported onto a closed posting", push(ViaJob, func(in *Input) {
+			in.Marker, in.MarkerFound, in.Link, in.LinkFound = exported, true, closed, true
+		}), export},
+		{"push job: general opportunity", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = exportedNoPos, true }), export},
+	}
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	for _, tt := range decideCases() {
+		if got := Decide(tt.in); got != tt.want {
+			t.Errorf("%s: Decide = %s %q, want %s %q", tt.name, got.Action, got.Reason, tt.want.Action, tt.want.Reason)
+		}
+	}
+}
+
+// TestReasonsAreProduced: Reasons has no duplicate, and each of its
+// reasons is produced by a row of the Decide matrix or of the OutcomeOf
+// table, and every reason those produce is in Reasons.
+func TestReasonsAreProduced(t *testing.T) {
+	t.Parallel()
+	listed := map[Reason]bool{}
+	for _, r := range Reasons {
+		if listed[r] {
+			t.Errorf("reason %s listed twice", r)
+		}
+		listed[r] = true
+	}
+	produced := map[Reason]bool{}
+	for _, c := range decideCases() {
+		produced[c.want.Reason] = true
+	}
+	for _, c := range outcomeCases() {
+		produced[c.want.Reason] = true
+	}
+	delete(produced, "")
+	for r := range produced {
+		if !listed[r] {
+			t.Errorf("reason %s is produced but not in Reasons", r)
+		}
+	}
+	for r := range listed {
+		if !produced[r] {
+			t.Errorf("reason %s is in Reasons but no case produces it", r)
+		}
+	}
+}
+
+func TestReasonOfLegacy(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Reason{"revoked": ReasonLeverRevoked, "no_consent": ReasonNoConsent, "": ""} {
+		if got := ReasonOf(in); got != want {
+			t.Errorf("ReasonOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

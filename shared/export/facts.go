@@ -1,0 +1,53 @@
+package export
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/link"
+)
+
+// The reads that feed Decide. Each returns found false (not an error) for
+// what is missing, and wraps other store errors.
+
+// readLink returns positionID's link; found is false when the position is
+// not linked or positionID is empty.
+func readLink(ctx context.Context, links LinkGetter, companyID, positionID string) (link.Link, bool, error) {
+	if positionID == "" {
+		return link.Link{}, false, nil
+	}
+	l, err := links.Get(ctx, companyID, positionID)
+	if apperr.Is(err, apperr.NotFound) {
+		return link.Link{}, false, nil
+	}
+	if err != nil {
+		return link.Link{}, false, fmt.Errorf("read link: %w", err)
+	}
+	return l, true, nil
+}
+
+// readMarker returns k's marker; found is false when there is none.
+func readMarker(ctx context.Context, markers Store, k Key) (Marker, bool, error) {
+	m, err := markers.Get(ctx, k)
+	if apperr.Is(err, apperr.NotFound) {
+		return Marker{}, false, nil
+	}
+	if err != nil {
+		return Marker{}, false, fmt.Errorf("read export marker: %w", err)
+	}
+	return m, true, nil
+}
+
+// readPushFacts fills in the candidate's export marker and, once exported,
+// the link of the position it was exported for.
+func readPushFacts(ctx context.Context, markers Store, links LinkGetter, candidate Key, in *Input) error {
+	var err error
+	if in.Marker, in.MarkerFound, err = readMarker(ctx, markers, candidate); err != nil {
+		return err
+	}
+	if in.MarkerFound && in.Marker.State == Exported {
+		in.Link, in.LinkFound, err = readLink(ctx, links, candidate.CompanyID, in.Marker.PositionID)
+	}
+	return err
+}

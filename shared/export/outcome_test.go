@@ -1,0 +1,59 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+type outcomeCase struct {
+	name string
+	err  error
+	want JobOutcome
+}
+
+func outcomeCases() []outcomeCase {
+	rate := apperr.E(apperr.RateLimited, "slow down").WithReason("TooManyRequests")
+	rate.RetryAfter = 3 * time.Second
+	return []outcomeCase{
+		{"nil is done", nil, JobOutcome{Fate: FateDone}},
+		{"transient", fmt.Errorf("create opportunity: %w", apperr.E(apperr.Transient, "502 from Lever")), JobOutcome{Fate: FateRetry}},
+		{"rate limited keeps Retry-After, not Lever's code", rate, JobOutcome{Fate: FateRetry, RetryAfter: 3 * time.Second}},
+		{"conflict (a concurrent holder)", apperr.E(apperr.Conflict, "claim lost"), JobOutcome{Fate: FateRetry}},
+		{"internal", fmt.Errorf("boom"), JobOutcome{Fate: FateRetry}},
+		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), JobOutcome{Fate: FateRetry}},
+		{"canceled", context.Canceled, JobOutcome{Fate: FateRetry}},
+		{"grant refused by the token endpoint", apperr.E(apperr.Unauthorized, "no").WithReason("invalid_grant"), JobOutcome{Fate: FateSkipped, Reason: ReasonLeverRevoked}},
+		{"token rejected by the API", apperr.E(apperr.Unauthorized, "no").WithReason("token_rejected"), JobOutcome{Fate: FateSkipped, Reason: ReasonLeverRevoked}},
+		{"vault: not connected", apperr.E(apperr.Unauthorized, "no").WithReason("not_connected"), JobOutcome{Fate: FateSkipped, Reason: ReasonNotConnected}},
+		{"vault: reauth required", apperr.E(apperr.Unauthorized, "no").WithReason("reauth_required"), JobOutcome{Fate: FateSkipped, Reason: ReasonReauthRequired}},
+		{"unauthorized without reason", apperr.E(apperr.Unauthorized, "no"), JobOutcome{Fate: FateSkipped, Reason: ReasonLeverRevoked}},
+		{"Lever refused the write", fmt.Errorf("create opportunity: %w", apperr.E(apperr.Invalid, "Invalid email").WithReason("BadRequestError")),
+			JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "invalid: Invalid email"}},
+		{"Lever forbids", apperr.E(apperr.Forbidden, "no access"), JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "forbidden: no access"}},
+		{"Lever lost the posting", apperr.E(apperr.NotFound, "posting not found"), JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "not_found: posting not found"}},
+		{"invalid candidate", apperr.InvalidField("candidate.id", "does not match candidateId"),
+			JobOutcome{Fate: FateFailed, Reason: ReasonInvalidJob, Detail: "invalid candidate.id: does not match candidateId"}},
+		{"invalid resume", apperr.InvalidField("candidate.resume.contentBase64", "is not valid base64"),
+			JobOutcome{Fate: FateFailed, Reason: ReasonInvalidJob, Detail: "invalid candidate.resume.contentBase64: is not valid base64"}},
+		{"malformed job body", apperr.InvalidField("job", "malformed job body"),
+			JobOutcome{Fate: FateFailed, Reason: ReasonInvalidJob, Detail: "invalid job: malformed job body"}},
+		{"unknown job kind", apperr.InvalidField("kind", "unknown"), JobOutcome{Fate: FateFailed, Reason: ReasonInvalidJob, Detail: "invalid kind: unknown"}},
+		{"invalid push note", apperr.InvalidField("note.body", "is blank"), JobOutcome{Fate: FateFailed, Reason: ReasonInvalidJob, Detail: "invalid note.body: is blank"}},
+		{"leverlink's own Lever call is invalid", apperr.InvalidField("perform_as", "required"),
+			JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "invalid perform_as: required"}},
+		{"a field named like a job field", apperr.InvalidField("candidates", "x"), JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "invalid candidates: x"}},
+	}
+}
+
+func TestOutcomeOf(t *testing.T) {
+	t.Parallel()
+	for _, tt := range outcomeCases() {
+		if got := OutcomeOf(tt.err); got != tt.want {
+			t.Errorf("%s: OutcomeOf(%v) = %+v (%s), want %+v (%s)", tt.name, tt.err, got, got.Fate, tt.want, tt.want.Fate)
+		}
+	}
+}

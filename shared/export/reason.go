@@ -1,0 +1,83 @@
+package export
+
+import (
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/link"
+)
+
+// Reason is a stable code saying why a candidate is not (or not now)
+// exported, or why an activity was not pushed. It is the one vocabulary of
+// the webhook answer (skipped, ignored), GET …/export, POST …/export (422,
+// 409), GET /exports and the logs. docs/openapi.yaml (ExportReason) and
+// docs/events.md list the same set; Reasons is that set.
+type Reason string
+
+// Reasons. Decide returns the first eleven; a job's outcome the last two.
+const (
+	// The candidate's opportunity exists (never exported twice).
+	ReasonAlreadyExported Reason = "already_exported"
+	// An export of the candidate is queued or running.
+	ReasonInProgress Reason = "in_progress"
+	// The company has no usable Lever connection (see connection.Unusable).
+	ReasonNotConnected   Reason = connection.ReasonNotConnected
+	ReasonLeverRevoked   Reason = connection.ReasonLeverRevoked
+	ReasonReauthRequired Reason = connection.ReasonReauth
+	// The position has no link (and no general opportunity applies), or a
+	// push's position was unlinked after the export.
+	ReasonPositionNotLinked Reason = "position_not_linked"
+	// The linked posting is closed, or gone from Lever: exports are held
+	// until the link changes or the posting reopens.
+	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
+	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
+	// The consent gate: no consent in the snapshot, nor by the event.
+	ReasonNoConsent Reason = "no_consent"
+	// The event is before the link's trigger (ignored, not recorded).
+	ReasonTriggerNotReached Reason = "trigger_not_reached"
+	// candidate.position_changed is never a trigger (ignored).
+	ReasonPositionChanged Reason = "position_changed_is_not_a_trigger"
+	// A push for a candidate that is not exported.
+	ReasonNotExported Reason = "not_exported"
+	// Lever refused the write (detail in lastError).
+	ReasonLeverRejected Reason = "lever_rejected"
+	// The job can never succeed (a malformed body; detail in lastError).
+	ReasonInvalidJob Reason = "invalid_job"
+)
+
+// Reasons lists every reason, as documented.
+var Reasons = []Reason{
+	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
+	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
+	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
+}
+
+// Internal reasons: recorded or returned, never shown as a reason.
+const (
+	// reasonInHistory marks an activity written as part of the history note.
+	reasonInHistory = "in_history"
+	// reasonExportInProgress is the transient error of a push that waits
+	// for its candidate's export.
+	reasonExportInProgress = "export_in_progress"
+	// legacyRevoked is what markers recorded before lever_revoked.
+	legacyRevoked = "revoked"
+)
+
+// ReasonOf reads a reason recorded on a marker, mapping earlier spellings to
+// the current vocabulary.
+func ReasonOf(s string) Reason {
+	if s == legacyRevoked {
+		return ReasonLeverRevoked
+	}
+	return Reason(s)
+}
+
+// attemptReason reports whether r is about the candidate's last attempt
+// (its snapshot or Lever's answer) rather than about the company's setup,
+// which Decide re-evaluates: such a reason stays visible on an exportable
+// candidate.
+func (r Reason) attemptReason() bool {
+	switch r {
+	case ReasonNoConsent, ReasonLeverRejected, ReasonInvalidJob:
+		return true
+	}
+	return false
+}
