@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/stackdef"
+	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
 
@@ -43,7 +44,7 @@ func TestCreateTablesIsIdempotent(t *testing.T) {
 	}
 	// dynamotest.New created them under some prefix; create one set again
 	// under a fixed one, twice.
-	prefix := dynamotest.ID("idem") + "-"
+	prefix := storetest.ID("idem") + "-"
 	t.Cleanup(func() {
 		for _, tb := range st.Tables {
 			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(prefix + tb.Name)})
