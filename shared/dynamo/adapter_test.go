@@ -228,7 +228,7 @@ func TestStoredLayout(t *testing.T) {
 				return err
 			}()},
 			{"zero rate", func() error {
-				_, err := dynamo.NewBuckets(db, tables).Take(ctx, "k", throttle.Bucket{Burst: 1}, now)
+				_, err := throttle.Take(ctx, dynamo.NewBuckets(db, tables), "k", throttle.Bucket{Burst: 1}, now)
 				return err
 			}()},
 		}
@@ -278,9 +278,9 @@ func TestStorageFailuresAreClassified(t *testing.T) {
 				t.Errorf("Exports.Claim: %v, want %s", err, tt.want)
 			}
 			// The throttle port reports every storage failure as Transient.
-			_, err = dynamo.NewBuckets(db, tables).Take(ctx, "co", throttle.Bucket{Rate: 1, Burst: 1}, now)
+			_, err = throttle.Take(ctx, dynamo.NewBuckets(db, tables), "co", throttle.Bucket{Rate: 1, Burst: 1}, now)
 			if got := apperr.CodeOf(err); got != apperr.Transient {
-				t.Errorf("Buckets.Take: %v, want transient", err)
+				t.Errorf("throttle.Take on Buckets: %v, want transient", err)
 			}
 		})
 	}
