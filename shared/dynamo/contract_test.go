@@ -6,7 +6,6 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
-	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -82,7 +81,7 @@ func TestContactIndex(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
-	storetest.SeenStoreContract(t, func(t *testing.T) event.SeenStore {
+	storetest.SeenStoreContract(t, func(t *testing.T) export.SeenStore {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewEvents(db, tables)
 	})
