@@ -8,6 +8,7 @@ import (
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/memstore"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/queue"
 	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -63,4 +64,16 @@ func TestEvents(t *testing.T) {
 func TestBuckets(t *testing.T) {
 	t.Parallel()
 	storetest.ThrottleStoreContract(t, func(*testing.T) throttle.Store { return memstore.NewBuckets() })
+}
+
+func TestQueues(t *testing.T) {
+	t.Parallel()
+	defs := storetest.Template(t).Queues
+	storetest.QueueContract(t, func(*testing.T) map[string]queue.Queue {
+		out := map[string]queue.Queue{}
+		for id, q := range memstore.NewQueues(defs) {
+			out[id] = q
+		}
+		return out
+	})
 }
