@@ -134,4 +134,3 @@ func (s *Connections) ListActive(_ context.Context, cursor string, limit int) ([
 
 // defaultPage is the page size used when a caller passes limit <= 0.
 const defaultPage = 100
-
