@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/queue"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
@@ -44,7 +45,10 @@ type queuedMessage struct {
 	count     int
 }
 
-var _ queue.Queue = (*Queue)(nil)
+var (
+	_ queue.Queue     = (*Queue)(nil)
+	_ export.Enqueuer = (*Queue)(nil)
+)
 
 // dedupWindow is how long SQS remembers a FIFO deduplication id.
 const dedupWindow = 5 * time.Minute
