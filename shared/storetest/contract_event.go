@@ -1,4 +1,4 @@
-package dynamotest
+package storetest
 
 import (
 	"fmt"
@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
-	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/export"
 )
 
-// SeenStoreContract checks an implementation of event.SeenStore.
-func SeenStoreContract(t *testing.T, newStore func(t *testing.T) event.SeenStore) {
+// SeenStoreContract checks an implementation of export.SeenStore: the
+// event.SeenStore with Forget.
+func SeenStoreContract(t *testing.T, newStore func(t *testing.T) export.SeenStore) {
 	store := newStore(t)
 
 	t.Run("ReplayAndExpiry", func(t *testing.T) {
@@ -34,6 +35,20 @@ func SeenStoreContract(t *testing.T, newStore func(t *testing.T) event.SeenStore
 			wantCode(t, fmt.Sprintf("step %d: MarkSeen at +%v", i, s.at), err, s.wantErr)
 		}
 		must(t, "another id", store.MarkSeen(c, ID("evt"), base, ttl))
+	})
+
+	t.Run("ForgetUndoesAMark", func(t *testing.T) {
+		t.Parallel()
+		c := ctx(t)
+		id, other := ID("evt"), ID("evt")
+		must(t, "MarkSeen", store.MarkSeen(c, id, base, time.Hour))
+		must(t, "MarkSeen other", store.MarkSeen(c, other, base, time.Hour))
+		must(t, "Forget", store.Forget(c, id))
+		must(t, "Forget again (idempotent)", store.Forget(c, id))
+		must(t, "Forget unknown", store.Forget(c, ID("evt")))
+		must(t, "MarkSeen after Forget", store.MarkSeen(c, id, base.Add(time.Second), time.Hour))
+		wantCode(t, "MarkSeen of the other id", store.MarkSeen(c, other, base.Add(time.Second), time.Hour), apperr.Conflict)
+		wantCode(t, "Forget of an empty id", store.Forget(c, ""), apperr.Invalid)
 	})
 
 	t.Run("ConcurrentExactlyOne", func(t *testing.T) {

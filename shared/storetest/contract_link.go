@@ -1,4 +1,4 @@
-package dynamotest
+package storetest
 
 import (
 	"fmt"
@@ -148,6 +148,11 @@ func PostingStoreContract(t *testing.T, newStore func(t *testing.T) posting.Stor
 		}
 		_, err = store.Get(ctx(t), ID("co"), "p1")
 		wantCode(t, "Get", err, apperr.NotFound)
+		at, err := store.RefreshedAt(ctx(t), ID("co"))
+		must(t, "RefreshedAt", err)
+		if !at.IsZero() {
+			t.Fatalf("RefreshedAt = %v, want zero (never refreshed)", at)
+		}
 	})
 
 	t.Run("ApplyListGet", func(t *testing.T) {
@@ -171,6 +176,13 @@ func PostingStoreContract(t *testing.T, newStore func(t *testing.T) posting.Stor
 		wantEqual(t, "List after change", got, posting.Cache{Postings: []posting.Posting{post("p1", "closed"), p2, post("p4", "internal")}, RefreshedAt: later})
 		_, err = store.Get(c, co, "p3")
 		wantCode(t, "Get deleted", err, apperr.NotFound)
+		at, err := store.RefreshedAt(c, co)
+		must(t, "RefreshedAt", err)
+		wantEqual(t, "RefreshedAt", at, later)
+		must(t, "Apply without refreshedAt", store.Apply(c, co, nil, []string{"p4"}, time.Time{}))
+		at, err = store.RefreshedAt(c, co)
+		must(t, "RefreshedAt", err)
+		wantEqual(t, "RefreshedAt kept by an Apply without one", at, later)
 	})
 
 	t.Run("ApplyMany", func(t *testing.T) {
