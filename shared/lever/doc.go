@@ -1,8 +1,7 @@
 // Package lever is leverlink's typed client for Lever's Data API v1.
 //
 // It covers what the connector needs and nothing more: the OAuth 2.0
-// authorization-code flow with rotating refresh tokens (OAuth,
-// RotatingTokenSource), and a per-connection API Client for users, postings,
+// authorization-code flow with rotating refresh tokens (OAuth), and a per-connection API Client for users, postings,
 // stages, opportunities, notes, files and stage changes.
 //
 // Every error returned by this package wraps an *apperr.Error, so callers

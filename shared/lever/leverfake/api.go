@@ -50,10 +50,22 @@ func (f *Fake) listPostings(w http.ResponseWriter, r *http.Request, a *account) 
 		badRequest(w, "Invalid confidentiality")
 		return
 	}
+	// "List requests for published postings will only return postings that
+	// appear on your public job site … use the distributionChannel query
+	// parameter to specify that you want … public and/or internal"
+	// (docs #list-all-postings, Note). Other states are not filtered.
+	channels := q["distributionChannel"]
+	if len(channels) == 0 {
+		channels = []string{"public"}
+	}
+	withContent := slices.Contains(q["include"], "content")
 	f.mu.Lock()
 	var out []Posting
 	for _, p := range a.postings {
 		if len(states) > 0 && !slices.Contains(states, p.State) {
+			continue
+		}
+		if p.State == "published" && !slices.ContainsFunc(p.DistributionChannels, func(c string) bool { return slices.Contains(channels, c) }) {
 			continue
 		}
 		switch conf {
@@ -66,7 +78,11 @@ func (f *Fake) listPostings(w http.ResponseWriter, r *http.Request, a *account) 
 				continue
 			}
 		}
-		out = append(out, *p)
+		cp := *p
+		if !withContent {
+			cp.Content = nil // "content (in lists only when include=content)" (docs #list-all-postings)
+		}
+		out = append(out, cp)
 	}
 	f.mu.Unlock()
 	pageOf(w, r, out)
@@ -76,6 +92,8 @@ func (f *Fake) getPosting(w http.ResponseWriter, r *http.Request, a *account) {
 	id := r.PathValue("id")
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// GET /postings/:id includes content (docs #retrieve-a-single-posting,
+	// recorded posting-closed.json).
 	if p := a.posting(id); p != nil {
 		writeData(w, http.StatusOK, *p)
 		return
@@ -157,7 +175,7 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 		stage = "lead-new"
 	}
 	if !a.hasStage(stage) {
-		badRequest(w, "Invalid stage "+stage)
+		stageNotFound(w, stage)
 		return
 	}
 	owner := in.Owner
@@ -180,7 +198,12 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 	}
 	c, msg := f.contactFor(a, in)
 	if msg != "" {
-		badRequest(w, msg)
+		// Lever does not document the answer for an unknown, deleted or
+		// merged contact id (LEVER.md Turn 2 ⚠️). Assumption: 404
+		// ResourceNotFound in the shape of the docs' stage example
+		// (#responses-and-errors); the client accepts a 400 naming the
+		// contact as well.
+		writeError(w, http.StatusNotFound, "ResourceNotFound", msg)
 		return
 	}
 	created := in.CreatedAt
@@ -191,7 +214,12 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 		ID: f.newID(), Contact: c.ID, Tags: uniq(in.Tags), Sources: uniq(in.Sources),
 		Origin: in.Origin, Stage: stage, Owner: owner, Followers: followers,
 		Postings: slices.Clone(in.Postings), CreatedAt: created, UpdatedAt: now,
-		Encoding: in.encoding,
+		LastInteractionAt: created, LastAdvancedAt: created,
+		StageChanges: []StageChange{{ToStageID: stage, ToStageIndex: a.stageIndex(stage), UpdatedAt: created, UserID: performAs}},
+		Encoding:     in.encoding,
+	}
+	if in.Origin == "sourced" { // recorded: a sourced opportunity carries sourcedBy
+		o.SourcedBy = &performAs
 	}
 	if len(in.Postings) == 1 {
 		o.Applications = []string{f.newID()}
@@ -212,7 +240,7 @@ func (f *Fake) contactFor(a *account, in createInput) (*Contact, string) {
 	var c *Contact
 	if in.Contact != "" {
 		if c = a.contacts[in.Contact]; c == nil {
-			return nil, "Invalid contact " + in.Contact
+			return nil, "contacts " + in.Contact + " was not found"
 		}
 	}
 	for _, e := range in.Emails {
@@ -397,33 +425,56 @@ func (f *Fake) LastForm() map[string][]string {
 	return out
 }
 
+// listOpportunities implements GET /opportunities with the filters of
+// docs #list-all-opportunities: repeated parameters give the union;
+// different parameters combine. "archived": unspecified → archived and
+// active, true → archived only, false → active only. "email": contacts that
+// contain the canonicalised email. "confidentiality" defaults to
+// non-confidential. "posting_id": opportunities "applied to" the posting;
+// "archived_posting_id": those whose application to it "was archived".
+// Assumption (undocumented): an archived opportunity's application counts as
+// archived, so posting_id matches live (unarchived) ones only and
+// archived_posting_id the archived ones.
 func (f *Fake) listOpportunities(w http.ResponseWriter, r *http.Request, a *account) {
 	q := r.URL.Query()
 	var emails []string
 	for _, e := range q["email"] {
 		emails = append(emails, canonEmail(e))
 	}
-	postings, contacts := q["posting_id"], q["contact_id"]
+	postings, archivedPostings, contacts, stages := q["posting_id"], q["archived_posting_id"], q["contact_id"], q["stage_id"]
 	conf := q.Get("confidentiality")
 	if conf != "" && conf != "all" && conf != "confidential" && conf != "non-confidential" {
 		badRequest(w, "Invalid confidentiality")
 		return
 	}
+	archived := q.Get("archived")
+	if archived != "" && archived != "true" && archived != "false" {
+		badRequest(w, "Invalid archived")
+		return
+	}
 	f.mu.Lock()
 	var out []Opportunity
 	for _, o := range a.opps {
-		// An opportunity is confidential when its posting is.
-		secret := slices.ContainsFunc(o.Postings, func(id string) bool {
-			p := a.posting(id)
-			return p != nil && p.Confidentiality == "confidential"
-		})
+		secret := a.confidential(o)
 		if (conf == "" || conf == "non-confidential") && secret || conf == "confidential" && !secret {
 			continue
 		}
-		if len(postings) > 0 && !slices.ContainsFunc(o.Postings, func(p string) bool { return slices.Contains(postings, p) }) {
+		if archived == "true" && o.Archived == nil || archived == "false" && o.Archived != nil {
+			continue
+		}
+		onPosting := func(ids []string) bool {
+			return slices.ContainsFunc(o.Postings, func(p string) bool { return slices.Contains(ids, p) })
+		}
+		if len(postings) > 0 && (o.Archived != nil || !onPosting(postings)) {
+			continue
+		}
+		if len(archivedPostings) > 0 && (o.Archived == nil || !onPosting(archivedPostings)) {
 			continue
 		}
 		if len(contacts) > 0 && !slices.Contains(contacts, o.Contact) {
+			continue
+		}
+		if len(stages) > 0 && !slices.Contains(stages, o.Stage) {
 			continue
 		}
 		if len(emails) > 0 {
@@ -436,6 +487,78 @@ func (f *Fake) listOpportunities(w http.ResponseWriter, r *http.Request, a *acco
 	}
 	f.mu.Unlock()
 	pageOf(w, r, out)
+}
+
+// setArchived implements PUT /opportunities/:id/archived {reason,
+// cleanInterviews, requisitionId} (docs #update-opportunity-archived-state):
+// a reason archives (or changes the reason of) the opportunity, null
+// unarchives. The reason must be one of GET /archive_reasons; an unknown one
+// is answered 404 ResourceNotFound like the docs' stage example
+// (assumption). The answer is the opportunity, as the recorded PUT …/stage
+// answer is (assumption: the docs show no example).
+func (f *Fake) setArchived(w http.ResponseWriter, r *http.Request, a *account) {
+	var in struct {
+		Reason          *string `json:"reason"`
+		CleanInterviews bool    `json:"cleanInterviews"`
+		RequisitionID   string  `json:"requisitionId"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		badRequest(w, "Body must be {\"reason\": \"<archive reason id>\" | null}")
+		return
+	}
+	id := r.PathValue("id")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := a.oppByID[id]
+	if o == nil {
+		notFound(w, "opportunity", id)
+		return
+	}
+	if _, ok := checkPerformAs(w, r, a, false); !ok {
+		return
+	}
+	reason := ""
+	if in.Reason != nil {
+		reason = *in.Reason
+		if !a.hasArchiveReason(reason) {
+			notFound(w, "archive_reasons", reason)
+			return
+		}
+	}
+	a.setArchived(o, reason, f.nowMillis())
+	writeData(w, http.StatusOK, a.render(o))
+}
+
+// listArchiveReasons implements GET /archive_reasons?type=hired|non-hired
+// (docs #list-all-archive-reasons).
+func (f *Fake) listArchiveReasons(w http.ResponseWriter, r *http.Request, a *account) {
+	typ := r.URL.Query().Get("type")
+	f.mu.Lock()
+	var out []ArchiveReason
+	for _, ar := range a.archiveReasons {
+		if typ == "" || ar.Type == typ {
+			out = append(out, ar)
+		}
+	}
+	f.mu.Unlock()
+	pageOf(w, r, out)
+}
+
+// getArchiveReason implements GET /archive_reasons/:id
+// (docs #retrieve-a-single-archive-reason).
+func (f *Fake) getArchiveReason(w http.ResponseWriter, r *http.Request, a *account) {
+	id := r.PathValue("id")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ar := range a.archiveReasons {
+		if ar.ID == id {
+			writeData(w, http.StatusOK, ar)
+			return
+		}
+	}
+	notFound(w, "archive_reasons", id)
 }
 
 func (f *Fake) getOpportunity(w http.ResponseWriter, r *http.Request, a *account) {
@@ -566,11 +689,43 @@ func (f *Fake) uploadFile(w http.ResponseWriter, r *http.Request, a *account) {
 		return
 	}
 	f.storeFileLocked(a, id, fl)
-	writeData(w, http.StatusCreated, *fl)
+	// The documented success response sends uploadedAt and size as strings
+	// and ext with its dot (docs #upload-a-single-file).
+	writeData(w, http.StatusCreated, fl.wire())
 }
 
+// listFiles lists the opportunity's files, not its resumes ("If you're
+// looking specifically for the candidates' resumes see the Resumes
+// endpoint", docs #files), in the documented string form (#list-all-files;
+// the example omits the {data} envelope every list has per #lists — the
+// fake keeps the envelope).
 func (f *Fake) listFiles(w http.ResponseWriter, r *http.Request, a *account) {
-	listByOpportunity(f, w, r, a, func(id string) []*File { return a.files[id] })
+	listByOpportunity(f, w, r, a, func(id string) []*fileJSON {
+		var out []*fileJSON
+		for _, fl := range a.files[id] {
+			if !fl.Resume {
+				wf := fl.wire()
+				out = append(out, &wf)
+			}
+		}
+		return out
+	})
+}
+
+// listResumes lists the resumes of an opportunity: a resumeFile sent with
+// the create becomes one (docs #create-an-opportunity "resumeFile",
+// #list-all-resumes), with numbers as numbers and ext without a dot.
+func (f *Fake) listResumes(w http.ResponseWriter, r *http.Request, a *account) {
+	listByOpportunity(f, w, r, a, func(id string) []*resumeJSON {
+		var out []*resumeJSON
+		for _, fl := range a.files[id] {
+			if fl.Resume {
+				rj := fl.resume(id)
+				out = append(out, &rj)
+			}
+		}
+		return out
+	})
 }
 
 func (f *Fake) changeStage(w http.ResponseWriter, r *http.Request, a *account) {
@@ -595,12 +750,24 @@ func (f *Fake) changeStage(w http.ResponseWriter, r *http.Request, a *account) {
 		return
 	}
 	if !a.hasStage(in.Stage) {
-		badRequest(w, "Invalid stage "+in.Stage)
+		stageNotFound(w, in.Stage)
 		return
 	}
+	pa, _ := checkPerformAs(w, r, a, false)
+	now := f.nowMillis()
 	o.Stage = in.Stage
-	o.UpdatedAt = f.nowMillis()
+	o.UpdatedAt, o.LastAdvancedAt = now, now
+	o.StageChanges = append(o.StageChanges, StageChange{ToStageID: in.Stage, ToStageIndex: a.stageIndex(in.Stage), UpdatedAt: now, UserID: pa})
+	// The recorded PUT /opportunities/:id/stage answer is the whole
+	// opportunity (opportunity-archived.json).
 	writeData(w, http.StatusOK, a.render(o))
+}
+
+// stageNotFound answers an unknown stage id as Lever's documented example
+// error: 404 {"code":"ResourceNotFound","message":"stages <id> was not
+// found"} (docs #responses-and-errors).
+func stageNotFound(w http.ResponseWriter, id string) {
+	writeError(w, http.StatusNotFound, "ResourceNotFound", "stages "+id+" was not found")
 }
 
 func uniq(in []string) []string {

@@ -43,7 +43,7 @@ func (f *Fake) ResetCounters() {
 }
 
 // Duplicate is a visible double write: Kind "opportunity" for more than one
-// opportunity with the same contact and posting, Kind "note" for the same
+// active opportunity with the same contact and posting, Kind "note" for the same
 // note text twice on one opportunity.
 type Duplicate struct {
 	AccountID     string   `json:"accountId"`
@@ -79,6 +79,12 @@ func (a *account) duplicates() []Duplicate {
 	byKey := map[key][]string{}
 	var keys []key
 	for _, o := range a.opps {
+		if o.Archived != nil {
+			// An archived candidacy next to a new active one on the same
+			// posting is what Lever's own flow produces (a recruiter
+			// archives; the person is sourced again): not a double write.
+			continue
+		}
 		for _, p := range o.Postings {
 			k := key{o.Contact, p}
 			if byKey[k] == nil {
