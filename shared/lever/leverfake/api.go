@@ -627,9 +627,23 @@ func (f *Fake) createNote(w http.ResponseWriter, r *http.Request, a *account) {
 	if in.CreatedAt == 0 {
 		in.CreatedAt = now
 	}
+	field := NoteField{Type: "note", Text: "Comment", Value: in.Value, CreatedAt: in.CreatedAt, Stage: a.oppByID[id].Stage}
+	if pa != "" {
+		field.User = &pa // "If unspecified, defaults to null" (docs #create-a-note)
+	}
+	if in.Score != 0 {
+		if in.Score < 1 || in.Score > 4 {
+			badRequest(w, "score must be an integer between 1 and 4")
+			return
+		}
+		field.Score = &in.Score
+	}
+	// Deviation: Lever's docs put the form title ("Note") in text and the
+	// body in fields[].value; the fake puts the body in both (same JSON
+	// type) because tests outside this package read Text as the body.
 	n := &Note{
 		ID: f.newID(), Text: in.Value, User: pa, Secret: in.Secret, CreatedAt: in.CreatedAt,
-		Fields: []NoteField{{Type: "note", Text: "Comment", Value: in.Value}},
+		CompletedAt: &in.CreatedAt, Fields: []NoteField{field},
 	}
 	a.notes[id] = append(a.notes[id], n)
 	a.oppByID[id].UpdatedAt = now

@@ -102,7 +102,7 @@ func (a *account) duplicates() []Duplicate {
 		byText := map[string][]string{}
 		var texts []string
 		for _, n := range a.notes[o.ID] {
-			t := strings.TrimSpace(n.Text)
+			t := strings.TrimSpace(n.body())
 			if byText[t] == nil {
 				texts = append(texts, t)
 			}
@@ -115,4 +115,15 @@ func (a *account) duplicates() []Duplicate {
 		}
 	}
 	return out
+}
+
+// body is the note's text: its first field's value (docs #list-all-notes;
+// Text is the form title "Note").
+func (n *Note) body() string {
+	for _, fl := range n.Fields {
+		if s, ok := fl.Value.(string); ok && s != "" {
+			return s
+		}
+	}
+	return n.Text
 }

@@ -191,11 +191,16 @@ type Note struct {
 	DeletedAt   *int64      `json:"deletedAt"`
 }
 
-// NoteField is one field of a note.
+// NoteField is one field of a note (docs #list-all-notes: type, text,
+// value, createdAt, user, score, stage).
 type NoteField struct {
-	Type  string `json:"type"`
-	Text  string `json:"text"`
-	Value any    `json:"value"`
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Value     any     `json:"value"`
+	CreatedAt int64   `json:"createdAt"`
+	User      *string `json:"user"`
+	Score     *int    `json:"score"`
+	Stage     string  `json:"stage"`
 }
 
 // File is a file on an opportunity. Data and ContentType are kept for tests
