@@ -125,10 +125,17 @@ type createInput struct {
 	Stage               string          `json:"stage"`
 	Contact             string          `json:"contact"`
 	CreatedAt           int64           `json:"createdAt"`
-	Archived            json.RawMessage `json:"archived"`
+	Archived            *createArchived `json:"archived"`
 	OpportunityLocation string          `json:"opportunityLocation"`
 	resume              *File
 	encoding            string
+}
+
+// createArchived is the create's optional archived state (docs
+// #create-an-opportunity "archived").
+type createArchived struct {
+	Reason     string `json:"reason"`
+	ArchivedAt int64  `json:"archivedAt"`
 }
 
 var origins = []string{"agency", "applied", "internal", "referred", "sourced", "university"}
@@ -210,6 +217,26 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 	if created == 0 {
 		created = now
 	}
+	// "The archive reason must be specified for an archived Opportunity (if
+	// you just set the archivedAt we will ignore it). If you only specify an
+	// archive reason, archivedAt defaults to the current datetime. If you
+	// specify an archivedAt datetime, you must specify a createdAt datetime
+	// that occurs before archivedAt." (docs #create-an-opportunity)
+	var archived *Archived
+	if in.Archived != nil && in.Archived.Reason != "" {
+		if !a.hasArchiveReason(in.Archived.Reason) {
+			notFound(w, "archive_reasons", in.Archived.Reason)
+			return
+		}
+		archived = &Archived{Reason: in.Archived.Reason, ArchivedAt: now}
+		if in.Archived.ArchivedAt != 0 {
+			if in.CreatedAt == 0 || in.CreatedAt >= in.Archived.ArchivedAt {
+				badRequest(w, "archivedAt requires a createdAt before it")
+				return
+			}
+			archived.ArchivedAt = in.Archived.ArchivedAt
+		}
+	}
 	o := &Opportunity{
 		ID: f.newID(), Contact: c.ID, Tags: uniq(in.Tags), Sources: uniq(in.Sources),
 		Origin: in.Origin, Stage: stage, Owner: owner, Followers: followers,
@@ -227,6 +254,7 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 	o.URLs = OppURLs{List: f.opts.HireBase + "/candidates", Show: f.opts.HireBase + "/candidates/" + o.ID}
 	a.opps = append(a.opps, o)
 	a.oppByID[o.ID] = o
+	o.Archived = archived
 	if in.resume != nil {
 		f.storeFileLocked(a, o.ID, in.resume)
 	}
@@ -333,6 +361,20 @@ func (f *Fake) decodeCreate(r *http.Request) (createInput, string) {
 				in.Contact = v
 			case "opportunityLocation":
 				in.OpportunityLocation = v
+			case "archived[reason]":
+				if in.Archived == nil {
+					in.Archived = &createArchived{}
+				}
+				in.Archived.Reason = v
+			case "archived[archivedAt]":
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return in, "Invalid archived[archivedAt]"
+				}
+				if in.Archived == nil {
+					in.Archived = &createArchived{}
+				}
+				in.Archived.ArchivedAt = n
 			case "createdAt":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {

@@ -417,3 +417,39 @@ func TestAdminArchiveClockAndHome(t *testing.T) {
 		t.Errorf("homed account: %d Location %q", s, h.Get("Location"))
 	}
 }
+
+// TestCreateArchived follows docs #create-an-opportunity "archived".
+func TestCreateArchived(t *testing.T) {
+	ts, acc, tok := start(t, leverfake.Options{NoRateLimit: true})
+	reason := leverfake.DefaultArchiveReasons[2].ID
+	tests := []struct {
+		name, body   string
+		status       int
+		wantArchived bool
+	}{
+		{"reason only", `{"name":"a","archived":{"reason":"` + reason + `"}}`, 201, true},
+		{"archivedAt only is ignored", `{"name":"b","archived":{"archivedAt":1000}}`, 201, false},
+		{"archivedAt needs an earlier createdAt", `{"name":"c","archived":{"reason":"` + reason + `","archivedAt":1000}}`, 400, false},
+		{"archivedAt after createdAt", `{"name":"d","createdAt":500,"archived":{"reason":"` + reason + `","archivedAt":1000}}`, 201, true},
+		{"unknown reason", `{"name":"e","archived":{"reason":"nope"}}`, 404, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, b := call(t, ts.Client(), "POST", ts.URL+"/v1/opportunities?perform_as="+acc.AdminID(), tok, "application/json", strings.NewReader(tt.body))
+			if s != tt.status {
+				t.Fatalf("status %d %s, want %d", s, b, tt.status)
+			}
+			if s != 201 {
+				return
+			}
+			var out struct {
+				Data struct {
+					Archived *struct{ Reason string } `json:"archived"`
+				}
+			}
+			if err := json.Unmarshal(b, &out); err != nil || (out.Data.Archived != nil) != tt.wantArchived {
+				t.Errorf("archived = %+v (%v), want archived=%v", out.Data.Archived, err, tt.wantArchived)
+			}
+		})
+	}
+}
