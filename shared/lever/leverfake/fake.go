@@ -64,8 +64,8 @@ type Fake struct {
 	codes   map[string]*authCode
 	access  map[string]*accessGrant
 	refresh map[string]*refreshGrant
-	spent   map[string]string // rotated refresh token -> its family
-	offset  atomic.Int64      // Advance: added to the base clock
+	spent   map[string]spentToken // rotated refresh token -> its family
+	offset  atomic.Int64          // Advance: added to the base clock
 
 	counters map[string]int
 	faults   map[string]Faults
@@ -121,7 +121,7 @@ func New(opts Options) *Fake {
 		codes:    map[string]*authCode{},
 		access:   map[string]*accessGrant{},
 		refresh:  map[string]*refreshGrant{},
-		spent:    map[string]string{},
+		spent:    map[string]spentToken{},
 		counters: map[string]int{},
 		faults:   map[string]Faults{},
 		failNext: map[string][]Failure{},

@@ -88,6 +88,31 @@ func (f *Fake) Revoke(accountID string) {
 	}
 }
 
+// spentToken remembers a rotated refresh token's family until the family
+// itself would have expired.
+type spentToken struct {
+	family  string
+	started time.Time
+}
+
+// maxSpent bounds the rotated tokens remembered before expired ones are
+// pruned (long local runs and benchmarks refresh often).
+const maxSpent = 10000
+
+// rememberSpentLocked records a rotated refresh token for reuse detection.
+// Call with f.mu held.
+func (f *Fake) rememberSpentLocked(rt, family string, started time.Time) {
+	if len(f.spent) >= maxSpent {
+		cutoff := f.now().Add(-f.opts.RefreshLifetime)
+		for k, sp := range f.spent {
+			if sp.started.Before(cutoff) {
+				delete(f.spent, k)
+			}
+		}
+	}
+	f.spent[rt] = spentToken{family: family, started: started}
+}
+
 // revokeFamilyLocked kills every access and refresh token descending from
 // one authorization. Call with f.mu held.
 func (f *Fake) revokeFamilyLocked(family string) {
@@ -272,8 +297,8 @@ func (f *Fake) tokenGrant(w http.ResponseWriter, r *http.Request, grant, id, sec
 			// Reuse of a rotated refresh token revokes the whole family:
 			// Auth0's refresh-token rotation reuse detection (LEVER.md §1:
 			// the sandbox auth server is Auth0; single use is an assumption).
-			if fam, ok := f.spent[rt]; ok {
-				f.revokeFamilyLocked(fam)
+			if sp, ok := f.spent[rt]; ok {
+				f.revokeFamilyLocked(sp.family)
 				f.counters["oauth reuse_detected"]++
 			}
 			dead("Unknown or invalid refresh token.")
@@ -292,7 +317,7 @@ func (f *Fake) tokenGrant(w http.ResponseWriter, r *http.Request, grant, id, sec
 			return
 		}
 		delete(f.refresh, rt) // rotation: the old one is spent (LEVER.md §1 "Rotation")
-		f.spent[rt] = g.family
+		f.rememberSpentLocked(rt, g.family, g.started)
 		f.accounts[g.accountID].counters[label]++
 		writeJSONRaw(w, http.StatusOK, f.tokenResponse(f.issueFamilyLocked(g.accountID, g.userID, g.clientID, g.scope, g.audience, g.family, g.started)))
 	default:
