@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
@@ -163,43 +162,4 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 	return a, nil
-}
-
-type refreshEnqueuer struct{ q *sqsqueue.Queue }
-
-// EnqueueRefresh asks for one company's postings refresh.
-func (r refreshEnqueuer) EnqueueRefresh(ctx context.Context, companyID string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	return r.q.Enqueue(ctx, "", "", posting.EncodeRefresh(companyID))
-}
-
-// EnqueueRefreshBatch asks for several companies' refreshes (≤ 10).
-func (r refreshEnqueuer) EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	entries := make([]sqsqueue.Entry, len(companyIDs))
-	for i, id := range companyIDs {
-		entries[i] = sqsqueue.Entry{Body: posting.EncodeRefresh(id)}
-	}
-	return r.q.EnqueueBatch(ctx, entries)
-}
-
-type postingExists struct{ s *dynamo.Postings }
-
-func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
-	ps, err := p.s.Get(ctx, companyID, postingID)
-	return ps.State, err
-}
-
-type activeChecker struct{ s *dynamo.Connections }
-
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
 }
