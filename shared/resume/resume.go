@@ -1,9 +1,10 @@
-package app
+// Package resume downloads candidates' resumes for the exporter: from the
+// configured hosts only, over HTTPS, bounded in size and time.
+package resume
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,10 +15,10 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 )
 
-// ResumeFetcher downloads resumes from configured hosts only, over HTTPS,
+// Fetcher downloads resumes from configured hosts only, over HTTPS,
 // with a size limit and a time limit, never following a redirect to another
 // host. It implements export.ResumeFetcher.
-type ResumeFetcher struct {
+type Fetcher struct {
 	Hosts   []string
 	Client  *http.Client
 	MaxSize int64         // default event.MaxResumeBytes
@@ -26,7 +27,7 @@ type ResumeFetcher struct {
 
 // Fetch downloads u. Errors: apperr Invalid for a host that is not allowed
 // or a file that is too large; NotFound for 404/410; Transient otherwise.
-func (f *ResumeFetcher) Fetch(ctx context.Context, raw string) ([]byte, string, error) {
+func (f *Fetcher) Fetch(ctx context.Context, raw string) ([]byte, string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || !f.allowed(u.Hostname()) {
 		return nil, "", apperr.InvalidField("candidate.resume.url", "host is not an allowed resume host")
@@ -78,7 +79,7 @@ func (f *ResumeFetcher) Fetch(ctx context.Context, raw string) ([]byte, string, 
 	return data, resp.Header.Get("Content-Type"), nil
 }
 
-func (f *ResumeFetcher) allowed(host string) bool {
+func (f *Fetcher) allowed(host string) bool {
 	host = strings.ToLower(host)
 	for _, h := range f.Hosts {
 		if strings.EqualFold(h, host) {
@@ -86,9 +87,4 @@ func (f *ResumeFetcher) allowed(host string) bool {
 		}
 	}
 	return false
-}
-
-// refreshBody is the refresh-queue message for one company.
-func refreshBody(companyID string) []byte {
-	return []byte(fmt.Sprintf(`{"companyId":%q}`, companyID))
 }

@@ -1,4 +1,7 @@
-package app
+// Package sqspoll feeds an SQS queue to a Lambda batch handler the way the
+// Lambda event source mapping does, for the local stack, the tests and the
+// benchmarks (in AWS the mapping itself polls).
+package sqspoll
 
 import (
 	"context"
@@ -11,6 +14,13 @@ import (
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
+// Queue is what polling needs of a queue (shared/sqsqueue implements it).
+type Queue interface {
+	Receive(ctx context.Context, max int, wait, visibility time.Duration) ([]sqsqueue.Message, error)
+	Delete(ctx context.Context, receiptHandle string) error
+	URL() string
+}
+
 // BatchHandler handles one SQS batch with partial batch failures, as a
 // Lambda function attached to the queue does.
 type BatchHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
@@ -21,7 +31,7 @@ type BatchHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 // reappear after their visibility timeout (the queue's redrive policy moves
 // them to the DLQ after maxReceiveCount). Safe for one goroutine per Poller.
 type Poller struct {
-	Queue      *sqsqueue.Queue
+	Queue      Queue
 	Handler    BatchHandler
 	Batch      int           // default 10
 	Visibility time.Duration // default: the queue's own
@@ -90,3 +100,5 @@ func (p *Poller) Run(ctx context.Context) {
 		}
 	}
 }
+
+var _ Queue = (*sqsqueue.Queue)(nil)
