@@ -1,6 +1,7 @@
 package templatecheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -220,17 +221,44 @@ func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
 // goformation.ParseYAML fails with "cannot unmarshal number into ...
 // Environment.Variables of type string". CloudFormation itself always
 // resolves a Ref to a parameter as a string, so we tell goformation the
-// same: Number parameters' defaults are overridden with their string form.
+// same: the defaults of Number parameters used in an environment are
+// overridden with their string form (those used where CloudFormation wants a
+// number, such as RetentionInDays, keep theirs).
 func parseGoformation(t *testing.T, data []byte) (*cloudformation.Template, error) {
 	t.Helper()
+	tmpl := decode(t, data)
+	inEnv := map[string]bool{}
+	envs := []any{asMap(asMap(asMap(tmpl["Globals"])["Function"])["Environment"])["Variables"]}
+	for _, r := range asMap(tmpl["Resources"]) {
+		envs = append(envs, asMap(asMap(asMap(r)["Properties"])["Environment"])["Variables"])
+	}
+	for _, vars := range envs {
+		for _, v := range asMap(vars) {
+			if ref, ok := asMap(v)["Ref"].(string); ok {
+				inEnv[ref] = true
+			}
+		}
+	}
 	overrides := map[string]any{}
-	for name, p := range asMap(decode(t, data)["Parameters"]) {
+	for name, p := range asMap(tmpl["Parameters"]) {
 		pm := asMap(p)
-		if def, ok := pm["Default"]; ok && pm["Type"] == "Number" {
+		if def, ok := pm["Default"]; ok && pm["Type"] == "Number" && inEnv[name] {
 			overrides[name] = fmt.Sprint(def)
 		}
 	}
-	return goformation.ParseYAMLWithOptions(data, &intrinsics.ProcessorOptions{ParameterOverrides: overrides})
+	// goformation v7.14.9's AWS::Serverless::Function has no LoggingConfig
+	// (SAM has had it since 2023): drop it from the functions, then parse the
+	// decoded template as JSON.
+	for _, r := range asMap(tmpl["Resources"]) {
+		if asMap(r)["Type"] == "AWS::Serverless::Function" {
+			delete(asMap(asMap(r)["Properties"]), "LoggingConfig")
+		}
+	}
+	js, err := json.Marshal(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return goformation.ParseJSONWithOptions(js, &intrinsics.ProcessorOptions{ParameterOverrides: overrides})
 }
 
 func TestParsesWithGoformation(t *testing.T) {
@@ -269,7 +297,7 @@ func TestDanglingReferencesAreCaught(t *testing.T) {
 		{"GetAtt", "!GetAtt ExportQueue.Arn", "!GetAtt ExportQueueTypo.Arn", "Fn::GetAtt ExportQueueTypo: no such resource"},
 		{"GetAtt long form", "!GetAtt ExportDLQ.Arn", "{\"Fn::GetAtt\": [ExportDLQTypo, Arn]}", "Fn::GetAtt ExportDLQTypo: no such resource"},
 		{"Sub parameter", "leverlink-${Stage}-api", "leverlink-${Stag}-api", "Fn::Sub ${Stag}: no such"},
-		{"Sub pseudo parameter", "${AWS::Region}:${AWS::AccountId}:parameter${ApiKeysParamName}", "${AWS::Regio}:${AWS::AccountId}:parameter${ApiKeysParamName}", "Fn::Sub ${AWS::Regio}: no such"},
+		{"Sub pseudo parameter", "${AWS::Region}:${AWS::AccountId}:parameter/leverlink/${Stage}/api-keys", "${AWS::Regio}:${AWS::AccountId}:parameter/leverlink/${Stage}/api-keys", "Fn::Sub ${AWS::Regio}: no such"},
 		{"Sub resource", "https://${HttpApi}.execute-api", "https://${HttpAPI}.execute-api", "Fn::Sub ${HttpAPI}: no such"},
 		{"Sub resource attribute", "https://${HttpApi}.execute-api", "https://${HttpApiTypo.ApiEndpoint}.execute-api", "Fn::Sub ${HttpApiTypo.ApiEndpoint}: no such resource HttpApiTypo"},
 		{"resource Condition", "Condition: CreateAlarms", "Condition: CreateAlarmz", "Condition CreateAlarmz: no such condition"},
