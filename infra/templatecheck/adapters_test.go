@@ -144,6 +144,9 @@ func scanPackage(dir string, ops map[string]string) (direct map[string]map[strin
 				case *ast.SelectorExpr:
 					name := fn.Sel.Name
 					if a, ok := ops[name]; ok && isClient(fn.X) {
+						if usesIndex(call) {
+							a += onIndex
+						}
 						direct[key][a] = true
 					} else if typ != "" && methods[typ+"."+name] {
 						callees[key][typ+"."+name] = true
@@ -154,6 +157,26 @@ func scanPackage(dir string, ops map[string]string) (direct map[string]map[strin
 		}
 	}
 	return direct, callees, nil
+}
+
+// onIndex marks an action on a table's secondary index: the call's input
+// names an IndexName, so IAM needs the index ARN (<table>/index/<name>).
+const onIndex = "@index"
+
+// usesIndex reports whether a call's input literal sets IndexName.
+func usesIndex(call *ast.CallExpr) bool {
+	found := false
+	for _, arg := range call.Args {
+		ast.Inspect(arg, func(n ast.Node) bool {
+			if kv, ok := n.(*ast.KeyValueExpr); ok {
+				if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "IndexName" {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // isClient reports whether x is how the adapters name their SDK client:
@@ -238,9 +261,10 @@ func TestScanAdaptersReadsTheCalls(t *testing.T) {
 	}{
 		{"dynamo.Connections.Get", []string{"dynamodb:GetItem"}},
 		{"dynamo.Connections.ListActive", []string{"dynamodb:Scan"}},
-		{"dynamo.Links.List", []string{"dynamodb:Query"}},      // through queryAll's paginator
+		{"dynamo.Links.List", []string{"dynamodb:Query"}}, // through queryAll's paginator
 		{"dynamo.States.Consume", []string{"dynamodb:DeleteItem"}},
-		{"sqsqueue.Queue.EnqueueBatch", []string{"sqs:SendMessage"}}, // SendMessageBatch
+		{"dynamo.Exports.List", []string{"dynamodb:Query" + onIndex}}, // the byState index
+		{"sqsqueue.Queue.EnqueueBatch", []string{"sqs:SendMessage"}},  // SendMessageBatch
 		{"ssmparam.Store.Get", []string{"ssm:GetParameter"}},
 	} {
 		if got := strings.Join(calls[tc.method], ","); got != strings.Join(tc.want, ",") {

@@ -29,9 +29,19 @@ func root(t *testing.T) string {
 	return filepath.Dir(path)
 }
 
+// templatePath is template.yaml at the module root, or LEVERLINK_TEMPLATE
+// when set (`make lint-template TEMPLATE=other.yaml` checks another file).
+func templatePath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LEVERLINK_TEMPLATE"); p != "" {
+		return p
+	}
+	return filepath.Join(root(t), "template.yaml")
+}
+
 func readTemplate(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root(t), "template.yaml"))
+	data, err := os.ReadFile(templatePath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
