@@ -20,6 +20,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "leverlink oauth:", err)
 		os.Exit(1)
 	}
-	h := &httpapi.OAuthCallback{Connect: a.Connect, Log: a.Log}
+	h := &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log}
 	lambda.Start(app.HTTPFunction(h))
 }

@@ -114,7 +114,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	m.Handlers = map[string]http.Handler{
 		"api":     asLambdaHTTP(app.HTTPFunction(a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler())),
 		"webhook": asLambdaHTTP(app.HTTPFunction(&httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log})),
-		"oauth":   asLambdaHTTP(app.HTTPFunction(&httpapi.OAuthCallback{Connect: a.Connect, Log: log})),
+		"oauth":   asLambdaHTTP(app.HTTPFunction(&httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: cfg.LeverRedirectURL, Log: log})),
 	}
 	export, _ := st.Def.Queue("ExportQueue")
 	refresh, _ := st.Def.Queue("RefreshQueue")

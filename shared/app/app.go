@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
 }
 

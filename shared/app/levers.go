@@ -45,20 +45,22 @@ func (l *Levers) Endpoints(env connection.Environment) (lever.Endpoints, error) 
 	return ep, nil
 }
 
-func (l *Levers) oauth(env connection.Environment) (*lever.OAuth, error) {
+// oauth returns env's OAuth client sending redirectURL as redirect_uri
+// ("" for a token refresh, which sends none).
+func (l *Levers) oauth(env connection.Environment, redirectURL string) (*lever.OAuth, error) {
 	ep, err := l.Endpoints(env)
 	if err != nil {
 		return nil, err
 	}
 	return lever.NewOAuth(lever.OAuthConfig{
-		ClientID: l.cfg.LeverClientID, ClientSecret: l.clientSecret, RedirectURL: l.cfg.LeverRedirectURL,
+		ClientID: l.cfg.LeverClientID, ClientSecret: l.clientSecret, RedirectURL: redirectURL,
 		Endpoints: ep, HTTPClient: l.hc,
 	}), nil
 }
 
 // AuthCodeURL implements connection.Lever.
-func (l *Levers) AuthCodeURL(env connection.Environment, state string) string {
-	o, err := l.oauth(env)
+func (l *Levers) AuthCodeURL(env connection.Environment, state, redirectURL string) string {
+	o, err := l.oauth(env, redirectURL)
 	if err != nil {
 		return ""
 	}
@@ -73,8 +75,8 @@ func grantOf(t lever.Token) connection.Grant {
 }
 
 // Exchange implements connection.Lever.
-func (l *Levers) Exchange(ctx context.Context, env connection.Environment, code string) (connection.Grant, error) {
-	o, err := l.oauth(env)
+func (l *Levers) Exchange(ctx context.Context, env connection.Environment, code, redirectURL string) (connection.Grant, error) {
+	o, err := l.oauth(env, redirectURL)
 	if err != nil {
 		return connection.Grant{}, err
 	}
@@ -87,7 +89,7 @@ func (l *Levers) Exchange(ctx context.Context, env connection.Environment, code 
 
 // Refresh implements connection.Refresher.
 func (l *Levers) Refresh(ctx context.Context, env connection.Environment, refreshToken string) (connection.Grant, error) {
-	o, err := l.oauth(env)
+	o, err := l.oauth(env, "")
 	if err != nil {
 		return connection.Grant{}, err
 	}

@@ -135,7 +135,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		T: t, App: a, Fake: fake, Logs: logs, Secrets: secrets,
 		API:      a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler(),
 		Webhook:  &httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log},
-		Callback: &httpapi.OAuthCallback{Connect: a.Connect, Log: log},
+		Callback: &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: cfg.LeverRedirectURL, Log: log},
 		Exports:  &app.Poller{Queue: a.ExportQueue, Handler: a.HandleExportBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
 		Refresh:  &app.Poller{Queue: a.RefreshQueue, Handler: a.HandleRefreshBatch, Wait: 0, Log: log},
 		DLQ:      sqsqueue.New(sqsClient, urls["ExportDLQ"]),
