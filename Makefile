@@ -12,7 +12,10 @@ FUNCTIONS   := api webhook oauth exporter refresher
 EMULATORS   := infra/emulators/with-emulators.sh
 GOFLAGS_BUILD := -trimpath -tags lambda.norpc -ldflags="-s -w -buildid="
 
-export GOTOOLCHAIN := local
+# Local by default (pinned, no download); `GOTOOLCHAIN=auto sam build` lets an
+# older Go fetch the go.mod toolchain on a build host (README "Deploying").
+GOTOOLCHAIN ?= local
+export GOTOOLCHAIN
 export CGO_ENABLED ?= 1
 
 .PHONY: help
