@@ -227,7 +227,7 @@ func TestParameterProblemsAreCaught(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data := string(readTemplate(t))
+			data := string(repoTemplate(t))
 			if strings.Count(data, tt.old) != 1 {
 				t.Fatalf("template contains %q %d times, want once: update this case", tt.old, strings.Count(data, tt.old))
 			}
