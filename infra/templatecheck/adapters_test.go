@@ -288,3 +288,36 @@ func TestScanAdaptersReadsTheCalls(t *testing.T) {
 		t.Logf("tables: %v", tables)
 	}
 }
+
+// TestEveryAdapterIsScanned fails when a shared package imports an AWS SDK
+// service client (an adapter, such as a future S3 one) that sdkOps does not
+// list: its calls would otherwise escape the policy test.
+func TestEveryAdapterIsScanned(t *testing.T) {
+	dirs, err := os.ReadDir(filepath.Join(root(t), "shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(root(t), "shared", d.Name(), "*.go"))
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				if strings.HasPrefix(p, "github.com/aws/aws-sdk-go-v2/service/") {
+					if _, ok := sdkOps[d.Name()]; !ok {
+						t.Errorf("shared/%s imports %s but sdkOps does not list its operations: the policy test cannot see its calls", d.Name(), p)
+					}
+				}
+			}
+		}
+	}
+}
