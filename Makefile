@@ -12,7 +12,10 @@ FUNCTIONS   := api webhook oauth exporter refresher
 EMULATORS   := infra/emulators/with-emulators.sh
 GOFLAGS_BUILD := -trimpath -tags lambda.norpc -ldflags="-s -w -buildid="
 
-export GOTOOLCHAIN := local
+# Local by default (pinned, no download); `GOTOOLCHAIN=auto sam build` lets an
+# older Go fetch the go.mod toolchain on a build host (README "Deploying").
+GOTOOLCHAIN ?= local
+export GOTOOLCHAIN
 export CGO_ENABLED ?= 1
 
 .PHONY: help
@@ -38,8 +41,20 @@ run: deps ## start the whole stack locally; Ctrl-C stops everything
 	@$(GO) build -o $(BIN)/leverlink-local ./infra/local
 	@LEVERLINK_STATE_FILE=$(BIN)/local-stack.json $(EMULATORS) $(BIN)/leverlink-local
 
+# Regions leverlink supports (arm64 Lambda, HTTP API, EventBridge Scheduler,
+# SQS FIFO); cfn-lint checks the template against each one's resource specs.
+LINT_REGIONS ?= us-east-1 us-east-2 us-west-2 ca-central-1 eu-west-1 eu-west-2 eu-west-3 eu-central-1 eu-north-1 ap-southeast-1 ap-southeast-2 ap-northeast-1 ap-south-1
+TEMPLATE     ?= template.yaml
+
+.PHONY: lint-template
+lint-template: ## cfn-lint (info checks, every supported region), the SAM transform, the template tests
+	cfn-lint -c I --regions $(LINT_REGIONS) -- $(TEMPLATE)
+	@mkdir -p .aws-sam-local
+	python3 infra/samcheck/transform.py $(TEMPLATE) -o .aws-sam-local/transformed.json
+	LEVERLINK_TEMPLATE=$(abspath $(TEMPLATE)) $(GO) test -count=1 ./infra/templatecheck/...
+
 .PHONY: lint
-lint: ## gofmt, go vet, staticcheck (pinned), go mod tidy diff
+lint: lint-template ## gofmt, go vet, staticcheck (pinned), go mod tidy diff, and lint-template
 	@out="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^infra/emulators/node_modules/'))"; \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -79,8 +94,8 @@ fake-lever: ## run the fake Lever server alone (LEVERFAKE_ADDR, default 127.0.0.
 	$(GO) run ./infra/leverfake
 
 .PHONY: secrets
-secrets: ## create the SSM SecureString parameters once per stage (STAGE=prod), needs the aws CLI
-	@infra/secrets.sh "$${STAGE:-prod}"
+secrets: ## create the SSM SecureString parameters once per stage and region: make secrets STAGE=prod REGION=eu-west-1
+	@infra/secrets.sh "$(STAGE)" "$(REGION)"
 
 .PHONY: clean
 clean:

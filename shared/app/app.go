@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			return nil, fmt.Errorf("app: read secret parameter %s: %w", cfg.LeverClientSecretParam, err)
 		}
 		lc := leverclient.Config{
-			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret), RedirectURL: cfg.LeverRedirectURL,
+			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret),
 			AuthBaseURL: cfg.LeverAuthBaseURL, APIBaseURL: cfg.LeverAPIBaseURL, HTTPClient: opt.HTTPClient, OnCall: opt.OnLeverCall,
 		}
 		a.LeverOAuth = &leverclient.OAuth{Config: lc}

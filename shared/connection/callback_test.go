@@ -85,7 +85,7 @@ func TestCallback(t *testing.T) {
 		}, "error", "state_expired", true, "", nil},
 		{"state replayed", func(t *testing.T, e *env) url.Values {
 			q := e.authorize(t, company, in)
-			if r := e.svc.Callback(context.Background(), q); r.Status != "connected" {
+			if r := e.svc.Callback(context.Background(), redirectURL, q); r.Status != "connected" {
 				t.Fatalf("first callback: %+v", r)
 			}
 			e.refresh.ids = nil
@@ -113,7 +113,7 @@ func TestCallback(t *testing.T) {
 			ctx := context.Background()
 			q := tt.prepare(t, e)
 
-			res := e.svc.Callback(ctx, q)
+			res := e.svc.Callback(ctx, redirectURL, q)
 
 			if res.Status != tt.wantStatus || res.Reason != tt.wantReason {
 				t.Fatalf("Callback = %+v, want status %q reason %q", res, tt.wantStatus, tt.wantReason)
@@ -173,7 +173,7 @@ func TestCallbackReconnectKeepsLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.refresh.err = apperr.E(apperr.Transient, "queue down") // not fatal: the schedule refreshes later
-	res := e.svc.Callback(ctx, e.authorize(t, "co-1", connection.AuthorizeInput{ReturnURL: "https://vendor.example/", Environment: connection.Sandbox}))
+	res := e.svc.Callback(ctx, redirectURL, e.authorize(t, "co-1", connection.AuthorizeInput{ReturnURL: "https://vendor.example/", Environment: connection.Sandbox}))
 	if res.Status != "connected" {
 		t.Fatalf("reconnect: %+v", res)
 	}
@@ -202,7 +202,7 @@ func TestAuthorizeValidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			u, err := e.svc.Authorize(context.Background(), "co-1", tt.in)
+			u, err := e.svc.Authorize(context.Background(), "co-1", redirectURL, tt.in)
 			if tt.wantField != "" {
 				if e := apperr.As(err); e == nil || e.Code != apperr.Invalid || e.Field != tt.wantField {
 					t.Fatalf("Authorize error = %v, want Invalid naming %s", err, tt.wantField)
@@ -232,7 +232,7 @@ func TestStatusAndDisconnect(t *testing.T) {
 	if err := e.svc.Disconnect(ctx, "co-1"); err != nil {
 		t.Fatalf("Disconnect of a new company: %v", err)
 	}
-	res := e.svc.Callback(ctx, e.authorize(t, "co-1", connection.AuthorizeInput{ReturnURL: "https://vendor.example/", Environment: connection.Sandbox}))
+	res := e.svc.Callback(ctx, redirectURL, e.authorize(t, "co-1", connection.AuthorizeInput{ReturnURL: "https://vendor.example/", Environment: connection.Sandbox}))
 	if res.Status != "connected" {
 		t.Fatalf("connect: %+v", res)
 	}

@@ -38,11 +38,13 @@ func grantOf(t lever.Token) connection.Grant {
 	}
 }
 
-func (l leverOAuth) AuthCodeURL(_ connection.Environment, state string) string {
+// The fake's OAuth client is built with the registered redirectURL, so the
+// redirect URL passed by the service is the same and ignored here.
+func (l leverOAuth) AuthCodeURL(_ connection.Environment, state, _ string) string {
 	return l.oauth.AuthCodeURL(state)
 }
 
-func (l leverOAuth) Exchange(ctx context.Context, _ connection.Environment, code string) (connection.Grant, error) {
+func (l leverOAuth) Exchange(ctx context.Context, _ connection.Environment, code, _ string) (connection.Grant, error) {
 	t, err := l.oauth.Exchange(ctx, code)
 	return grantOf(t), err
 }
@@ -168,7 +170,7 @@ func (e *env) connect(t *testing.T, companyID string, expiry time.Time) lever.To
 // fake's /authorize, and returns the callback's query.
 func (e *env) authorize(t *testing.T, companyID string, in connection.AuthorizeInput) url.Values {
 	t.Helper()
-	u, err := e.svc.Authorize(context.Background(), companyID, in)
+	u, err := e.svc.Authorize(context.Background(), companyID, redirectURL, in)
 	if err != nil {
 		t.Fatalf("Authorize: %v", err)
 	}

@@ -26,6 +26,7 @@ type Server struct {
 	LinkService   *link.Service
 	Exports       *export.Service
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
+	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
 }
 
@@ -90,7 +91,11 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), in)
+	cb, err := CallbackURL(s.RedirectURL, r)
+	if err != nil {
+		return err
+	}
+	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), cb, in)
 	if err != nil {
 		return err
 	}

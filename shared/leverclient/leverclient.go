@@ -19,7 +19,6 @@ import (
 type Config struct {
 	ClientID     string
 	ClientSecret string
-	RedirectURL  string
 	// AuthBaseURL, when set, replaces both environments' auth host: it
 	// serves /authorize and /oauth/token (the fake Lever).
 	AuthBaseURL string

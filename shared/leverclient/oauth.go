@@ -20,21 +20,23 @@ var (
 	_ connection.Refresher = (*OAuth)(nil)
 )
 
-func (o *OAuth) oauth(env connection.Environment) (*lever.OAuth, error) {
+// oauth returns env's OAuth client sending redirectURL as redirect_uri
+// ("" for a token refresh, which sends none).
+func (o *OAuth) oauth(env connection.Environment, redirectURL string) (*lever.OAuth, error) {
 	ep, err := o.Config.Endpoints(env)
 	if err != nil {
 		return nil, err
 	}
 	return lever.NewOAuth(lever.OAuthConfig{
-		ClientID: o.Config.ClientID, ClientSecret: o.Config.ClientSecret, RedirectURL: o.Config.RedirectURL,
+		ClientID: o.Config.ClientID, ClientSecret: o.Config.ClientSecret, RedirectURL: redirectURL,
 		Endpoints: ep, HTTPClient: o.Config.HTTPClient,
 	}), nil
 }
 
 // AuthCodeURL implements connection.Lever; it is "" for an unknown
 // environment.
-func (o *OAuth) AuthCodeURL(env connection.Environment, state string) string {
-	l, err := o.oauth(env)
+func (o *OAuth) AuthCodeURL(env connection.Environment, state, redirectURL string) string {
+	l, err := o.oauth(env, redirectURL)
 	if err != nil {
 		return ""
 	}
@@ -49,8 +51,8 @@ func grantOf(t lever.Token) connection.Grant {
 }
 
 // Exchange implements connection.Lever.
-func (o *OAuth) Exchange(ctx context.Context, env connection.Environment, code string) (connection.Grant, error) {
-	l, err := o.oauth(env)
+func (o *OAuth) Exchange(ctx context.Context, env connection.Environment, code, redirectURL string) (connection.Grant, error) {
+	l, err := o.oauth(env, redirectURL)
 	if err != nil {
 		return connection.Grant{}, err
 	}
@@ -63,7 +65,7 @@ func (o *OAuth) Exchange(ctx context.Context, env connection.Environment, code s
 
 // Refresh implements connection.Refresher.
 func (o *OAuth) Refresh(ctx context.Context, env connection.Environment, refreshToken string) (connection.Grant, error) {
-	l, err := o.oauth(env)
+	l, err := o.oauth(env, "")
 	if err != nil {
 		return connection.Grant{}, err
 	}
