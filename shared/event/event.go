@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/jsondecode"
@@ -131,7 +133,7 @@ type Person struct {
 
 // Consent is the candidate's consent to share their data with the company.
 type Consent struct {
-	Granted bool       `json:"granted"`
+	Granted bool       `json:"granted" strict:"required"`
 	At      *time.Time `json:"at,omitempty"`
 }
 
@@ -171,11 +173,8 @@ func Parse(body []byte) (Event, error) {
 	if err := jsondecode.Strict("", body, &e); err != nil {
 		return Event{}, err
 	}
-	if e.ID == "" {
-		return Event{}, apperr.InvalidField("id", "is required")
-	}
-	if len(e.ID) > 128 {
-		return Event{}, apperr.InvalidField("id", "must be at most 128 characters")
+	if err := checkID("id", e.ID); err != nil {
+		return Event{}, err
 	}
 	if e.Type == "" {
 		return Event{}, apperr.InvalidField("type", "is required")
@@ -263,25 +262,50 @@ func (e Event) CandidateID() string {
 	return ""
 }
 
-// checkID validates an identifier: required, at most 128 printable
-// characters without '#', '/' or spaces (ids become parts of storage keys and
-// URL paths).
+// IDPattern is the documented id rule (OpenAPI schema ID, docs/events.md)
+// as a regular expression: 1 to 128 characters, none of them a space of any
+// kind (Unicode Z, \s), a control or format character (Cc, Cf: tab, U+2028's
+// kin, bidi overrides, zero-width), '#', '/', '?' or U+FFFD (what invalid
+// UTF-8 becomes). checkID applies it; a test compares it with OpenAPI's.
+const IDPattern = `^[^\s#/?\p{Cc}\p{Cf}\p{Z}\x{FFFD}]{1,128}$`
+
+// MaxIDLength bounds an id, in characters.
+const MaxIDLength = 128
+
+// checkID validates an identifier: the one id rule (IDPattern) for every id
+// that enters, from a path, a query, a body or an event (ids become parts of
+// storage keys and URL paths). Invalid UTF-8 is refused, never replaced.
 func checkID(field, id string) error {
 	if id == "" {
 		return apperr.InvalidField(field, "is required")
 	}
-	if len(id) > 128 {
-		return apperr.InvalidField(field, "must be at most 128 characters")
+	if !utf8.ValidString(id) {
+		return apperr.InvalidField(field, "is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(id) > MaxIDLength {
+		return apperr.InvalidField(field, "must be at most %d characters", MaxIDLength)
 	}
 	for _, r := range id {
-		if r <= ' ' || r == '#' || r == '/' || r == '?' || r == 0x7f {
-			return apperr.InvalidField(field, "must not contain spaces, '#', '/' or '?'")
+		if !idRune(r) {
+			return apperr.InvalidField(field, "must not contain spaces, control or format characters, '#', '/' or '?' (found %U)", r)
 		}
 	}
 	return nil
 }
 
-// CheckID validates an identifier from a URL path or body (see checkID).
+// idRune reports whether r may appear in an id.
+func idRune(r rune) bool {
+	switch {
+	case r == '#' || r == '/' || r == '?' || r == utf8.RuneError:
+		return false
+	case unicode.IsSpace(r), unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z):
+		return false
+	}
+	return true
+}
+
+// CheckID validates an identifier from a URL path, a query or a body (see
+// checkID). Errors: apperr Invalid naming field.
 func CheckID(field, id string) error { return checkID(field, id) }
 
 // Validate checks the snapshot; errors name the field under prefix.
