@@ -52,7 +52,7 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 		ln.Close()
 		return err
 	}
-	return serveMux(ctx, ln, mux, m.Workers, log, func(url string) {
+	return serveMux(ctx, ln, jsonErrors(mux), m.Workers, log, func(url string) {
 		printBanner(out, url, s, st, routes, functions, info)
 		writeStateFile(url, info, log)
 		log.Info("listening", "url", url, "stage", stage)

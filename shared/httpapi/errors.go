@@ -74,7 +74,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	status := Status(err)
 	d := ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
 	if e := apperr.As(err); e != nil && status != http.StatusInternalServerError {
-		d = ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
+		d = ErrorDetail{Code: envelopeCode(status, e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
 		if e.Code == apperr.Transient {
 			d.Message = "temporary failure; retry later"
 		}

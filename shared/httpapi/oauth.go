@@ -42,7 +42,7 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		methodNotAllowed(w, r, h.log(), http.MethodGet)
 		return
 	}
 	cb, err := CallbackURL(h.RedirectURL, r)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -34,8 +35,11 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	const c = "/v1/companies/{companyId}"
+	paths := map[string][]string{}
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.wrap(h))
+		method, path, _ := strings.Cut(pattern, " ")
+		paths[path] = append(paths[path], method)
 	}
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
@@ -49,10 +53,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
-	})
-	return mux
+	return newEdge(mux, paths, s.log)
 }
 
 func (s *Server) log() *slog.Logger {
@@ -212,7 +213,7 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 	WriteJSON(w, status, struct {
 		ErrorBody
 		Export export.StatusView `json:"export"`
-	}{ErrorBody{ErrorDetail{Code: string(e.Code), Message: e.Message, Reason: e.Reason}}, v})
+	}{ErrorBody{ErrorDetail{Code: envelopeCode(status, e.Code), Message: e.Message, Reason: e.Reason}}, v})
 	return nil
 }
 

@@ -36,15 +36,16 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log = slog.Default()
 	}
 	r = withRequestID(w, r)
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, r, log, http.MethodPost)
+		return
+	}
 	if err := h.serve(w, r); err != nil {
 		WriteError(w, r, log, err)
 	}
 }
 
 func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		return apperr.E(apperr.NotFound, "use POST /v1/events")
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError

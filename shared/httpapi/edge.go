@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+)
+
+// Envelope codes that are not apperr codes: the edge answers them itself.
+const (
+	// CodeMethodNotAllowed is the code of a 405: the path exists, the
+	// method does not (the Allow header lists the ones that do).
+	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeUnprocessable is the code of every 422: a well-formed request
+	// the company's current state does not allow (reason says why). A 422
+	// never carries unauthorized, whatever the apperr code behind it.
+	CodeUnprocessable = "unprocessable"
+)
+
+// envelopeCode is the envelope code of an error answered with status.
+func envelopeCode(status int, c apperr.Code) string {
+	if status == http.StatusUnprocessableEntity {
+		return CodeUnprocessable
+	}
+	return string(c)
+}
+
+// CleanPath reports whether p has no dot segments ("." or ".."), no empty
+// segments ("//") and no trailing slash: the paths ServeMux would answer
+// with a redirect page instead of routing them.
+func CleanPath(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		return false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrUncleanPath is the answer to a path CleanPath refuses.
+var ErrUncleanPath = apperr.InvalidField("path", "must not contain '.' or '..' segments, empty segments or a trailing slash")
+
+// edge is the one entry of an HTTP function: it gives the request its id,
+// refuses paths ServeMux would redirect (dot segments, empty segments) with
+// the JSON envelope instead of a 301/307 page, and answers unknown routes
+// (404) and known paths with another method (405, with Allow) with the
+// envelope too. routes maps each path pattern to its methods.
+type edge struct {
+	mux    *http.ServeMux
+	routes map[string][]string
+	log    func() *slog.Logger
+}
+
+// newEdge registers on mux, for every path pattern of routes, a handler
+// answering 405 for the methods that path does not serve, and a catch-all
+// 404, then returns the edge around mux.
+func newEdge(mux *http.ServeMux, routes map[string][]string, log func() *slog.Logger) http.Handler {
+	e := &edge{mux: mux, routes: routes, log: log}
+	for p, methods := range routes {
+		allow := append([]string(nil), methods...)
+		sort.Strings(allow)
+		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeEnvelope(w, r, e.log(), http.StatusMethodNotAllowed, ErrorDetail{
+				Code: CodeMethodNotAllowed, Message: "use " + strings.Join(allow, " or ") + " for this path",
+			})
+		}))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, e.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	return e
+}
+
+// ServeHTTP implements http.Handler.
+func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = withRequestID(w, r)
+	if !CleanPath(r.URL.Path) {
+		WriteError(w, r, e.log(), ErrUncleanPath)
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
+
+// methodNotAllowed answers a 405 envelope allowing only method.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, log *slog.Logger, method string) {
+	w.Header().Set("Allow", method)
+	writeEnvelope(w, r, log, http.StatusMethodNotAllowed, ErrorDetail{Code: CodeMethodNotAllowed, Message: "use " + method + " for this path"})
+}
+
+// writeEnvelope writes one error envelope the edge decided itself, logging
+// its code.
+func writeEnvelope(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, d ErrorDetail) {
+	log.InfoContext(r.Context(), "request refused", "method", r.Method, "status", status, "code", d.Code)
+	WriteJSON(w, status, ErrorBody{Error: d})
+}
