@@ -157,6 +157,9 @@ func (w walker) object(t reflect.Type, path string) error {
 			return err
 		}
 		key, _ := tok.(string)
+		if key == "" {
+			return apperr.InvalidField(orBody(path), "has a field with an empty name")
+		}
 		kp := join(path, key)
 		if seen[key] {
 			return apperr.InvalidField(kp, "appears more than once")
