@@ -20,6 +20,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
@@ -62,6 +63,7 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	CursorKey   []byte // signs the API's page cursors, derived from the token key
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
@@ -116,6 +118,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if a.CursorKey, err = connection.DeriveKey(key, httpapi.CursorPurpose); err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		clientSecret, err := opt.Secrets.Get(ctx, cfg.LeverClientSecretParam)

@@ -69,9 +69,9 @@ func (s *Service) log() *slog.Logger {
 
 // AuthorizeInput is the body of POST /connection/authorize.
 type AuthorizeInput struct {
-	ReturnURL      string      `json:"returnUrl"`
-	Environment    Environment `json:"environment"`
-	PerformAsEmail string      `json:"performAsEmail,omitempty"`
+	ReturnURL      string      `json:"returnUrl" maxLength:"2048"`
+	Environment    Environment `json:"environment" maxLength:"32"`
+	PerformAsEmail string      `json:"performAsEmail,omitempty" maxLength:"320"`
 }
 
 // Authorize validates in and returns the Lever authorize URL carrying a new

@@ -50,10 +50,10 @@ func (t Type) IsCandidate() bool { return strings.HasPrefix(string(t), "candidat
 
 // Event is one webhook event. Data is kept raw until the type is known.
 type Event struct {
-	ID         string          `json:"id"`
-	Type       Type            `json:"type"`
+	ID         string          `json:"id" maxLength:"128"`
+	Type       Type            `json:"type" maxLength:"64"`
 	OccurredAt time.Time       `json:"occurredAt"`
-	CompanyID  string          `json:"companyId"`
+	CompanyID  string          `json:"companyId" maxLength:"128"`
 	Data       json.RawMessage `json:"data"`
 
 	Candidate *CandidateData `json:"-"`
@@ -64,39 +64,39 @@ type Event struct {
 // CandidateData is the data of candidate.* events.
 type CandidateData struct {
 	Candidate  Candidate `json:"candidate"`
-	PositionID string    `json:"positionId,omitempty"`
+	PositionID string    `json:"positionId,omitempty" maxLength:"128"`
 }
 
 // MessageData is the data of message.created.
 type MessageData struct {
-	CandidateID string  `json:"candidateId"`
-	PositionID  string  `json:"positionId,omitempty"`
+	CandidateID string  `json:"candidateId" maxLength:"128"`
+	PositionID  string  `json:"positionId,omitempty" maxLength:"128"`
 	Message     Message `json:"message"`
 }
 
 // NoteData is the data of note.created.
 type NoteData struct {
-	CandidateID string `json:"candidateId"`
-	PositionID  string `json:"positionId,omitempty"`
+	CandidateID string `json:"candidateId" maxLength:"128"`
+	PositionID  string `json:"positionId,omitempty" maxLength:"128"`
 	Note        Note   `json:"note"`
 }
 
 // Candidate is the candidate snapshot: the union of the seeds' exported
 // fields. Only id is required.
 type Candidate struct {
-	ID             string    `json:"id"`
-	FirstName      string    `json:"firstName,omitempty"`
-	LastName       string    `json:"lastName,omitempty"`
-	Emails         []string  `json:"emails,omitempty"`
-	Phones         []string  `json:"phones,omitempty"`
-	Headline       string    `json:"headline,omitempty"`
+	ID             string    `json:"id" maxLength:"128"`
+	FirstName      string    `json:"firstName,omitempty" maxLength:"200"`
+	LastName       string    `json:"lastName,omitempty" maxLength:"200"`
+	Emails         []string  `json:"emails,omitempty" maxLength:"320"`
+	Phones         []string  `json:"phones,omitempty" maxLength:"40"`
+	Headline       string    `json:"headline,omitempty" maxLength:"1000"`
 	Location       *Location `json:"location,omitempty"`
-	CurrentCompany string    `json:"currentCompany,omitempty"`
-	CurrentTitle   string    `json:"currentTitle,omitempty"`
-	ProfileURL     string    `json:"profileUrl,omitempty"`
-	LinkedInURL    string    `json:"linkedinUrl,omitempty"`
-	Links          []string  `json:"links,omitempty"`
-	Tags           []string  `json:"tags,omitempty"`
+	CurrentCompany string    `json:"currentCompany,omitempty" maxLength:"200"`
+	CurrentTitle   string    `json:"currentTitle,omitempty" maxLength:"200"`
+	ProfileURL     string    `json:"profileUrl,omitempty" maxLength:"2048"`
+	LinkedInURL    string    `json:"linkedinUrl,omitempty" maxLength:"2048"`
+	Links          []string  `json:"links,omitempty" maxLength:"2048"`
+	Tags           []string  `json:"tags,omitempty" maxLength:"100"`
 	SourcedBy      *Person   `json:"sourcedBy,omitempty"`
 	Consent        *Consent  `json:"consent,omitempty"`
 	Resume         *Resume   `json:"resume,omitempty"`
@@ -106,9 +106,9 @@ type Candidate struct {
 
 // Location is where the candidate lives.
 type Location struct {
-	City    string `json:"city,omitempty"`
-	Region  string `json:"region,omitempty"`
-	Country string `json:"country,omitempty"`
+	City    string `json:"city,omitempty" maxLength:"200"`
+	Region  string `json:"region,omitempty" maxLength:"200"`
+	Country string `json:"country,omitempty" maxLength:"200"`
 }
 
 // String formats the location as "City, Region, Country".
@@ -127,8 +127,8 @@ func (l *Location) String() string {
 
 // Person is a team member of the vendor's customer.
 type Person struct {
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty" maxLength:"320"`
+	Name  string `json:"name,omitempty" maxLength:"200"`
 }
 
 // Consent is the candidate's consent to share their data with the company.
@@ -139,27 +139,27 @@ type Consent struct {
 
 // Resume is either a URL to download (from configured hosts) or inline base64.
 type Resume struct {
-	URL           string `json:"url,omitempty"`
-	ContentBase64 string `json:"contentBase64,omitempty"`
-	FileName      string `json:"fileName,omitempty"`
-	ContentType   string `json:"contentType,omitempty"`
+	URL           string `json:"url,omitempty" maxLength:"2048"`
+	ContentBase64 string `json:"contentBase64,omitempty" maxLength:"13981016"`
+	FileName      string `json:"fileName,omitempty" maxLength:"255"`
+	ContentType   string `json:"contentType,omitempty" maxLength:"255"`
 }
 
 // Message is one message between the company and the candidate.
 type Message struct {
-	ID        string    `json:"id"`
-	Direction string    `json:"direction"` // inbound | outbound
-	Author    string    `json:"author,omitempty"`
+	ID        string    `json:"id" maxLength:"128"`
+	Direction string    `json:"direction" maxLength:"16"` // inbound | outbound
+	Author    string    `json:"author,omitempty" maxLength:"200"`
 	SentAt    time.Time `json:"sentAt"`
-	Body      string    `json:"body"`
+	Body      string    `json:"body" maxLength:"100000"`
 }
 
 // Note is one team note on the candidate.
 type Note struct {
-	ID        string    `json:"id"`
-	Author    string    `json:"author,omitempty"`
+	ID        string    `json:"id" maxLength:"128"`
+	Author    string    `json:"author,omitempty" maxLength:"200"`
 	CreatedAt time.Time `json:"createdAt"`
-	Body      string    `json:"body"`
+	Body      string    `json:"body" maxLength:"100000"`
 }
 
 // MaxResumeBytes bounds an inline resume (decoded).

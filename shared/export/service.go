@@ -142,7 +142,7 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 
 // ExportRequest is the body of POST /candidates/{candidateId}/export.
 type ExportRequest struct {
-	PositionID string          `json:"positionId,omitempty"`
+	PositionID string          `json:"positionId,omitempty" maxLength:"128"`
 	Candidate  event.Candidate `json:"candidate"`
 }
 

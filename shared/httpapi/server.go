@@ -28,6 +28,7 @@ type Server struct {
 	Exports       *export.Service
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	CursorKey     []byte        // signs page cursors (connection.DeriveKey(token key, CursorPurpose)); nil - a per-process key
 	Log           *slog.Logger
 }
 
@@ -77,6 +78,9 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Han
 			if v := r.PathValue(p); err == nil && v != "" {
 				err = event.CheckID(p, v)
 			}
+		}
+		if err == nil {
+			err = checkQuery(r)
 		}
 		if err == nil {
 			err = h(w, r)
@@ -246,11 +250,19 @@ func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	companyID, cursor := r.PathValue("companyId"), q.Get("cursor")
+	if cursor != "" {
+		raw, err := openCursor(s.cursorKey(), companyID, "exports/"+state, cursor)
+		if err != nil {
+			return err
+		}
+		cursor = raw
+	}
+	items, next, err := s.Exports.Failed(r.Context(), companyID, state, cursor, limit)
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": next})
+	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": signCursor(s.cursorKey(), companyID, "exports/"+state, next)})
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,7 +21,9 @@ const RFC3339Example = "2026-01-02T15:04:05Z"
 // refuses what encoding/json would accept silently: invalid UTF-8 (which it
 // turns into U+FFFD), keys that match a field only case-insensitively,
 // duplicate keys (last wins), null for a field that cannot be null (string,
-// number, bool, object), and a missing field tagged `strict:"required"`. It
+// number, bool, object), a missing field tagged `strict:"required"`, and a
+// string longer than its field's `maxLength:"N"` tag (in characters; for a
+// list, each string of it). It
 // also names the full path of an unknown field
 // ("data.candidate.location.zip") and of a bad time ("data.message.sentAt"),
 // which encoding/json does not. Errors are apperr Invalid naming the field.
@@ -116,10 +119,36 @@ func (w walker) valueTok(tok json.Token, t reflect.Type, path string) error {
 	return nil // scalars: encoding/json names type mismatches
 }
 
+// bounded checks one value like value, and a string (or each string of a
+// list) against maxLen characters when maxLen > 0.
+func (w walker) bounded(t reflect.Type, path string, maxLen int) error {
+	if maxLen <= 0 {
+		return w.value(t, path)
+	}
+	tok, err := w.token()
+	if err != nil {
+		return err
+	}
+	if s, ok := tok.(string); ok && utf8.RuneCountInString(s) > maxLen {
+		return apperr.InvalidField(path, "must be at most %d characters", maxLen)
+	}
+	if d, ok := tok.(json.Delim); ok && d == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		for i := 0; w.dec.More(); i++ {
+			if err := w.bounded(t.Elem(), fmt.Sprintf("%s[%d]", path, i), maxLen); err != nil {
+				return err
+			}
+		}
+		_, err := w.token()
+		return err
+	}
+	return w.valueTok(tok, t, path)
+}
+
 // fieldInfo is a struct field as JSON sees it.
 type fieldInfo struct {
 	typ      reflect.Type
 	required bool
+	maxLen   int // the maxLength tag: characters of a string, or of each string of a list
 }
 
 func fields(t reflect.Type, into map[string]fieldInfo) {
@@ -143,7 +172,8 @@ func fields(t reflect.Type, into map[string]fieldInfo) {
 		if name == "" {
 			name = f.Name
 		}
-		into[name] = fieldInfo{typ: f.Type, required: f.Tag.Get("strict") == "required"}
+		n, _ := strconv.Atoi(f.Tag.Get("maxLength"))
+		into[name] = fieldInfo{typ: f.Type, required: f.Tag.Get("strict") == "required", maxLen: n}
 	}
 }
 
@@ -174,7 +204,7 @@ func (w walker) object(t reflect.Type, path string) error {
 			}
 			return apperr.InvalidField(kp, "is not a known field")
 		}
-		if err := w.value(f.typ, kp); err != nil {
+		if err := w.bounded(f.typ, kp, f.maxLen); err != nil {
 			return err
 		}
 	}
