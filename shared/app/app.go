@@ -40,6 +40,10 @@ type Options struct {
 	OnLeverCall func(endpoint string, status int, dur time.Duration)
 	Now         func() time.Time
 	StaleAfter  time.Duration // export claim staleness (default 2m)
+	// ResumeAllowLoopback lets resume downloads reach 127.0.0.1 (tests'
+	// servers). Only Go code sets it: no configuration can, so a deployed
+	// stack always refuses loopback, private and link-local addresses.
+	ResumeAllowLoopback bool
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -154,7 +158,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
-			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
+			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}

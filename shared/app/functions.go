@@ -97,14 +97,14 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log,
 	}
 }
 
 // WebhookHandler receives events signed with a secret of the
 // WebhookSecretParam secret.
 func (a *App) WebhookHandler() http.Handler {
-	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log}
+	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log}
 }
 
 // CallbackHandler is Lever's OAuth redirect target.

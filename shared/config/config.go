@@ -134,7 +134,7 @@ var specs = []spec{
 
 	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
 	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
-	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
+	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{API, Webhook, Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
 	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 10 {

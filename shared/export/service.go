@@ -27,6 +27,7 @@ type StatusView struct {
 	ExportedAt    *time.Time `json:"exportedAt,omitempty"`
 	Attempts      int        `json:"attempts,omitempty"`
 	LastError     string     `json:"lastError,omitempty"`
+	ResumeDropped bool       `json:"resumeDropped,omitempty"` // exported without its resume; lastError says why
 	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
 }
 
@@ -37,6 +38,7 @@ func View(m Marker) StatusView {
 		CandidateID: m.CandidateID, State: string(m.State), LeverURL: m.LeverURL,
 		OpportunityID: m.OpportunityID, ContactID: m.ContactID, PostingID: m.PostingID,
 		PositionID: m.PositionID, Attempts: m.Attempts, LastError: m.LastError, Reason: ReasonOf(m.Reason),
+		ResumeDropped: m.ResumeDropped,
 	}
 	if !m.ExportedAt.IsZero() {
 		t := m.ExportedAt

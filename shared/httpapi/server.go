@@ -28,6 +28,7 @@ type Server struct {
 	Exports       *export.Service
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	ResumeHosts   []string      // RESUME_ALLOWED_HOSTS: the hosts a snapshot's resume URL may name
 	CursorKey     []byte        // signs page cursors (connection.DeriveKey(token key, CursorPurpose)); nil - a per-process key
 	Log           *slog.Logger
 }
@@ -198,6 +199,9 @@ func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) error {
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
+	if err := checkResume("candidate", s.ResumeHosts, &in.Candidate); err != nil {
+		return err
+	}
 	v, err := s.Exports.RequestExport(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
 	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
 }
@@ -269,6 +273,9 @@ func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	var in export.ExportRequest
 	if err := Decode(r, &in, false); err != nil {
+		return err
+	}
+	if err := checkResume("candidate", s.ResumeHosts, &in.Candidate); err != nil {
 		return err
 	}
 	companyID, candidateID := r.PathValue("companyId"), r.PathValue("candidateId")

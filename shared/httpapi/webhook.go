@@ -25,8 +25,11 @@ type Acceptor interface {
 type Webhook struct {
 	Secrets KeySource // webhook HMAC secrets (several during rotation)
 	Intake  Acceptor
-	Log     *slog.Logger
-	Now     func() time.Time
+	// ResumeHosts are the hosts resume URLs may name (RESUME_ALLOWED_HOSTS);
+	// none: every resume URL is refused.
+	ResumeHosts []string
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // ServeHTTP implements http.Handler.
@@ -71,6 +74,11 @@ func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
 	e, err := event.Parse(body)
 	if err != nil {
 		return err
+	}
+	if e.Candidate != nil {
+		if err := checkResume("data.candidate", h.ResumeHosts, &e.Candidate.Candidate); err != nil {
+			return err
+		}
 	}
 	out, err := h.Intake.Accept(r.Context(), e)
 	if err != nil {

@@ -125,7 +125,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
-	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc})
+	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc, ResumeAllowLoopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
