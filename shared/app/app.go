@@ -68,6 +68,7 @@ type App struct {
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
 	CursorKey   []byte // signs the API's page cursors, derived from the token key
+	FlowKey     []byte // binds OAuth flows (PKCE verifier, start link, cookie), derived from the token key
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
@@ -127,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if a.CursorKey, err = connection.DeriveKey(key, httpapi.CursorPurpose); err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		if a.FlowKey, err = connection.DeriveKey(key, connection.FlowPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
 		clientSecret, err := opt.Secrets.Get(ctx, cfg.LeverClientSecretParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: read secret parameter %s: %w", cfg.LeverClientSecretParam, err)
@@ -146,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: cfg.AllowedReturnOrigins, Log: log, Now: opt.Now,
+			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
 		}
 	}
 	if a.Vault != nil {

@@ -97,7 +97,7 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log,
 	}
 }
 
@@ -109,7 +109,7 @@ func (a *App) WebhookHandler() http.Handler {
 
 // CallbackHandler is Lever's OAuth redirect target.
 func (a *App) CallbackHandler() http.Handler {
-	return &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log}
+	return &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: a.Config.LeverRedirectURL, FlowKey: a.FlowKey, Log: a.Log}
 }
 
 // SecretKeys returns a cached key list read from the named secret parameter

@@ -29,6 +29,7 @@ type Server struct {
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	ResumeHosts   []string      // RESUME_ALLOWED_HOSTS: the hosts a snapshot's resume URL may name
+	FlowKey       []byte        // binds OAuth flows: connection.DeriveKey(token key, connection.FlowPurpose)
 	CursorKey     []byte        // signs page cursors (connection.DeriveKey(token key, CursorPurpose)); nil - a per-process key
 	Log           *slog.Logger
 }
@@ -105,7 +106,11 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": u})
+	start, err := StartURL(cb, connection.StartQuery(s.FlowKey, u))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": start})
 	return nil
 }
 
