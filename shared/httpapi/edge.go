@@ -14,16 +14,15 @@ const (
 	// CodeMethodNotAllowed is the code of a 405: the path exists, the
 	// method does not (the Allow header lists the ones that do).
 	CodeMethodNotAllowed = "method_not_allowed"
-	// CodeUnprocessable is the code of every 422: a well-formed request
-	// the company's current state does not allow (reason says why). A 422
-	// never carries unauthorized, whatever the apperr code behind it.
-	CodeUnprocessable = "unprocessable"
 )
 
-// envelopeCode is the envelope code of an error answered with status.
+// envelopeCode is the envelope code of an error answered with status. A 422
+// (a well-formed request the company's current state does not allow; the
+// reason says why) never carries unauthorized, whatever the apperr code
+// behind it: the caller's credentials are fine, so it is invalid.
 func envelopeCode(status int, c apperr.Code) string {
-	if status == http.StatusUnprocessableEntity {
-		return CodeUnprocessable
+	if status == http.StatusUnprocessableEntity && c == apperr.Unauthorized {
+		return string(apperr.Invalid)
 	}
 	return string(c)
 }

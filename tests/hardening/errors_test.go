@@ -37,7 +37,7 @@ func TestErrorsThatHelp(t *testing.T) {
 		{"callback POST", func() answer {
 			return serve(t, e.Callback, httptest.NewRequest("POST", "/oauth/lever/callback", nil))
 		}, 405, "method_not_allowed", "", "GET"},
-		{"reload not connected is 422, never unauthorized", func() answer { return api(t, e, "POST", c+"/postings/reload", "") }, 422, httpapi.CodeUnprocessable, "", ""},
+		{"reload not connected is 422, never unauthorized", func() answer { return api(t, e, "POST", c+"/postings/reload", "") }, 422, "invalid", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
