@@ -21,6 +21,7 @@ import (
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -61,6 +62,7 @@ type App struct {
 	Intake      *export.Intake
 	Exporter    *export.Exporter
 	Levers      *Levers
+	Setup       *setup.Handler // the hosted setup page; nil unless the api's services are wired
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -99,11 +101,13 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		tokenKey = key
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
@@ -123,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil && a.States != nil {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.Levers,
-			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: cfg.AllowedReturnOrigins, Log: log, Now: opt.Now,
+			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
 	}
 	if a.Vault != nil {
@@ -146,15 +150,22 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
 		}
 	}
+	if a.Setup, err = a.newSetup(tokenKey); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	return a, nil
 }
 
 // API returns the management API server.
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
-	return &httpapi.Server{
+	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
 		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Log: a.Log,
 	}
+	if a.Setup != nil {
+		s.Setup = a.Setup
+	}
+	return s
 }
 
 // SecretKeys returns a cached key list read from the named secret parameter

@@ -83,7 +83,7 @@ func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeI
 	if !in.Environment.Valid() {
 		return "", apperr.InvalidField("environment", "must be production or sandbox")
 	}
-	if err := s.checkReturnURL(in.ReturnURL); err != nil {
+	if err := s.CheckReturnURL(in.ReturnURL); err != nil {
 		return "", err
 	}
 	if in.PerformAsEmail != "" {
@@ -103,7 +103,9 @@ func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeI
 	return s.Lever.AuthCodeURL(in.Environment, st.ID), nil
 }
 
-func (s *Service) checkReturnURL(raw string) error {
+// CheckReturnURL returns apperr Invalid naming returnUrl unless raw is an
+// absolute http(s) URL on one of AllowedOrigins.
+func (s *Service) CheckReturnURL(raw string) error {
 	if raw == "" {
 		return apperr.InvalidField("returnUrl", "is required")
 	}
