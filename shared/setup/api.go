@@ -190,15 +190,26 @@ func (h *Handler) deleteLink(w http.ResponseWriter, r *http.Request, s Session) 
 }
 
 // retry queues a failed export again with the snapshot the page has: the
-// candidate id (the position defaults to the failed export's). Refusals
-// (no_consent, not_connected, not_failed...) come back with their reason.
+// candidate id. The position is the failed export's, or the one the admin
+// picked (one of the session's) when the export did not record it.
+// Refusals (no_consent, position_not_linked, not_failed...) come back with
+// their reason.
 func (h *Handler) retry(w http.ResponseWriter, r *http.Request, s Session) error {
+	var in struct {
+		PositionID string `json:"positionId,omitempty"`
+	}
+	if err := httpapi.Decode(r, &in, true); err != nil {
+		return err
+	}
+	if in.PositionID != "" && !s.HasPosition(in.PositionID) {
+		return apperr.InvalidField("positionId", "position %s is not part of this setup session", in.PositionID)
+	}
 	id := r.PathValue("candidateId")
-	v, err := h.Exports.Retry(r.Context(), s.CompanyID, id, export.ExportRequest{})
+	v, err := h.Exports.Retry(r.Context(), s.CompanyID, id, export.ExportRequest{PositionID: in.PositionID})
 	if err != nil {
 		return err
 	}
-	h.log().InfoContext(r.Context(), "setup page retried export", "company_id", s.CompanyID, "candidate_id", id)
+	h.log().InfoContext(r.Context(), "setup page retried export", "company_id", s.CompanyID, "candidate_id", id, "position_id", in.PositionID)
 	httpapi.WriteJSON(w, http.StatusAccepted, v)
 	return nil
 }

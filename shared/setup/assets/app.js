@@ -324,14 +324,14 @@
 
   function positionTitle(id) {
     for (var i = 0; i < state.positions.length; i++) { if (state.positions[i].id === id) { return state.positions[i].title; } }
-    return id || 'no position';
+    return id;
   }
 
   function exportRow(x, failed) {
     var li = document.createElement('li');
     var head = document.createElement('span');
     head.className = 'who';
-    head.textContent = 'Candidate ' + x.candidateId + ' · ' + positionTitle(x.positionId);
+    head.textContent = 'Candidate ' + x.candidateId + (x.positionId ? ' · ' + positionTitle(x.positionId) : '');
     li.appendChild(head);
     var meta = document.createElement('span');
     meta.className = 'muted small';
@@ -339,13 +339,32 @@
       var why = EXPORT_REASONS[x.reason] || x.reason || 'failed';
       meta.textContent = why + (x.lastError ? ': ' + x.lastError : '');
       li.appendChild(meta);
+      var pick = null;
+      if (!x.positionId) {
+        // The failed export did not record its position: the admin picks it.
+        var linked = state.positions.filter(function (p) { return p.link; });
+        if (linked.length > 0) {
+          var lab = document.createElement('label');
+          lab.className = 'small';
+          lab.textContent = 'Position ';
+          pick = document.createElement('select');
+          pick.className = 'retry-position';
+          linked.forEach(function (p) {
+            var o = document.createElement('option');
+            o.value = p.id; o.textContent = p.title;
+            pick.appendChild(o);
+          });
+          lab.appendChild(pick);
+          li.appendChild(lab);
+        }
+      }
       var b = document.createElement('button');
       b.type = 'button';
       b.textContent = 'Retry';
       b.setAttribute('aria-label', 'Retry export of candidate ' + x.candidateId);
       b.addEventListener('click', function () {
         b.disabled = true;
-        api('POST', 'exports/' + encodeURIComponent(x.candidateId) + '/retry', {}).then(function () {
+        api('POST', 'exports/' + encodeURIComponent(x.candidateId) + '/retry', pick ? { positionId: pick.value } : {}).then(function () {
           notice('Export of candidate ' + x.candidateId + ' queued again.', 'ok');
           return load();
         }, function (e) { notice(e.message, 'error'); b.disabled = false; });
