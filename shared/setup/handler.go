@@ -67,7 +67,7 @@ type Handler struct {
 	Signer *Signer
 	// BaseURL is the api's public origin ("https://abc.execute-api...",
 	// no trailing slash): session URLs and the Lever round trip's return
-	// point at BaseURL + "/setup/".
+	// point at BaseURL + "/setup".
 	BaseURL string
 	// FrameAncestors are the origins allowed to embed the page (the
 	// vendor's ALLOWED_RETURN_ORIGINS); the page's own origin is always
@@ -86,8 +86,11 @@ type Handler struct {
 	csp  string
 }
 
-// PagePath is where the page lives on the api's origin.
-const PagePath = "/setup/"
+// PagePath is where the page lives on the api's origin (no trailing
+// slash: API Gateway's greedy /setup/{proxy+} route does not match an empty
+// tail, so the page has its own GET /setup route). The session cookie is
+// scoped to it and everything under /setup/.
+const PagePath = "/setup"
 
 func (h *Handler) now() time.Time {
 	if h.Now != nil {
@@ -168,10 +171,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) init() {
 	h.csp = ContentSecurityPolicy(h.FrameAncestors)
 	m := http.NewServeMux()
-	m.HandleFunc("GET /setup", func(w http.ResponseWriter, r *http.Request) {
+	m.HandleFunc("GET /setup", h.page)
+	m.HandleFunc("GET /setup/{$}", func(w http.ResponseWriter, r *http.Request) {
+		h.headers(w)
 		http.Redirect(w, r, PagePath, http.StatusMovedPermanently)
 	})
-	m.HandleFunc("GET /setup/{$}", h.page)
 	m.HandleFunc("GET /setup/assets/{name}", h.asset)
 	api := func(pattern string, fn func(http.ResponseWriter, *http.Request, Session) error) {
 		m.HandleFunc(pattern, h.apiRoute(fn, !strings.HasPrefix(pattern, "GET ")))
@@ -215,7 +219,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 }
 
 // cookie is the session cookie: HttpOnly (no script reads it), Secure,
-// SameSite=Strict (no other site's page sends it), scoped to /setup/.
+// SameSite=Strict (no other site's page sends it), scoped to /setup.
 func (h *Handler) cookie(tok string, exp time.Time) *http.Cookie {
 	return &http.Cookie{
 		Name: CookieName, Value: tok, Path: PagePath, Expires: exp,

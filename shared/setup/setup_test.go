@@ -198,20 +198,20 @@ func TestSessionRules(t *testing.T) {
 func TestFirstLoad(t *testing.T) {
 	hs := newHarness(t)
 	_, tok := hs.session(t, "acme")
-	rec := hs.do("GET", "/setup/?s="+tok, "", "", "", nil)
+	rec := hs.do("GET", "/setup?s="+tok, "", "", "", nil)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != PagePath {
 		t.Fatalf("first load: %d Location %q, want 303 %s", rec.Code, rec.Header().Get("Location"), PagePath)
 	}
 	c := rec.Result().Cookies()
 	if len(c) != 1 || c[0].Value != tok || !c[0].HttpOnly || !c[0].Secure || c[0].SameSite != http.SameSiteStrictMode || c[0].Path != PagePath {
-		t.Errorf("cookie = %+v, want HttpOnly Secure SameSite=Strict Path=/setup/", c)
+		t.Errorf("cookie = %+v, want HttpOnly Secure SameSite=Strict Path=/setup", c)
 	}
-	rec = hs.do("GET", "/setup/?s="+tok+"x", "", "", "", nil)
+	rec = hs.do("GET", "/setup?s="+tok+"x", "", "", "", nil)
 	if rec.Code != http.StatusUnauthorized || len(rec.Result().Cookies()) != 0 || !strings.Contains(rec.Body.String(), "not valid") {
 		t.Errorf("forged first load: %d cookies %v", rec.Code, rec.Result().Cookies())
 	}
 	hs.now = t0.Add(2 * time.Hour)
-	if rec = hs.do("GET", "/setup/?s="+tok, "", "", "", nil); rec.Code != http.StatusUnauthorized {
+	if rec = hs.do("GET", "/setup?s="+tok, "", "", "", nil); rec.Code != http.StatusUnauthorized {
 		t.Errorf("expired first load: %d, want 401", rec.Code)
 	}
 }
@@ -263,7 +263,7 @@ var inlineScript = regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|\son[a-
 func TestHeadersRule(t *testing.T) {
 	hs := newHarness(t)
 	_, tok := hs.session(t, "acme")
-	for _, path := range []string{"/setup/", "/setup/api/state", "/setup/assets/app.js", "/setup/nope", "/setup/?s=" + tok} {
+	for _, path := range []string{"/setup", "/setup/", "/setup/api/state", "/setup/assets/app.js", "/setup/nope", "/setup?s=" + tok} {
 		rec := hs.do("GET", path, tok, "", "", nil)
 		h := rec.Header()
 		csp := h.Get("Content-Security-Policy")

@@ -25,7 +25,7 @@ func TestSetupPageFlow(t *testing.T) {
 	// 1. First load: the token moves into the cookie and leaves the URL.
 	s.run(t, ctx, "open session", chromedp.Navigate(sessionURL), waitText("#conn-state", "Lever not connected."))
 	loc := get(t, ctx, "location", chromedp.Location())
-	if loc != s.Base+"/setup/" {
+	if loc != s.Base+"/setup" {
 		t.Errorf("address after the first load = %q, want the bare page", loc)
 	}
 	s.screenshot(t, ctx, "not-connected")
@@ -34,7 +34,7 @@ func TestSetupPageFlow(t *testing.T) {
 	s.run(t, ctx, "connect", chromedp.Click(chromedp.CSS("#btn-connect")),
 		waitText("#conn-state", "Connected to Lever (production)."), waitText("#notice", "Lever is connected."))
 	loc = get(t, ctx, "location", chromedp.Location())
-	if loc != s.Base+"/setup/" {
+	if loc != s.Base+"/setup" {
 		t.Errorf("address after the Lever round trip = %q, want the bare page", loc)
 	}
 	s.screenshot(t, ctx, "connected")

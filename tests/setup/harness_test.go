@@ -112,7 +112,7 @@ func (s *stack) session(t *testing.T) string {
 	if code := s.Do("POST", "/v1/companies/"+company+"/setup-sessions", body, &out); code != http.StatusCreated {
 		t.Fatalf("POST setup-sessions: %d", code)
 	}
-	if !strings.HasPrefix(out.URL, s.Base+"/setup/?s=") || time.Until(out.ExpiresAt) > time.Hour {
+	if !strings.HasPrefix(out.URL, s.Base+"/setup?s=") || time.Until(out.ExpiresAt) > time.Hour {
 		t.Fatalf("session = %+v", out)
 	}
 	return out.URL

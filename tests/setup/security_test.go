@@ -19,8 +19,8 @@ func TestSessionRefused(t *testing.T) {
 	s := newStack(t)
 	ctx := browser(t)
 	good := s.session(t)
-	tok := strings.TrimPrefix(good, s.Base+"/setup/?s=")
-	forged := s.Base + "/setup/?s=" + url.QueryEscape(tok[:len(tok)-4]+"AAAA")
+	tok := strings.TrimPrefix(good, s.Base+"/setup?s=")
+	forged := s.Base + "/setup?s=" + url.QueryEscape(tok[:len(tok)-4]+"AAAA")
 
 	past := time.Now().Add(-time.Minute)
 	expiredTok, err := s.App.Setup.Signer.Sign(setup.Session{
@@ -30,12 +30,12 @@ func TestSessionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expired := s.Base + "/setup/?s=" + url.QueryEscape(expiredTok)
+	expired := s.Base + "/setup?s=" + url.QueryEscape(expiredTok)
 
 	for _, tt := range []struct{ name, url, want string }{
 		{"forged", forged, "This setup link is not valid"},
 		{"expired", expired, "This setup link is not valid"},
-		{"no session", s.Base + "/setup/", "This setup link cannot be used"},
+		{"no session", s.Base + "/setup", "This setup link cannot be used"},
 	} {
 		s.run(t, ctx, tt.name, chromedp.Navigate(tt.url), waitText("main", tt.want))
 		s.screenshot(t, ctx, "refused-"+strings.ReplaceAll(tt.name, " ", "-"))
