@@ -161,6 +161,11 @@
         d.textContent = 'Connect your Lever account so candidates can be added to your Lever jobs.';
     }
     st.className = cls;
+    if (c.environment) {
+      // Reconnect in the environment the company used.
+      var radio = document.querySelector('input[name=environment][value="' + env + '"]');
+      if (radio) { radio.checked = true; }
+    }
     $('conn-connect').hidden = !showConnect;
     $('conn-manage').hidden = showConnect;
     $('connection').hidden = false;
