@@ -60,6 +60,14 @@ func TestSetupPageFlow(t *testing.T) {
 		chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown),
 		waitText("#pos-0-help", "answers a message"))
 	s.screenshot(t, ctx, "picker")
+	// Every visible control has a label or a name for screen readers.
+	unnamed := get(t, ctx, "names", chromedp.Evaluate[[]string](`[...document.querySelectorAll('input, select, button, a')]
+		.filter(e => e.offsetParent !== null)
+		.filter(e => (e.tagName === 'INPUT' || e.tagName === 'SELECT') ? e.labels.length === 0 : !(e.getAttribute('aria-label') || e.textContent.trim()))
+		.map(e => e.outerHTML.slice(0, 80))`))
+	if len(unnamed) > 0 {
+		t.Errorf("controls without a label or name: %q", unnamed)
+	}
 	s.run(t, ctx, "save first link", chromedp.Focus(chromedp.CSS("#pos-0 button[type=submit]")), chromedp.KeyEvent(kb.Enter),
 		waitText("#pos-0 .pos-link", "Linked to Backend Engineer — Platform · Berlin (Published). Added when: The candidate replies."))
 
