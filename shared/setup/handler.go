@@ -223,7 +223,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) cookie(tok string, exp time.Time) *http.Cookie {
 	return &http.Cookie{
 		Name: CookieName, Value: tok, Path: PagePath, Expires: exp,
-		MaxAge: int(time.Until(exp).Seconds()), HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(exp.Sub(h.now()).Seconds()), HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
 	}
 }
 

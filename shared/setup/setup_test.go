@@ -203,7 +203,7 @@ func TestFirstLoad(t *testing.T) {
 		t.Fatalf("first load: %d Location %q, want 303 %s", rec.Code, rec.Header().Get("Location"), PagePath)
 	}
 	c := rec.Result().Cookies()
-	if len(c) != 1 || c[0].Value != tok || !c[0].HttpOnly || !c[0].Secure || c[0].SameSite != http.SameSiteStrictMode || c[0].Path != PagePath {
+	if len(c) != 1 || c[0].Value != tok || !c[0].HttpOnly || !c[0].Secure || c[0].SameSite != http.SameSiteStrictMode || c[0].Path != PagePath || c[0].MaxAge != int(MaxTTL.Seconds()) {
 		t.Errorf("cookie = %+v, want HttpOnly Secure SameSite=Strict Path=/setup", c)
 	}
 	rec = hs.do("GET", "/setup?s="+tok+"x", "", "", "", nil)
