@@ -23,9 +23,10 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## install what is missing: Go modules and the pinned emulators
+deps: ## install what is missing: Go modules, the pinned emulators, Chromium (browser tests)
 	@$(GO) mod download
 	@infra/emulators/install.sh
+	@infra/browser/install.sh
 
 .PHONY: test
 test: deps ## start the emulators on free ports, run go test -race ./..., stop them

@@ -26,6 +26,7 @@ import (
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -71,6 +72,7 @@ type App struct {
 
 	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
 	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
+	Setup       *setup.Handler           // the hosted setup page; nil unless the api's services are wired
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -109,11 +111,13 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		tokenKey = key
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
@@ -136,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil && a.States != nil {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
-			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: cfg.AllowedReturnOrigins, Log: log, Now: opt.Now,
+			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
 	}
 	if a.Vault != nil {
@@ -160,6 +164,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if a.Events != nil {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
 		}
+	}
+	if a.Setup, err = a.newSetup(tokenKey); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	return a, nil
 }

@@ -91,7 +91,7 @@ func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, 
 	if !in.Environment.Valid() {
 		return "", apperr.InvalidField("environment", "must be production or sandbox")
 	}
-	if err := s.checkReturnURL(in.ReturnURL); err != nil {
+	if err := s.CheckReturnURL(in.ReturnURL); err != nil && !sameOrigin(in.ReturnURL, redirectURL) {
 		return "", err
 	}
 	if in.PerformAsEmail != "" {
@@ -111,7 +111,9 @@ func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, 
 	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL), nil
 }
 
-func (s *Service) checkReturnURL(raw string) error {
+// CheckReturnURL returns apperr Invalid naming returnUrl unless raw is an
+// absolute http(s) URL on one of AllowedOrigins.
+func (s *Service) CheckReturnURL(raw string) error {
 	if raw == "" {
 		return apperr.InvalidField("returnUrl", "is required")
 	}
@@ -126,6 +128,21 @@ func (s *Service) checkReturnURL(raw string) error {
 		}
 	}
 	return apperr.InvalidField("returnUrl", "origin %s is not an allowed return origin", origin)
+}
+
+// sameOrigin reports whether two absolute http(s) URLs share an origin. The
+// OAuth callback's origin is this deployment's own API (the hosted setup
+// page lives there), so a return URL on it is always allowed.
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || ua.Host == "" || ub.Host == "" || ua.User != nil {
+		return false
+	}
+	if (ua.Scheme != "https" && ua.Scheme != "http") || (ub.Scheme != "https" && ub.Scheme != "http") {
+		return false
+	}
+	return canonicalOrigin(ua) == canonicalOrigin(ub)
 }
 
 // canonicalOrigin is scheme://host[:port] in lower case, without the

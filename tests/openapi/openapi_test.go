@@ -48,6 +48,7 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"POST", company + "/setup-sessions", []string{"201"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
