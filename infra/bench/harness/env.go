@@ -154,7 +154,7 @@ func New(ctx context.Context, o Options) (*Env, error) {
 
 	rate, burst := o.RateLimit, o.Burst
 	if rate <= 0 {
-		rate, burst = 8, 16 // shared/config defaults
+		rate, burst = 9.5, 19 // shared/config defaults (LEVER_RATE_LIMIT, LEVER_BURST)
 	}
 	cfg := config.Config{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
