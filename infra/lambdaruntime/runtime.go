@@ -308,7 +308,10 @@ func (p *Process) WaitInit(timeout time.Duration) (time.Duration, error) {
 	case <-p.server.Ready():
 		return p.server.ReadyAt().Sub(p.started), nil
 	case <-p.exited:
-		return 0, fmt.Errorf("%s exited during init (%v): %s", p.cmd.Path, p.waitErr, strings.TrimSpace(p.Stderr()))
+		if p.waitErr != nil {
+			return 0, fmt.Errorf("%s exited during init (%w): %s", p.cmd.Path, p.waitErr, strings.TrimSpace(p.Stderr()))
+		}
+		return 0, fmt.Errorf("%s exited during init (exit status 0): %s", p.cmd.Path, strings.TrimSpace(p.Stderr()))
 	case <-t.C:
 		return 0, fmt.Errorf("%s did not finish init within %s; stderr: %s", p.cmd.Path, timeout, strings.TrimSpace(p.Stderr()))
 	}

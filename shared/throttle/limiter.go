@@ -29,7 +29,7 @@ func (l Limiter) Wait(ctx context.Context) error {
 	for {
 		wait, err := l.Store.Take(ctx, l.Key, l.Bucket, now())
 		if e := apperr.As(err); e != nil && e.Code == apperr.RateLimited && e.RetryAfter > 0 {
-			wait, err = e.RetryAfter, nil
+			wait = e.RetryAfter
 			if !sleep(ctx, wait) {
 				return ctx.Err()
 			}
