@@ -284,7 +284,7 @@ func transform(t *testing.T, data []byte) (map[string]any, error) {
 	out := filepath.Join(dir, "transformed.json")
 	cmd := exec.Command("python3", filepath.Join(root(t), "infra", "samcheck", "transform.py"), in, "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%v: %s", err, b)
+		return nil, fmt.Errorf("%w: %s", err, b)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
