@@ -21,6 +21,7 @@ import (
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -49,6 +50,7 @@ type App struct {
 	Exports     *dynamo.Exports
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
+	Settings    *dynamo.Settings
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -57,6 +59,7 @@ type App struct {
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
+	SettingsSvc *settings.Service
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
@@ -82,6 +85,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Settings = dynamo.NewSettings(db, tables)
+	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
 		a.Events = dynamo.NewEvents(db, tables)
@@ -132,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
 		}
 		a.Exporter = &export.Exporter{
-			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
@@ -141,9 +146,15 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
 	if a.ExportQueue != nil {
-		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now}
+		a.ExportSvc = &export.Service{
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings,
+			Postings: a.Postings, Queue: a.ExportQueue, Now: opt.Now,
+		}
+		if a.Refresher != nil {
+			a.ExportSvc.Reloader = postingReloader{a.Refresher}
+		}
 		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
 		}
 	}
 	return a, nil
@@ -153,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Settings: a.SettingsSvc, Log: a.Log,
 	}
 }
 
@@ -193,6 +204,15 @@ type postingExists struct{ s *dynamo.Postings }
 func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
 	ps, err := p.s.Get(ctx, companyID, postingID)
 	return ps.State, err
+}
+
+// postingReloader reloads a company's postings for an export to a posting
+// chosen now (export.PostingReloader).
+type postingReloader struct{ r *posting.Refresher }
+
+func (p postingReloader) Reload(ctx context.Context, companyID string) error {
+	_, err := posting.Reload(ctx, p.r, companyID, 0)
+	return err
 }
 
 type activeChecker struct{ s *dynamo.Connections }
