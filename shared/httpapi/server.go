@@ -268,7 +268,7 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	if cur.State != string(export.Failed) && cur.State != string(export.Skipped) {
 		return apperr.E(apperr.Conflict, "only failed or skipped exports can be retried (state is %s)", cur.State).WithReason("not_failed")
 	}
-	if in.PositionID == "" {
+	if in.PositionID == "" && in.PostingID == "" {
 		in.PositionID = cur.PositionID
 	}
 	v, err := s.Exports.RequestExport(r.Context(), companyID, candidateID, in)
