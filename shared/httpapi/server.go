@@ -28,7 +28,18 @@ type Server struct {
 	Exports       *export.Service
 	Settings      *settings.Service
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
+	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
+	// Setup is the hosted setup page (shared/setup), nil when not wired.
+	Setup SetupPage
+}
+
+// SetupPage is the hosted setup page: it serves everything under /setup/
+// (authenticated by its own session cookie) and mints sessions through
+// the management route POST /setup-sessions (behind the bearer key).
+type SetupPage interface {
+	http.Handler
+	CreateSession(w http.ResponseWriter, r *http.Request) error
 }
 
 // Handler returns the routes, each behind authentication.
@@ -52,6 +63,14 @@ func (s *Server) Handler() http.Handler {
 	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
+	if s.Setup != nil {
+		route("POST "+c+"/setup-sessions", s.Setup.CreateSession)
+		page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.Setup.ServeHTTP(w, withRequestID(w, r))
+		})
+		mux.Handle("/setup", page)
+		mux.Handle("/setup/", page)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -94,7 +113,11 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), in)
+	cb, err := CallbackURL(s.RedirectURL, r)
+	if err != nil {
+		return err
+	}
+	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), cb, in)
 	if err != nil {
 		return err
 	}
@@ -260,17 +283,9 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	companyID, candidateID := r.PathValue("companyId"), r.PathValue("candidateId")
-	cur, err := s.Exports.Status(r.Context(), companyID, candidateID, in.PositionID)
-	if err != nil {
+	v, err := s.Exports.Retry(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
+	if apperr.ReasonOf(err) == "not_failed" {
 		return err
 	}
-	if cur.State != string(export.Failed) && cur.State != string(export.Skipped) {
-		return apperr.E(apperr.Conflict, "only failed or skipped exports can be retried (state is %s)", cur.State).WithReason("not_failed")
-	}
-	if in.PositionID == "" && in.PostingID == "" {
-		in.PositionID = cur.PositionID
-	}
-	v, err := s.Exports.RequestExport(r.Context(), companyID, candidateID, in)
 	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
 }

@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/leverlink/leverlink/shared/connection"
-	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/memstore"
 	"github.com/leverlink/leverlink/shared/settings"
+	"github.com/leverlink/leverlink/shared/storetest"
 )
 
 func TestSettingsContract(t *testing.T) {
 	t.Parallel()
-	dynamotest.SettingsStoreContract(t, func(t *testing.T) (settings.Store, connection.Store) {
+	storetest.SettingsStoreContract(t, func(t *testing.T) (settings.Store, connection.Store) {
 		return memstore.NewSettings(), nil
 	})
 }

@@ -51,6 +51,7 @@ var management = []route{
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
 	{"GET", company + "/settings", []string{"200"}},
 	{"PUT", company + "/settings", []string{"200", "412", "428"}},
+	{"POST", company + "/setup-sessions", []string{"201"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
