@@ -6,6 +6,7 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -19,6 +20,7 @@ var (
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
 	_ link.ActiveChecker         = activeChecker{}
+	_ export.PostingReloader     = postingReloader{}
 )
 
 // refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
@@ -50,6 +52,15 @@ type postingExists struct{ s *dynamo.Postings }
 func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
 	ps, err := p.s.Get(ctx, companyID, postingID)
 	return ps.State, err
+}
+
+// postingReloader reloads a company's postings now (posting.Reload), for
+// an export to a posting chosen at the moment of export.
+type postingReloader struct{ r *posting.Refresher }
+
+func (p postingReloader) Reload(ctx context.Context, companyID string) error {
+	_, err := posting.Reload(ctx, p.r, companyID, 0)
+	return err
 }
 
 // activeChecker reports whether a company has an active connection (none:
