@@ -18,7 +18,6 @@ var (
 	_ posting.RefreshQueue       = refreshEnqueuer{}
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
-	_ link.ActiveChecker         = activeChecker{}
 )
 
 // refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
@@ -50,16 +49,4 @@ type postingExists struct{ s *dynamo.Postings }
 func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
 	ps, err := p.s.Get(ctx, companyID, postingID)
 	return ps.State, err
-}
-
-// activeChecker reports whether a company has an active connection (none:
-// false, no error).
-type activeChecker struct{ s *dynamo.Connections }
-
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
 }
