@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,16 +233,6 @@ func pushMsg(candidateID string, m event.Message) export.Job {
 
 func pushNote(candidateID string, n event.Note) export.Job {
 	return export.Job{Kind: export.KindPush, CompanyID: company, CandidateID: candidateID, EventID: "evt-" + n.ID, EventType: event.NoteCreated, Note: &n}
-}
-
-// contains reports whether any of ss contains sub.
-func contains(ss []string, sub string) bool {
-	for _, s := range ss {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // wantCode fails unless err has code (nil for "").
