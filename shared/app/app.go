@@ -163,7 +163,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}
-	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
+	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
 		a.ExportSvc = &export.Service{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings,

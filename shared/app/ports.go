@@ -19,7 +19,6 @@ var (
 	_ posting.RefreshQueue       = refreshEnqueuer{}
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
-	_ link.ActiveChecker         = activeChecker{}
 	_ export.PostingReloader     = postingReloader{}
 )
 
@@ -61,16 +60,4 @@ type postingReloader struct{ r *posting.Refresher }
 func (p postingReloader) Reload(ctx context.Context, companyID string) error {
 	_, err := posting.Reload(ctx, p.r, companyID, 0)
 	return err
-}
-
-// activeChecker reports whether a company has an active connection (none:
-// false, no error).
-type activeChecker struct{ s *dynamo.Connections }
-
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
 }
