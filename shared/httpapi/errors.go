@@ -33,7 +33,7 @@ type ErrorDetail struct {
 // carried out in the company's current state: 422.
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
-	"position_not_linked": true, "no_consent": true,
+	"position_not_linked": true, "no_consent": true, "not_exported": true,
 	"posting_closed": true, "posting_gone": true,
 }
 
@@ -68,17 +68,32 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
+// errorDetail is err's envelope detail. Its code always matches the
+// status family: 422 answers code invalid (the request is well formed but
+// cannot be carried out; reason says why), whatever the code of the error
+// (an auth failure at Lever on reload is the company's state, not the
+// caller's credentials). Internal errors never leak their text.
+func errorDetail(err error) ErrorDetail {
+	status := Status(err)
+	e := apperr.As(err)
+	if e == nil || status == http.StatusInternalServerError {
+		return ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
+	}
+	d := ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
+	if status == http.StatusUnprocessableEntity {
+		d.Code = string(apperr.Invalid)
+	}
+	if e.Code == apperr.Transient {
+		d.Message = "temporary failure; retry later"
+	}
+	return d
+}
+
 // WriteError writes err as the JSON envelope. Internal errors never leak
 // their text: they are logged with the request id and answered generically.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := Status(err)
-	d := ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
-	if e := apperr.As(err); e != nil && status != http.StatusInternalServerError {
-		d = ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
-		if e.Code == apperr.Transient {
-			d.Message = "temporary failure; retry later"
-		}
-	}
+	d := errorDetail(err)
 	if status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "err", err)
 	} else {
