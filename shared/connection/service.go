@@ -334,10 +334,25 @@ func (s *Service) Status(ctx context.Context, companyID string) (View, error) {
 	return v, nil
 }
 
+// GrantRevokeInLever is DisconnectView.LeverGrant: Lever documents no token
+// revocation endpoint (its OAuth page documents authorize, token and
+// refresh only), so leverlink cannot end the grant itself; a Lever Super
+// Admin removes the app in Lever's Authorized Apps (docs/runbook.md).
+const GrantRevokeInLever = "revoke_in_lever"
+
+// DisconnectView is the answer of DELETE /connection.
+type DisconnectView struct {
+	Status       Status `json:"status"`       // not_connected
+	LinksRemoved int    `json:"linksRemoved"` // links deleted by this call
+	LeverGrant   string `json:"leverGrant"`   // revoke_in_lever
+	Message      string `json:"message"`
+}
+
 // Disconnect deletes the company's tokens, marks it not_connected and
-// removes every link; export markers are kept. Idempotent: disconnecting a
-// company that is not connected succeeds.
-func (s *Service) Disconnect(ctx context.Context, companyID string) error {
+// removes every link; export markers are kept. The grant stays alive at
+// Lever until an admin removes the app there (LeverGrant says so).
+// Idempotent: disconnecting a company that is not connected succeeds.
+func (s *Service) Disconnect(ctx context.Context, companyID string) (DisconnectView, error) {
 	_, err := s.Connections.Update(ctx, companyID, func(c *Connection) error {
 		if c.Version == 0 {
 			return apperr.E(apperr.NotFound, "no connection")
@@ -351,12 +366,16 @@ func (s *Service) Disconnect(ctx context.Context, companyID string) error {
 		return nil
 	})
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return fmt.Errorf("disconnect: %w", err)
+		return DisconnectView{}, fmt.Errorf("disconnect: %w", err)
 	}
 	n, err := s.Vault.Links.DeleteAll(ctx, companyID)
 	if err != nil {
-		return fmt.Errorf("disconnect: remove links: %w", err)
+		return DisconnectView{}, fmt.Errorf("disconnect: remove links: %w", err)
 	}
 	s.log().InfoContext(ctx, "lever disconnected", "company_id", companyID, "links_removed", n)
-	return nil
+	return DisconnectView{
+		Status: NotConnected, LinksRemoved: n, LeverGrant: GrantRevokeInLever,
+		Message: "leverlink deleted its Lever tokens. Lever offers no way for an app to end its grant: " +
+			"a Lever Super Admin removes the app from Authorized Apps in Lever's settings.",
+	}, nil
 }

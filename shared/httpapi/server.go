@@ -117,10 +117,11 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId")); err != nil {
+	v, err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId"))
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 

@@ -38,7 +38,7 @@ type route struct {
 var management = []route{
 	{"POST", company + "/connection/authorize", []string{"200"}},
 	{"GET", company + "/connection", []string{"200"}},
-	{"DELETE", company + "/connection", []string{"204"}},
+	{"DELETE", company + "/connection", []string{"200"}},
 	{"GET", company + "/postings", []string{"200"}},
 	{"POST", company + "/postings/reload", []string{"200", "422", "429"}},
 	{"GET", company + "/links", []string{"200"}},
