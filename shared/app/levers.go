@@ -57,12 +57,12 @@ func (l *Levers) oauth(env connection.Environment) (*lever.OAuth, error) {
 }
 
 // AuthCodeURL implements connection.Lever.
-func (l *Levers) AuthCodeURL(env connection.Environment, state string) string {
+func (l *Levers) AuthCodeURL(env connection.Environment, state string, extraScopes []string) string {
 	o, err := l.oauth(env)
 	if err != nil {
 		return ""
 	}
-	return o.AuthCodeURL(state)
+	return o.AuthCodeURLWithScopes(state, extraScopes...)
 }
 
 func grantOf(t lever.Token) connection.Grant {

@@ -14,13 +14,14 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 )
 
-// Lever is what connecting needs from Lever: the authorize URL, the code
-// exchange and a user lookup, per environment.
+// Lever is what connecting needs from Lever: the authorize URL (the
+// default scopes plus extraScopes), the code exchange and a user lookup,
+// per environment.
 //
 // Exchange returns apperr Unauthorized/Invalid when Lever refuses the code.
 // UserByEmail and UserByID return apperr NotFound when there is no such user.
 type Lever interface {
-	AuthCodeURL(env Environment, state string) string
+	AuthCodeURL(env Environment, state string, extraScopes []string) string
 	Exchange(ctx context.Context, env Environment, code string) (Grant, error)
 	UserByEmail(ctx context.Context, env Environment, accessToken, email string) (User, error)
 	UserByID(ctx context.Context, env Environment, accessToken, id string) (User, error)
@@ -70,7 +71,14 @@ type AuthorizeInput struct {
 	ReturnURL      string      `json:"returnUrl"`
 	Environment    Environment `json:"environment"`
 	PerformAsEmail string      `json:"performAsEmail,omitempty"`
+	// Confidential asks Lever for confidential:access:admin too, so that
+	// confidential postings can be listed and linked.
+	Confidential bool `json:"confidential,omitempty"`
 }
+
+// ScopeConfidential is the Lever scope Confidential adds
+// (lever.ScopeConfidential).
+const ScopeConfidential = "confidential:access:admin"
 
 // Authorize validates in and returns the Lever authorize URL carrying a new
 // single-use state bound to the company, environment and return URL.
@@ -100,7 +108,11 @@ func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeI
 	if err := s.States.Put(ctx, st); err != nil {
 		return "", fmt.Errorf("authorize: %w", err)
 	}
-	return s.Lever.AuthCodeURL(in.Environment, st.ID), nil
+	var extra []string
+	if in.Confidential {
+		extra = append(extra, ScopeConfidential)
+	}
+	return s.Lever.AuthCodeURL(in.Environment, st.ID, extra), nil
 }
 
 func (s *Service) checkReturnURL(raw string) error {
@@ -302,6 +314,8 @@ type View struct {
 	PerformAs      *PerformAs  `json:"performAs,omitempty"`
 	LeverAccountID string      `json:"leverAccountId,omitempty"`
 	LastError      string      `json:"lastError,omitempty"`
+	// Scopes are the scopes Lever granted (while connected).
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // PerformAs names the Lever user leverlink acts as.
@@ -327,6 +341,9 @@ func (s *Service) Status(ctx context.Context, companyID string) (View, error) {
 	if !c.ConnectedAt.IsZero() && c.Status == Connected {
 		t := c.ConnectedAt
 		v.ConnectedAt = &t
+	}
+	if c.Status == Connected {
+		v.Scopes = strings.Fields(c.Scopes)
 	}
 	if c.PerformAsID != "" {
 		v.PerformAs = &PerformAs{ID: c.PerformAsID, Email: c.PerformAsEmail}

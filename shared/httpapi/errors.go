@@ -34,7 +34,7 @@ type ErrorDetail struct {
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
 	"position_not_linked": true, "no_consent": true, "not_exported": true,
-	"posting_closed": true, "posting_gone": true,
+	"posting_closed": true, "posting_gone": true, "posting_not_linkable": true,
 }
 
 // Status returns the HTTP status for err.
