@@ -48,6 +48,8 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"GET", company + "/activities", []string{"200"}},
+	{"POST", company + "/exports/{candidateId}/activities/retry", []string{"202", "404", "409", "422"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
@@ -214,31 +216,35 @@ func TestSchemasMatchGo(t *testing.T) {
 	doc := loadDoc(t)
 	schemas := m(m(doc["components"])["schemas"])
 	for name, typ := range map[string]reflect.Type{
-		"ErrorBody":       reflect.TypeFor[httpapi.ErrorBody](),
-		"ErrorDetail":     reflect.TypeFor[httpapi.ErrorDetail](),
-		"AuthorizeInput":  reflect.TypeFor[connection.AuthorizeInput](),
-		"ConnectionView":  reflect.TypeFor[connection.View](),
-		"PerformAs":       reflect.TypeFor[connection.PerformAs](),
-		"Posting":         reflect.TypeFor[posting.Posting](),
-		"PostingList":     reflect.TypeFor[posting.ListView](),
-		"RefreshResult":   reflect.TypeFor[posting.Result](),
-		"LinkInput":       reflect.TypeFor[link.PutInput](),
-		"Link":            reflect.TypeFor[link.View](),
-		"ExportRequest":   reflect.TypeFor[export.ExportRequest](),
-		"ExportStatus":    reflect.TypeFor[export.StatusView](),
-		"Event":           reflect.TypeFor[event.Event](),
-		"CandidateData":   reflect.TypeFor[event.CandidateData](),
-		"MessageData":     reflect.TypeFor[event.MessageData](),
-		"NoteData":        reflect.TypeFor[event.NoteData](),
-		"Candidate":       reflect.TypeFor[event.Candidate](),
-		"Location":        reflect.TypeFor[event.Location](),
-		"Person":          reflect.TypeFor[event.Person](),
-		"Consent":         reflect.TypeFor[event.Consent](),
-		"Resume":          reflect.TypeFor[event.Resume](),
-		"Message":         reflect.TypeFor[event.Message](),
-		"Note":            reflect.TypeFor[event.Note](),
-		"EventOutcome":    reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
-		"ExportErrorBody": reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
+		"ErrorBody":         reflect.TypeFor[httpapi.ErrorBody](),
+		"ErrorDetail":       reflect.TypeFor[httpapi.ErrorDetail](),
+		"AuthorizeInput":    reflect.TypeFor[connection.AuthorizeInput](),
+		"ConnectionView":    reflect.TypeFor[connection.View](),
+		"DisconnectView":    reflect.TypeFor[connection.DisconnectView](),
+		"ActivityView":      reflect.TypeFor[export.ActivityView](),
+		"ActivityRetry":     reflect.TypeFor[export.ActivityRetry](),
+		"ActivityErrorBody": reflect.TypeFor[httpapi.ErrorBody](), // plus activity, added by retryActivity
+		"PerformAs":         reflect.TypeFor[connection.PerformAs](),
+		"Posting":           reflect.TypeFor[posting.Posting](),
+		"PostingList":       reflect.TypeFor[posting.ListView](),
+		"RefreshResult":     reflect.TypeFor[posting.Result](),
+		"LinkInput":         reflect.TypeFor[link.PutInput](),
+		"Link":              reflect.TypeFor[link.View](),
+		"ExportRequest":     reflect.TypeFor[export.ExportRequest](),
+		"ExportStatus":      reflect.TypeFor[export.StatusView](),
+		"Event":             reflect.TypeFor[event.Event](),
+		"CandidateData":     reflect.TypeFor[event.CandidateData](),
+		"MessageData":       reflect.TypeFor[event.MessageData](),
+		"NoteData":          reflect.TypeFor[event.NoteData](),
+		"Candidate":         reflect.TypeFor[event.Candidate](),
+		"Location":          reflect.TypeFor[event.Location](),
+		"Person":            reflect.TypeFor[event.Person](),
+		"Consent":           reflect.TypeFor[event.Consent](),
+		"Resume":            reflect.TypeFor[event.Resume](),
+		"Message":           reflect.TypeFor[event.Message](),
+		"Note":              reflect.TypeFor[event.Note](),
+		"EventOutcome":      reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
+		"ExportErrorBody":   reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
 	} {
 		s := schemas[name]
 		if s == nil {
@@ -255,6 +261,8 @@ func TestSchemasMatchGo(t *testing.T) {
 			goFields = append(goFields, "eventId")
 		case "ExportErrorBody":
 			goFields = append(goFields, "export")
+		case "ActivityErrorBody":
+			goFields = append(goFields, "activity")
 		}
 		sort.Strings(doced)
 		sort.Strings(goFields)
