@@ -76,6 +76,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		AllowedReturnOrigins: append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...),
 		LeverRateLimit: 9.5, LeverBurst: 19, EventTTL: 72 * time.Hour,
+		ResumeAllowedHosts: strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
