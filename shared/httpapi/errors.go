@@ -21,12 +21,27 @@ type ErrorBody struct {
 }
 
 // ErrorDetail describes one error; Code is stable (apperr codes), Reason a
-// stable sub-code, Field the offending input field.
+// stable sub-code of leverlink's vocabulary, Field the offending input
+// field, Detail an upstream code that is not leverlink's (Lever's own error
+// code, e.g. TooManyRequests).
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// ownReason reports whether r is one of leverlink's reason codes, which are
+// snake_case; Lever's error codes (ResourceNotFound, TooManyRequests, …)
+// are CamelCase and never become a reason.
+func ownReason(r string) bool {
+	for _, c := range r {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // unprocessable are reasons for which a well-formed request cannot be
@@ -80,6 +95,9 @@ func errorDetail(err error) ErrorDetail {
 		return ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
 	}
 	d := ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
+	if !ownReason(d.Reason) {
+		d.Reason, d.Detail = "", d.Reason
+	}
 	if status == http.StatusUnprocessableEntity {
 		d.Code = string(apperr.Invalid)
 	}

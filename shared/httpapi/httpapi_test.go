@@ -88,6 +88,18 @@ func TestCodeMatchesStatus(t *testing.T) {
 	}
 }
 
+// TestLeverCodesAreDetail: Lever's own error codes go to detail, never to
+// reason.
+func TestLeverCodesAreDetail(t *testing.T) {
+	d := errorDetail(apperr.E(apperr.RateLimited, "lever: slow down").WithReason("TooManyRequests"))
+	if d.Reason != "" || d.Detail != "TooManyRequests" || d.Code != "rate_limited" {
+		t.Errorf("Lever 429: got %+v, want no reason, detail TooManyRequests", d)
+	}
+	if d := errorDetail(apperr.E(apperr.Invalid, "no").WithReason("posting_not_linkable")); d.Reason != "posting_not_linkable" || d.Detail != "" {
+		t.Errorf("own reason: got %+v", d)
+	}
+}
+
 // TestRequestIDOnEveryAnswer: the catch-all's answers (no route, or a known
 // path with another method: 404 JSON) carry X-Request-Id too, the caller's
 // when sent.
