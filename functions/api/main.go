@@ -10,15 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/app"
-	"github.com/leverlink/leverlink/shared/config"
 )
 
 func main() {
-	a, err := app.Boot(context.Background(), config.API)
+	h, err := app.NewAPI(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leverlink api:", err)
 		os.Exit(1)
 	}
-	h := a.API(app.SecretKeys(a.Secrets, a.Config.APIKeysParam)).Handler()
-	lambda.Start(app.HTTPFunction(h))
+	lambda.Start(h)
 }

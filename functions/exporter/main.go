@@ -10,14 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/app"
-	"github.com/leverlink/leverlink/shared/config"
 )
 
 func main() {
-	a, err := app.Boot(context.Background(), config.Exporter)
+	h, err := app.NewExporter(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leverlink exporter:", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.HandleExportBatch)
+	lambda.Start(h)
 }

@@ -10,16 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/app"
-	"github.com/leverlink/leverlink/shared/config"
-	"github.com/leverlink/leverlink/shared/httpapi"
 )
 
 func main() {
-	a, err := app.Boot(context.Background(), config.Webhook)
+	h, err := app.NewWebhook(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leverlink webhook:", err)
 		os.Exit(1)
 	}
-	h := &httpapi.Webhook{Secrets: app.SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log}
-	lambda.Start(app.HTTPFunction(h))
+	lambda.Start(h)
 }

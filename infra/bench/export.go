@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/infra/bench/harness"
-	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 )
 
 // exportResult is one export throughput run.
@@ -91,7 +91,7 @@ func runExport(ctx context.Context, r exportRun) (exportResult, error) {
 		return nil
 	}
 	stats := &harness.BatchStats{}
-	mk := func() *app.Poller {
+	mk := func() *sqspoll.Poller {
 		p := env.ExportPoller(0, 60*time.Second)
 		p.Handler = stats.Wrap(p.Handler)
 		return p

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -10,8 +9,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leverlink/leverlink/infra/bench/harness"
-	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 )
 
 type refreshPass struct {
@@ -87,25 +87,22 @@ func runRefresh(ctx context.Context, companies, postings, pollers int, progress 
 		seen := map[string]bool{}
 		stats := &harness.BatchStats{}
 		handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			// app.HandleRefreshBatch, keeping each company's result.
+			// lambdahandler.Refreshes.HandleBatch, keeping each company's result.
 			var resp events.SQSEventResponse
 			for _, r := range ev.Records {
-				var m struct {
-					CompanyID string `json:"companyId"`
-				}
-				_ = json.Unmarshal([]byte(r.Body), &m)
-				out, err := env.App.Refresher.Refresh(ctx, m.CompanyID)
+				companyID, _ := posting.DecodeRefresh([]byte(r.Body))
+				out, err := env.App.Refresher.Refresh(ctx, companyID)
 				mu.Lock()
 				if err != nil {
 					p.Errors++
 					if len(p.FirstErrors) < 5 {
-						p.FirstErrors = append(p.FirstErrors, m.CompanyID+": "+err.Error())
+						p.FirstErrors = append(p.FirstErrors, companyID+": "+err.Error())
 					}
 					resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-				} else if !seen[m.CompanyID] {
+				} else if !seen[companyID] {
 					// A skipped company (lease held: in_progress) counts as
 					// done, as on the schedule; the report shows how many.
-					seen[m.CompanyID] = true
+					seen[companyID] = true
 					if out.Skipped != "" {
 						p.Skipped[out.Skipped]++
 					}
@@ -126,8 +123,8 @@ func runRefresh(ctx context.Context, companies, postings, pollers int, progress 
 		if n != companies {
 			return fmt.Errorf("fan-out enqueued %d, want %d", n, companies)
 		}
-		ps := harness.StartPollers(ctx, pollers, func() *app.Poller {
-			return &app.Poller{Queue: env.App.RefreshQueue, Handler: stats.Wrap(harness.WithTimeout(handler, 120*time.Second)), Batch: 5, Wait: time.Second, Visibility: 5 * time.Second}
+		ps := harness.StartPollers(ctx, pollers, func() *sqspoll.Poller {
+			return &sqspoll.Poller{Queue: env.App.RefreshQueue, Handler: stats.Wrap(harness.WithTimeout(handler, 120*time.Second)), Batch: 5, Wait: time.Second, Visibility: 5 * time.Second}
 		})
 		deadline := time.Now().Add(30 * time.Minute)
 		for time.Now().Before(deadline) {

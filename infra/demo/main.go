@@ -195,6 +195,17 @@ func run() error {
 	if err := api("GET", base+"/connection", nil, 200, nil); err != nil {
 		return err
 	}
+	say("Hand the customer's Lever admin the hosted setup page (connect, link positions, exports)")
+	var sess struct {
+		URL string `json:"url"`
+	}
+	if err := api("POST", base+"/setup-sessions", map[string]any{
+		"returnUrl": st.URL + "/healthz",
+		"positions": []map[string]string{{"id": "pos-backend", "title": "Senior Backend Engineer", "location": "Berlin"}, {"id": "pos-frontend", "title": "Frontend Engineer"}},
+	}, 201, &sess); err != nil {
+		return err
+	}
+	fmt.Println("   open in a browser (valid 1 h):", sess.URL)
 	fmt.Println("\ndemo complete.")
 	return nil
 }

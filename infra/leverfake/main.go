@@ -44,6 +44,7 @@ func run() error {
 	seed := flag.Uint64("seed", 1, "RNG seed for faults and ids")
 	noRate := flag.Bool("no-rate-limit", false, "disable the 10 req/s burst 20 token bucket")
 	empty := flag.Bool("empty", false, "do not seed a demo account")
+	regionAddr := flag.String("region-addr", "", "also listen here as a second Lever data center; accounts homed there with PUT /_admin/accounts/{id}/home are redirected (307) to it")
 	flag.Parse()
 
 	f := leverfake.New(leverfake.Options{
@@ -69,8 +70,18 @@ func run() error {
 	srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *regionAddr != "" {
+		rln, err := net.Listen("tcp", *regionAddr)
+		if err != nil {
+			return err
+		}
+		rsrv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+		fmt.Printf("  region    http://%s (second data center)\n", rln.Addr())
+		go func() { errc <- rsrv.Serve(rln) }()
+		defer rsrv.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -24,9 +24,10 @@ import (
 
 	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/config"
-	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/setup"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
@@ -37,6 +38,7 @@ type localInfo struct {
 	FakeLever     string // fake Lever base URL, "" when the real sandbox is used
 	FakeAccount   string
 	Callback      string
+	SetupURL      string // a hosted setup page session for the demo company ("" when not wired)
 }
 
 func randomHex(n int) string {
@@ -52,8 +54,17 @@ func envOr(k, def string) string {
 	return def
 }
 
+// demoCompany and demoPositions make the setup page `make run` prints.
+const demoCompany = "demo-company"
+
+var demoPositions = []setup.Position{
+	{ID: "pos-backend", Title: "Senior Backend Engineer", Location: "Berlin"},
+	{ID: "pos-frontend", Title: "Frontend Engineer", Location: "Remote"},
+	{ID: "pos-data", Title: "Data Analyst", Location: "Paris"},
+}
+
 // functionMounts builds the five functions with the same constructors as
-// their Lambda mains (shared/app), invoked the way Lambda invokes them: HTTP
+// their Lambda mains (shared/app's per-function handlers), invoked the way Lambda invokes them: HTTP
 // requests become API Gateway HTTP API v2 events through the JSON boundary,
 // queues are polled like the SQS event source mapping, and the schedule is a
 // timer. Lever is the fake on its own port, or the real Lever sandbox when
@@ -65,28 +76,16 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		Callback:      "http://" + s.Addr + "/oauth/lever/callback",
 	}
 	_, port, _ := net.SplitHostPort(s.Addr)
-	cfg := config.Config{
+	stackCfg := config.LocalStack{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
 		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
 		ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
-		LeverClientID: leverfake.DefaultClientID, LeverClientSecretParam: "/local/lever-client-secret",
-		LeverRedirectURL: info.Callback,
-		APIKeysParam:     "/local/api-keys", WebhookSecretParam: "/local/webhook-secret", TokenKeyParam: "/local/token-key",
-		MarketplaceName: envOr("MARKETPLACE_NAME", "leverlink-demo"),
-		AllowedReturnOrigins: append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
-			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...),
-		LeverRateLimit: 9.5, LeverBurst: 19, EventTTL: 72 * time.Hour,
-		ResumeAllowedHosts: strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' }),
-	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	secrets := secret.Static{
-		"/local/api-keys": info.APIKey, "/local/webhook-secret": info.WebhookSecret,
-		"/local/token-key": base64.StdEncoding.EncodeToString(key),
+		LeverClientID: leverfake.DefaultClientID, PublicURL: "http://" + s.Addr,
 	}
 	var m mounts
+	clientSecret := leverfake.DefaultClientSecret
 	if id, sec := os.Getenv("LEVER_CLIENT_ID"), os.Getenv("LEVER_CLIENT_SECRET"); id != "" && sec != "" {
-		cfg.LeverClientID, secrets["/local/lever-client-secret"] = id, sec
+		stackCfg.LeverClientID, clientSecret = id, sec
 		log.Info("using the real Lever (LEVER_CLIENT_ID is set); connect with environment sandbox")
 	} else {
 		fake := leverfake.New(leverfake.Options{RedirectURIs: []string{info.Callback}})
@@ -97,8 +96,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 			return m, info, fmt.Errorf("fake Lever: listen (set LEVERFAKE_PORT to use another port): %w", err)
 		}
 		info.FakeLever, info.FakeAccount = "http://"+ln.Addr().String(), acct.ID
-		cfg.LeverAuthBaseURL, cfg.LeverAPIBaseURL = info.FakeLever, info.FakeLever+"/v1"
-		secrets["/local/lever-client-secret"] = leverfake.DefaultClientSecret
+		stackCfg.LeverBaseURL = info.FakeLever
 		srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 		m.Workers = append(m.Workers, worker{Name: "fake-lever", Run: func(ctx context.Context) error {
 			go func() { <-ctx.Done(); _ = srv.Close() }()
@@ -108,19 +106,40 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 			return nil
 		}})
 	}
+	cfg := config.Local(stackCfg, func(c *config.Config) {
+		c.MarketplaceName = envOr("MARKETPLACE_NAME", "leverlink-demo")
+		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
+			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
+		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
+	})
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	secrets := secret.Static{
+		cfg.LeverClientSecretParam: clientSecret, cfg.APIKeysParam: info.APIKey,
+		cfg.WebhookSecretParam: info.WebhookSecret, cfg.TokenKeyParam: base64.StdEncoding.EncodeToString(key),
+	}
 	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log})
 	if err != nil {
 		return m, info, err
 	}
+	if a.Setup != nil {
+		sess, err := a.Setup.NewSession(ctx, demoCompany, setup.NewSessionInput{
+			ReturnURL: "http://" + s.Addr + "/healthz", Positions: demoPositions,
+		})
+		if err != nil {
+			return m, info, fmt.Errorf("setup session for %s: %w", demoCompany, err)
+		}
+		info.SetupURL = sess.URL
+	}
 	m.Handlers = map[string]http.Handler{
-		"api":     asLambdaHTTP(app.HTTPFunction(a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler())),
-		"webhook": asLambdaHTTP(app.HTTPFunction(&httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log})),
-		"oauth":   asLambdaHTTP(app.HTTPFunction(&httpapi.OAuthCallback{Connect: a.Connect, Log: log})),
+		"api":     asLambdaHTTP(a.APIFunction()),
+		"webhook": asLambdaHTTP(a.WebhookFunction()),
+		"oauth":   asLambdaHTTP(a.OAuthFunction()),
 	}
 	export, _ := st.Def.Queue("ExportQueue")
 	refresh, _ := st.Def.Queue("RefreshQueue")
-	exporter := lambda.NewHandler(a.HandleExportBatch)
-	refresher := lambda.NewHandler(a.HandleRefresher)
+	exporter := lambda.NewHandler(a.ExporterFunction())
+	refresher := lambda.NewHandler(a.RefresherFunction())
 	m.Workers = append(m.Workers,
 		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, time.Duration(export.VisibilityTimeout)*time.Second, log)},
 		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
@@ -156,7 +175,7 @@ func scheduleEvery(st *stack) time.Duration {
 // failures (failed messages reappear; the redrive policy moves them to the
 // DLQ), one message per FIFO group per receive (fauxqs).
 func poll(q *sqsqueue.Queue, h lambda.Handler, visibility time.Duration, log *slog.Logger) func(context.Context) error {
-	p := &app.Poller{Queue: q, Visibility: visibility, Wait: 2 * time.Second, Log: log,
+	p := &sqspoll.Poller{Queue: q, Visibility: visibility, Wait: 2 * time.Second, Log: log,
 		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			var resp events.SQSEventResponse
 			payload, err := json.Marshal(ev)

@@ -159,6 +159,9 @@ func printBanner(out io.Writer, url string, s settings, st *stack, routes []rout
 	} else {
 		fmt.Fprintf(&b, "  Lever:          the real Lever (LEVER_CLIENT_ID is set)\n")
 	}
+	if info.SetupURL != "" {
+		fmt.Fprintf(&b, "  setup page for company %s (valid 1 h; POST .../setup-sessions mints more):\n    %s\n", demoCompany, info.SetupURL)
+	}
 	fmt.Fprintf(&b, "  routes served: %d; Ctrl-C stops everything.\n\n", len(routes))
 	_, _ = io.WriteString(out, b.String())
 }

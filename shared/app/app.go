@@ -1,7 +1,11 @@
-// Package app is the composition root shared by the five functions and the
-// local stack: it turns a config.Config and a secret source into wired
-// services, so that functions/<name>/main.go only wires and the local stack
-// calls the very same constructors.
+// Package app is the composition root shared by the five functions, the
+// local stack, the tests and the benchmarks: it turns a config.Config and a
+// secret source into wired services (New) and each function's Lambda
+// handler (NewAPI, NewWebhook, NewOAuth, NewExporter, NewRefresher), so that
+// functions/<name>/main.go only wires and the local stack calls the very
+// same constructors. It composes only: the handlers live in
+// shared/lambdahandler, the Lever clients in shared/leverclient, the resume
+// downloader in shared/resume, the refresh message in shared/posting.
 package app
 
 import (
@@ -12,15 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
-	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/lambdahandler"
+	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -39,8 +45,9 @@ type Options struct {
 // App holds every wired part. Fields a function does not need may be nil
 // (their configuration is absent). Safe for concurrent use.
 type App struct {
-	Config config.Config
-	Log    *slog.Logger
+	Config  config.Config
+	Log     *slog.Logger
+	Secrets secret.Source
 
 	Connections *dynamo.Connections
 	States      *dynamo.States
@@ -53,6 +60,8 @@ type App struct {
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
 
+	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
+	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
@@ -60,7 +69,10 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
-	Levers      *Levers
+
+	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
+	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
+	Setup       *setup.Handler           // the hosted setup page; nil unless the api's services are wired
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -71,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, Secrets: opt.Secrets}
 	db, err := dynamo.NewClient(ctx, cfg.DynamoDBEndpoint)
 	if err != nil {
 		return nil, err
@@ -99,11 +111,13 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		tokenKey = key
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
@@ -112,18 +126,21 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if err != nil {
 			return nil, fmt.Errorf("app: read secret parameter %s: %w", cfg.LeverClientSecretParam, err)
 		}
-		a.Levers = &Levers{
-			cfg: cfg, clientSecret: strings.TrimSpace(clientSecret), hc: opt.HTTPClient,
-			onCall: opt.OnLeverCall, buckets: a.Buckets,
-			bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
+		lc := leverclient.Config{
+			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret),
+			AuthBaseURL: cfg.LeverAuthBaseURL, APIBaseURL: cfg.LeverAPIBaseURL, HTTPClient: opt.HTTPClient, OnCall: opt.OnLeverCall,
 		}
-		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.Levers, Links: a.Links, Log: log, Now: opt.Now}
-		a.Levers.vault = a.Vault
+		a.LeverOAuth = &leverclient.OAuth{Config: lc}
+		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Log: log, Now: opt.Now}
+		a.Levers = &leverclient.Clients{
+			Config: lc, Vault: a.Vault, Buckets: a.Buckets,
+			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
+		}
 	}
 	if a.Vault != nil && a.States != nil {
 		a.Connect = &connection.Service{
-			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.Levers,
-			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: cfg.AllowedReturnOrigins, Log: log, Now: opt.Now,
+			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
+			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
 	}
 	if a.Vault != nil {
@@ -136,8 +153,10 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
-			a.Exporter.Resumes = &ResumeFetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
+			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
+		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
+		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
 	if a.ExportQueue != nil {
@@ -146,61 +165,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
 		}
 	}
+	if a.Setup, err = a.newSetup(tokenKey); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	return a, nil
-}
-
-// API returns the management API server.
-func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
-	return &httpapi.Server{
-		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Log: a.Log,
-	}
-}
-
-// SecretKeys returns a cached key list read from the named secret parameter
-// (API keys, webhook secrets), re-read every minute so rotations apply
-// without a deploy.
-func SecretKeys(src secret.Source, name string) httpapi.KeySource {
-	return &httpapi.CachedKeys{Source: httpapi.KeyFunc(func(ctx context.Context) ([]string, error) {
-		return secret.Keys(ctx, src, name)
-	})}
-}
-
-type refreshEnqueuer struct{ q *sqsqueue.Queue }
-
-// EnqueueRefresh asks for one company's postings refresh.
-func (r refreshEnqueuer) EnqueueRefresh(ctx context.Context, companyID string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	return r.q.Enqueue(ctx, "", "", refreshBody(companyID))
-}
-
-// EnqueueRefreshBatch asks for several companies' refreshes (≤ 10).
-func (r refreshEnqueuer) EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	entries := make([]sqsqueue.Entry, len(companyIDs))
-	for i, id := range companyIDs {
-		entries[i] = sqsqueue.Entry{Body: refreshBody(id)}
-	}
-	return r.q.EnqueueBatch(ctx, entries)
-}
-
-type postingExists struct{ s *dynamo.Postings }
-
-func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
-	ps, err := p.s.Get(ctx, companyID, postingID)
-	return ps.State, err
-}
-
-type activeChecker struct{ s *dynamo.Connections }
-
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
 }

@@ -49,7 +49,7 @@ type Config struct {
 
 	LeverClientID          string
 	LeverClientSecretParam string
-	LeverRedirectURL       string
+	LeverRedirectURL       string // "" - derived per request from the HTTP API's domain
 	LeverAuthBaseURL       string // override of both environments' auth host (fake Lever)
 	LeverAPIBaseURL        string // override of both environments' API base (fake Lever)
 
@@ -122,7 +122,9 @@ var specs = []spec{
 
 	{name: "LEVER_CLIENT_ID", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
 	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
-	{name: "LEVER_REDIRECT_URL", fns: []Function{API, OAuth}, required: true, set: absURL(func(c *Config) *string { return &c.LeverRedirectURL })},
+	// Optional: empty means the callback URL is derived from the HTTP API
+	// request being served (httpapi.CallbackURL), so one deploy suffices.
+	{name: "LEVER_REDIRECT_URL", fns: []Function{API, OAuth}, set: absURL(func(c *Config) *string { return &c.LeverRedirectURL })},
 	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
 	{name: "LEVER_API_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
 

@@ -10,6 +10,13 @@ func TestLoad(t *testing.T) {
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
 		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
 	}
+	oauth := with(full, "REFRESH_QUEUE_URL", "https://sqs.example/r")
+	for k, v := range map[string]string{
+		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
+		"ALLOWED_RETURN_ORIGINS": "https://app.example", "API_KEYS_PARAM": "/p/k",
+	} {
+		oauth = with(oauth, k, v)
+	}
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	tests := []struct {
 		name    string
@@ -23,6 +30,10 @@ func TestLoad(t *testing.T) {
 		{"bad ttl", Webhook, with(full, "EVENT_TTL", "-1h"), []string{"EVENT_TTL must be a positive duration"}},
 		{"rate above Lever's", Exporter, with(full, "LEVER_RATE_LIMIT", "11"), []string{"LEVER_RATE_LIMIT must be a number in (0, 10]"}},
 		{"unknown function", Function("nope"), full, []string{"unknown function"}},
+		{"oauth without a redirect url (derived per request)", OAuth, oauth, nil},
+		{"oauth with a redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "https://api.example/oauth/lever/callback"), nil},
+		{"relative redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "/oauth/lever/callback"), []string{"LEVER_REDIRECT_URL must be an absolute URL"}},
+		{"fractional burst", API, with(with(oauth, "MARKETPLACE_NAME", "m"), "LEVER_BURST", "19.5"), []string{"LEVER_BURST must be an integer in [1, 20]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +60,10 @@ func TestLoad(t *testing.T) {
 	}
 	if got, want := c.EventTTL.String(), "72h0m0s"; got != want {
 		t.Errorf("default EVENT_TTL: got %s, want %s", got, want)
+	}
+	req, opt := Vars(OAuth)
+	if strings.Contains(strings.Join(req, ","), "LEVER_REDIRECT_URL") || !strings.Contains(strings.Join(opt, ","), "LEVER_REDIRECT_URL") {
+		t.Errorf("Vars(OAuth) = %v, %v: LEVER_REDIRECT_URL must be optional", req, opt)
 	}
 }
 

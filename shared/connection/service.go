@@ -21,8 +21,11 @@ import (
 // Exchange returns apperr Unauthorized/Invalid when Lever refuses the code.
 // UserByEmail and UserByID return apperr NotFound when there is no such user.
 type Lever interface {
-	AuthCodeURL(env Environment, state string, extraScopes []string) string
-	Exchange(ctx context.Context, env Environment, code string) (Grant, error)
+	// AuthCodeURL and Exchange take the redirect URL (the callback) of the
+	// request being served; both legs of one authorization use the same.
+	// AuthCodeURL asks for the default scopes plus extraScopes.
+	AuthCodeURL(env Environment, state, redirectURL string, extraScopes []string) string
+	Exchange(ctx context.Context, env Environment, code, redirectURL string) (Grant, error)
 	UserByEmail(ctx context.Context, env Environment, accessToken, email string) (User, error)
 	UserByID(ctx context.Context, env Environment, accessToken, id string) (User, error)
 }
@@ -81,17 +84,23 @@ type AuthorizeInput struct {
 const ScopeConfidential = "confidential:access:admin"
 
 // Authorize validates in and returns the Lever authorize URL carrying a new
-// single-use state bound to the company, environment and return URL.
+// single-use state bound to the company, environment and return URL, and
+// redirectURL (this deployment's OAuth callback, which the caller knows from
+// the request it serves) as Lever's redirect_uri.
 // Errors: apperr Invalid naming the field (returnUrl, environment,
-// performAsEmail); Transient when the state cannot be stored.
-func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeInput) (string, error) {
+// performAsEmail); Internal when redirectURL is empty; Transient when the
+// state cannot be stored.
+func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, in AuthorizeInput) (string, error) {
+	if redirectURL == "" {
+		return "", apperr.E(apperr.Internal, "authorize: no OAuth callback URL")
+	}
 	if in.Environment == "" {
 		in.Environment = Production
 	}
 	if !in.Environment.Valid() {
 		return "", apperr.InvalidField("environment", "must be production or sandbox")
 	}
-	if err := s.checkReturnURL(in.ReturnURL); err != nil {
+	if err := s.CheckReturnURL(in.ReturnURL); err != nil && !sameOrigin(in.ReturnURL, redirectURL) {
 		return "", err
 	}
 	if in.PerformAsEmail != "" {
@@ -112,10 +121,12 @@ func (s *Service) Authorize(ctx context.Context, companyID string, in AuthorizeI
 	if in.Confidential {
 		extra = append(extra, ScopeConfidential)
 	}
-	return s.Lever.AuthCodeURL(in.Environment, st.ID, extra), nil
+	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL, extra), nil
 }
 
-func (s *Service) checkReturnURL(raw string) error {
+// CheckReturnURL returns apperr Invalid naming returnUrl unless raw is an
+// absolute http(s) URL on one of AllowedOrigins.
+func (s *Service) CheckReturnURL(raw string) error {
 	if raw == "" {
 		return apperr.InvalidField("returnUrl", "is required")
 	}
@@ -130,6 +141,21 @@ func (s *Service) checkReturnURL(raw string) error {
 		}
 	}
 	return apperr.InvalidField("returnUrl", "origin %s is not an allowed return origin", origin)
+}
+
+// sameOrigin reports whether two absolute http(s) URLs share an origin. The
+// OAuth callback's origin is this deployment's own API (the hosted setup
+// page lives there), so a return URL on it is always allowed.
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || ua.Host == "" || ub.Host == "" || ua.User != nil {
+		return false
+	}
+	if (ua.Scheme != "https" && ua.Scheme != "http") || (ub.Scheme != "https" && ub.Scheme != "http") {
+		return false
+	}
+	return canonicalOrigin(ua) == canonicalOrigin(ub)
 }
 
 // canonicalOrigin is scheme://host[:port] in lower case, without the
@@ -173,8 +199,10 @@ type CallbackResult struct {
 // yields state_expired; Lever's error=access_denied yields access_denied.
 // It then exchanges the code, picks the perform-as user, seals and stores the
 // tokens (reconnecting replaces tokens and keeps links) and enqueues a first
-// postings refresh. It never returns tokens or Lever text in the result.
-func (s *Service) Callback(ctx context.Context, q url.Values) CallbackResult {
+// postings refresh. redirectURL is the callback URL this request arrived at,
+// sent again with the code as Lever requires. It never returns tokens or
+// Lever text in the result.
+func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values) CallbackResult {
 	stateID := q.Get("state")
 	if stateID == "" || len(stateID) > 128 {
 		return CallbackResult{Status: "error", Reason: "invalid_state"}
@@ -210,7 +238,7 @@ func (s *Service) Callback(ctx context.Context, q url.Values) CallbackResult {
 	if code == "" {
 		return fail("missing_code")
 	}
-	g, err := s.Lever.Exchange(ctx, st.Environment, code)
+	g, err := s.Lever.Exchange(ctx, st.Environment, code, redirectURL)
 	if err != nil {
 		log.WarnContext(ctx, "oauth code exchange failed", "err", err)
 		if apperr.Is(err, apperr.Transient) || apperr.Is(err, apperr.RateLimited) {

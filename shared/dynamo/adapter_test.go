@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/stackdef"
+	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
 
@@ -43,7 +44,7 @@ func TestCreateTablesIsIdempotent(t *testing.T) {
 	}
 	// dynamotest.New created them under some prefix; create one set again
 	// under a fixed one, twice.
-	prefix := dynamotest.ID("idem") + "-"
+	prefix := storetest.ID("idem") + "-"
 	t.Cleanup(func() {
 		for _, tb := range st.Tables {
 			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(prefix + tb.Name)})
@@ -238,7 +239,7 @@ func TestStoredLayout(t *testing.T) {
 				return err
 			}()},
 			{"zero rate", func() error {
-				_, err := dynamo.NewBuckets(db, tables).Take(ctx, "k", throttle.Bucket{Burst: 1}, now)
+				_, err := throttle.Take(ctx, dynamo.NewBuckets(db, tables), "k", throttle.Bucket{Burst: 1}, now)
 				return err
 			}()},
 		}
@@ -288,9 +289,9 @@ func TestStorageFailuresAreClassified(t *testing.T) {
 				t.Errorf("Exports.Claim: %v, want %s", err, tt.want)
 			}
 			// The throttle port reports every storage failure as Transient.
-			_, err = dynamo.NewBuckets(db, tables).Take(ctx, "co", throttle.Bucket{Rate: 1, Burst: 1}, now)
+			_, err = throttle.Take(ctx, dynamo.NewBuckets(db, tables), "co", throttle.Bucket{Rate: 1, Burst: 1}, now)
 			if got := apperr.CodeOf(err); got != apperr.Transient {
-				t.Errorf("Buckets.Take: %v, want transient", err)
+				t.Errorf("throttle.Take on Buckets: %v, want transient", err)
 			}
 		})
 	}

@@ -6,10 +6,10 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
-	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
 
@@ -17,7 +17,7 @@ import (
 
 func TestConnections(t *testing.T) {
 	t.Parallel()
-	dynamotest.ConnectionStoreContract(t, func(t *testing.T) connection.Store {
+	storetest.ConnectionStoreContract(t, func(t *testing.T) connection.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewConnections(db, tables)
 	})
@@ -25,7 +25,7 @@ func TestConnections(t *testing.T) {
 
 func TestStates(t *testing.T) {
 	t.Parallel()
-	dynamotest.StateStoreContract(t, func(t *testing.T) connection.StateStore {
+	storetest.StateStoreContract(t, func(t *testing.T) connection.StateStore {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewStates(db, tables)
 	})
@@ -33,7 +33,7 @@ func TestStates(t *testing.T) {
 
 func TestLinks(t *testing.T) {
 	t.Parallel()
-	dynamotest.LinkStoreContract(t, func(t *testing.T) link.Store {
+	storetest.LinkStoreContract(t, func(t *testing.T) link.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewLinks(db, tables)
 	})
@@ -41,7 +41,7 @@ func TestLinks(t *testing.T) {
 
 func TestPostings(t *testing.T) {
 	t.Parallel()
-	dynamotest.PostingStoreContract(t, func(t *testing.T) posting.Store {
+	storetest.PostingStoreContract(t, func(t *testing.T) posting.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewPostings(db, tables)
 	})
@@ -49,7 +49,7 @@ func TestPostings(t *testing.T) {
 
 func TestRefreshLease(t *testing.T) {
 	t.Parallel()
-	dynamotest.RefreshLeaseContract(t, func(t *testing.T) posting.RefreshLease {
+	storetest.RefreshLeaseContract(t, func(t *testing.T) posting.RefreshLease {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewPostings(db, tables)
 	})
@@ -57,7 +57,7 @@ func TestRefreshLease(t *testing.T) {
 
 func TestExports(t *testing.T) {
 	t.Parallel()
-	dynamotest.ExportStoreContract(t, func(t *testing.T) export.Store {
+	storetest.ExportStoreContract(t, func(t *testing.T) export.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})
@@ -65,7 +65,7 @@ func TestExports(t *testing.T) {
 
 func TestExportsRecord(t *testing.T) {
 	t.Parallel()
-	dynamotest.RecordContract(t, func(t *testing.T) export.Store {
+	storetest.RecordContract(t, func(t *testing.T) export.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})
@@ -73,7 +73,7 @@ func TestExportsRecord(t *testing.T) {
 
 func TestContactIndex(t *testing.T) {
 	t.Parallel()
-	dynamotest.ContactIndexContract(t, func(t *testing.T) export.ContactIndex {
+	storetest.ContactIndexContract(t, func(t *testing.T) export.ContactIndex {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})
@@ -81,7 +81,7 @@ func TestContactIndex(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
-	dynamotest.SeenStoreContract(t, func(t *testing.T) event.SeenStore {
+	storetest.SeenStoreContract(t, func(t *testing.T) export.SeenStore {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewEvents(db, tables)
 	})
@@ -89,7 +89,7 @@ func TestEvents(t *testing.T) {
 
 func TestBuckets(t *testing.T) {
 	t.Parallel()
-	dynamotest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
+	storetest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewBuckets(db, tables)
 	})
@@ -97,7 +97,7 @@ func TestBuckets(t *testing.T) {
 
 func TestExportsQueue(t *testing.T) {
 	t.Parallel()
-	dynamotest.QueueContract(t, func(t *testing.T) export.Store {
+	storetest.QueuedStateContract(t, func(t *testing.T) export.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})
@@ -105,7 +105,7 @@ func TestExportsQueue(t *testing.T) {
 
 func TestActivityStore(t *testing.T) {
 	t.Parallel()
-	dynamotest.ActivityStoreContract(t, func(t *testing.T) dynamotest.ActivityStore {
+	storetest.ActivityStoreContract(t, func(t *testing.T) storetest.ActivityStore {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})

@@ -21,7 +21,11 @@
 // "until", Unix nanoseconds) and the stores treat an expired item as absent.
 // Times are stored as Unix nanoseconds (N) and read back in UTC.
 //
-// Every read-modify-write is a conditional write. Errors wrap an
+// Every read-modify-write is a conditional write. The rules live in the
+// domain packages (the token-bucket arithmetic is throttle.Bucket.Take's);
+// the stores only apply them under their conditions, and pass the same
+// contract suites (shared/storetest) as the in-memory stores of
+// shared/memstore. Errors wrap an
 // *apperr.Error: a failed condition is Conflict, throttling, 5xx and network
 // failures are Transient, anything else (validation, missing table) is
 // Internal. Error text never carries token values. All stores are safe for

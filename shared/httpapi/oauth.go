@@ -8,12 +8,13 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
 )
 
 // Completer completes the OAuth round trip (connection.Service).
 type Completer interface {
-	Callback(ctx context.Context, q url.Values) connection.CallbackResult
+	Callback(ctx context.Context, redirectURL string, q url.Values) connection.CallbackResult
 }
 
 // OAuthCallback is the handler of GET /oauth/lever/callback. It redirects
@@ -21,8 +22,9 @@ type Completer interface {
 // status=error&reason=…; when no trustworthy return URL is known (unknown,
 // forged or replayed state) it shows a short error page instead.
 type OAuthCallback struct {
-	Connect Completer
-	Log     *slog.Logger
+	Connect     Completer
+	RedirectURL string // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	Log         *slog.Logger
 }
 
 // errorPage is the page shown when no return URL can be trusted. (Not
@@ -43,7 +45,15 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	res := h.Connect.Callback(r.Context(), r.URL.Query())
+	cb, err := CallbackURL(h.RedirectURL, r)
+	if err != nil {
+		h.log().ErrorContext(r.Context(), "oauth callback", "code", string(apperr.CodeOf(err)), "err", err)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, errorPage, "internal_error")
+		return
+	}
+	res := h.Connect.Callback(r.Context(), cb, r.URL.Query())
 	if res.Redirect != "" {
 		http.Redirect(w, r, res.Redirect, http.StatusFound)
 		return
@@ -55,4 +65,11 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, errorPage, html.EscapeString(res.Reason))
+}
+
+func (h *OAuthCallback) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
 }

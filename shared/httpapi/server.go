@@ -26,7 +26,18 @@ type Server struct {
 	LinkService   *link.Service
 	Exports       *export.Service
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
+	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
+	// Setup is the hosted setup page (shared/setup), nil when not wired.
+	Setup SetupPage
+}
+
+// SetupPage is the hosted setup page: it serves everything under /setup/
+// (authenticated by its own session cookie) and mints sessions through
+// the management route POST /setup-sessions (behind the bearer key).
+type SetupPage interface {
+	http.Handler
+	CreateSession(w http.ResponseWriter, r *http.Request) error
 }
 
 // Handler returns the routes, each behind authentication.
@@ -50,6 +61,14 @@ func (s *Server) Handler() http.Handler {
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
 	route("GET "+c+"/activities", s.listActivities)
 	route("POST "+c+"/exports/{candidateId}/activities/retry", s.retryActivity)
+	if s.Setup != nil {
+		route("POST "+c+"/setup-sessions", s.Setup.CreateSession)
+		page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.Setup.ServeHTTP(w, withRequestID(w, r))
+		})
+		mux.Handle("/setup", page)
+		mux.Handle("/setup/", page)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -99,7 +118,11 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), in)
+	cb, err := CallbackURL(s.RedirectURL, r)
+	if err != nil {
+		return err
+	}
+	u, err := s.Connect.Authorize(r.Context(), r.PathValue("companyId"), cb, in)
 	if err != nil {
 		return err
 	}
@@ -262,18 +285,10 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	companyID, candidateID := r.PathValue("companyId"), r.PathValue("candidateId")
-	cur, err := s.Exports.Status(r.Context(), companyID, candidateID, in.PositionID)
-	if err != nil {
+	v, err := s.Exports.Retry(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
+	if apperr.ReasonOf(err) == "not_failed" {
 		return err
 	}
-	if cur.State != string(export.Failed) && cur.State != string(export.Skipped) {
-		return apperr.E(apperr.Conflict, "only failed or skipped exports can be retried (state is %s)", cur.State).WithReason("not_failed")
-	}
-	if in.PositionID == "" {
-		in.PositionID = cur.PositionID
-	}
-	v, err := s.Exports.RequestExport(r.Context(), companyID, candidateID, in)
 	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -35,10 +34,14 @@ type Config struct {
 	// Limiter, when set, is waited on before every HTTP attempt (e.g. the
 	// per-company token bucket shared by all instances).
 	Limiter Limiter
-	// Retry tunes retries of idempotent calls; zero values take defaults.
+	// Retry tunes retries (see RetryPolicy); zero values take defaults.
 	Retry RetryPolicy
 	// UserAgent overrides the User-Agent header.
 	UserAgent string
+	// RedirectHosts are extra hosts ("host:port") redirects may lead to,
+	// for tests and the local stack; by default only https hosts under
+	// lever.co are followed.
+	RedirectHosts []string
 }
 
 // Limiter paces requests to Lever. Wait blocks until one request may be sent
@@ -47,9 +50,10 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// RetryPolicy tunes retries of idempotent calls (GETs and the stage change)
-// on apperr.Transient and apperr.RateLimited. Non-idempotent POSTs are never
-// retried by the client.
+// RetryPolicy tunes the client's retries: idempotent calls (GETs and the
+// stage change) on apperr.Transient, and every call, writes included, on
+// apperr.RateLimited (a 429 is refused before anything is applied). Other
+// failures of non-idempotent POSTs are never retried by the client.
 type RetryPolicy struct {
 	MaxAttempts int           // total attempts including the first; default 3
 	BaseDelay   time.Duration // first backoff; default 200ms, doubled per attempt, jittered
@@ -80,6 +84,7 @@ type Client struct {
 	limiter   Limiter
 	retry     RetryPolicy
 	ua        string
+	redirects redirectPolicy
 }
 
 const defaultUserAgent = "leverlink (+https://github.com/leverlink/leverlink)"
@@ -97,21 +102,9 @@ func New(cfg Config) *Client {
 	} else {
 		hc.Timeout = 30 * time.Second
 	}
-	next := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		// Go would replay a redirected POST as a GET and drop Authorization
-		// across hosts: never follow a redirect on a write.
-		if len(via) > 0 && via[0].Method != http.MethodGet {
-			return http.ErrUseLastResponse
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
+	// Go would replay a redirected POST as a GET and drop Authorization
+	// across hosts: redirects are followed by attempt, not by net/http.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	ua := cfg.UserAgent
 	if ua == "" {
 		ua = defaultUserAgent
@@ -125,6 +118,7 @@ func New(cfg Config) *Client {
 		limiter:   cfg.Limiter,
 		retry:     cfg.Retry.withDefaults(),
 		ua:        ua,
+		redirects: newRedirectPolicy(cfg.RedirectHosts),
 	}
 }
 
@@ -196,29 +190,9 @@ func (c *Client) attempt(ctx context.Context, r request, u string, out any) erro
 	if err != nil {
 		return err
 	}
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	resp, start, err := c.send(ctx, r, u, token)
 	if err != nil {
-		return apperr.E(apperr.Internal, "lever %s: building request failed", r.label)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.ua)
-	if r.contentType != "" {
-		req.Header.Set("Content-Type", r.contentType)
-	}
-
-	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.report(r.label, 0, start)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return apperr.Wrap(apperr.Transient, ctxErr, "lever %s: no response before the context ended", r.label)
-		}
-		return apperr.Wrap(apperr.Transient, transportError(err), "lever %s: connection failed", r.label)
+		return err
 	}
 	defer resp.Body.Close()
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -246,6 +220,56 @@ func (c *Client) attempt(ctx context.Context, r request, u string, out any) erro
 }
 
 const maxResponseBytes = 32 << 20
+
+// send sends r to u and follows 301/302/307/308 redirects itself, to
+// allowed hosts only (redirectPolicy), with the same method, body and
+// Authorization on every hop: Lever answered without applying anything,
+// so replaying a write to the new address is what the redirect asks.
+// (For 301/302 RFC 9110 lets a client switch a POST to GET; that would drop
+// the write, so the method is kept — an assumption, Lever documents no
+// redirected write.) A redirect elsewhere is refused before any token is
+// sent there.
+func (c *Client) send(ctx context.Context, r request, u, token string) (*http.Response, time.Time, error) {
+	for hop := 0; ; hop++ {
+		var body io.Reader
+		if r.body != nil {
+			body = bytes.NewReader(r.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+		if err != nil {
+			return nil, time.Time{}, apperr.E(apperr.Internal, "lever %s: building request failed", r.label)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.ua)
+		if r.contentType != "" {
+			req.Header.Set("Content-Type", r.contentType)
+		}
+		start := time.Now()
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			c.report(r.label, 0, start)
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, start, apperr.Wrap(apperr.Transient, ctxErr, "lever %s: no response before the context ended", r.label)
+			}
+			return nil, start, apperr.Wrap(apperr.Transient, transportError(err), "lever %s: connection failed", r.label)
+		}
+		if !isRedirect(resp.StatusCode) || resp.Header.Get("Location") == "" {
+			return resp, start, nil
+		}
+		c.report(r.label, resp.StatusCode, start)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		next, err := req.URL.Parse(resp.Header.Get("Location"))
+		if err != nil || !c.redirects.allowed(next) {
+			return nil, start, apperr.E(apperr.Transient, "lever %s: redirect (%d) to a host outside lever.co refused", r.label, resp.StatusCode).WithReason("redirect_refused")
+		}
+		if hop+1 >= maxRedirects {
+			return nil, start, apperr.E(apperr.Transient, "lever %s: more than %d redirects", r.label, maxRedirects)
+		}
+		u = next.String()
+	}
+}
 
 func (c *Client) report(label string, status int, start time.Time) {
 	if c.onCall != nil {

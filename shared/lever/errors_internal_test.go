@@ -101,3 +101,31 @@ func TestParseClaims(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenErrorKind(t *testing.T) {
+	tests := []struct {
+		status int
+		code   string
+		want   TokenFailure
+	}{
+		{403, "invalid_grant", TokenReconnect},
+		{400, "invalid_grant", TokenReconnect},
+		{401, "invalid_client", TokenClientRejected},
+		{400, "unauthorized_client", TokenClientRejected},
+		{401, "access_denied", TokenClientRejected}, // Auth0 sandbox, wrong secret
+		{403, "", TokenClientRejected},              // a bare 403 never means "reconnect"
+		{401, "", TokenClientRejected},
+		{500, "", TokenUnavailable},
+		{503, "server_error", TokenUnavailable},
+		{429, "", TokenUnavailable},
+		{307, "", TokenUnavailable},
+		{0, "", TokenUnavailable},
+		{400, "invalid_request", TokenRequestRejected},
+		{400, "unsupported_grant_type", TokenRequestRejected},
+	}
+	for _, tt := range tests {
+		if got := tokenErrorKind(tt.status, tt.code); got != tt.want {
+			t.Errorf("tokenErrorKind(%d, %q) = %q, want %q", tt.status, tt.code, got, tt.want)
+		}
+	}
+}

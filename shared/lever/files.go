@@ -3,6 +3,8 @@ package lever
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -10,15 +12,69 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 )
 
-// File is a file attached to an opportunity.
+// File is a file attached to an opportunity. Lever's documentation examples
+// (#upload-a-single-file, #list-all-files) send uploadedAt and size as
+// strings and ext with its dot (".pdf"), the resumes examples send numbers
+// and "pdf": both decode.
 type File struct {
 	ID          string    `json:"id"`
 	DownloadURL string    `json:"downloadUrl"`
-	Ext         string    `json:"ext"`
+	Ext         string    `json:"ext"` // as Lever sends it: ".pdf" or "pdf"
 	Name        string    `json:"name"`
 	UploadedAt  Timestamp `json:"uploadedAt"`
 	Status      string    `json:"status"` // processing, processed, unsupported, error or ""
 	Size        int64     `json:"size"`
+}
+
+// UnmarshalJSON decodes size given as a number or a numeric string.
+func (f *File) UnmarshalJSON(b []byte) error {
+	type plain File
+	var raw struct {
+		plain
+		Size json.RawMessage `json:"size"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*f = File(raw.plain)
+	if len(raw.Size) > 0 {
+		n, err := flexInt(raw.Size)
+		if err != nil {
+			return fmt.Errorf("lever: file size: %w", err)
+		}
+		f.Size = n
+	}
+	return nil
+}
+
+// ResumeRecord is a resume of an opportunity as GET
+// /opportunities/:id/resumes lists it (#list-all-resumes). A resumeFile sent
+// with CreateOpportunity becomes one. ParsedData is kept raw.
+type ResumeRecord struct {
+	ID         string          `json:"id"`
+	CreatedAt  Timestamp       `json:"createdAt"`
+	File       *File           `json:"file"` // nil for resumes parsed from online profiles
+	ParsedData json.RawMessage `json:"parsedData,omitempty"`
+}
+
+// ListResumes returns every resume of an opportunity, following pagination
+// (GET /opportunities/:id/resumes, scope resumes:read:admin). Errors:
+// apperr.NotFound for an unknown opportunity; see the package documentation.
+func (c *Client) ListResumes(ctx context.Context, opportunityID string) ([]ResumeRecord, error) {
+	if err := requireID("opportunityId", opportunityID); err != nil {
+		return nil, err
+	}
+	return listAll[ResumeRecord](ctx, c, "/opportunities/"+pathID(opportunityID)+"/resumes", "GET /opportunities/:id/resumes", nil)
+}
+
+// ListFiles returns every file of an opportunity, following pagination
+// (GET /opportunities/:id/files). Errors: apperr.NotFound for an unknown
+// opportunity; see the package documentation.
+func (c *Client) ListFiles(ctx context.Context, opportunityID string) ([]File, error) {
+	if err := requireID("opportunityId", opportunityID); err != nil {
+		return nil, err
+	}
+	return listAll[File](ctx, c, "/opportunities/"+pathID(opportunityID)+"/files", "GET /opportunities/:id/files", nil)
 }
 
 // UploadFile attaches a file to an opportunity

@@ -40,8 +40,13 @@ type OAuthConfig struct {
 	RedirectURL  string    // must exactly match the URL registered with Lever
 	Scopes       []string  // DefaultScopes when empty
 	Endpoints    Endpoints // from EndpointsFor, or overridden for leverfake
-	// HTTPClient is used for token requests; http.DefaultClient when nil.
+	// HTTPClient is used for token requests; a client with a 30s timeout
+	// when nil. It is copied: the copy follows 307/308 only to https hosts
+	// under lever.co or RedirectHosts.
 	HTTPClient *http.Client
+	// RedirectHosts are extra hosts ("host:port") token-endpoint redirects
+	// may lead to (tests, local stack).
+	RedirectHosts []string
 }
 
 // OAuth runs Lever's authorization-code flow and refreshes tokens. It holds
@@ -72,8 +77,19 @@ func NewOAuth(cfg OAuthConfig) *OAuth {
 			},
 		},
 		audience: cfg.Endpoints.Audience,
-		hc:       cfg.HTTPClient,
+		hc:       tokenHTTPClient(cfg.HTTPClient, newRedirectPolicy(cfg.RedirectHosts)),
 	}
+}
+
+func tokenHTTPClient(base *http.Client, p redirectPolicy) *http.Client {
+	var hc http.Client
+	if base != nil {
+		hc = *base
+	} else {
+		hc.Timeout = 30 * time.Second
+	}
+	hc.CheckRedirect = p.checkRedirect
+	return &hc
 }
 
 // AuthCodeURL returns the URL to send the admin's browser to. It carries
@@ -150,10 +166,12 @@ func ParseClaims(accessToken string) (Claims, bool) {
 
 // Exchange trades an authorization code for tokens.
 //
-// Errors: apperr.Unauthorized with Reason "invalid_grant" when Lever rejects
-// the code (used, expired, wrong redirect_uri) or the client; apperr.Transient
-// for 5xx and network failures; apperr.RateLimited for 429; apperr.Invalid for
-// other 4xx.
+// Errors (classify them with TokenFailureOf): apperr.Unauthorized with
+// Reason "invalid_grant" when Lever rejects the code (used, expired, wrong
+// redirect_uri); apperr.Transient with Reason "client_rejected" when it
+// rejects our client credentials (invalid_client, 401/403 without
+// invalid_grant); apperr.Transient for 5xx and network failures;
+// apperr.RateLimited for 429; apperr.Invalid for other 4xx.
 func (o *OAuth) Exchange(ctx context.Context, code string) (Token, error) {
 	t, err := o.cfg.Exchange(o.ctx(ctx), code)
 	if err != nil {
@@ -167,8 +185,8 @@ func (o *OAuth) Exchange(ctx context.Context, code string) (Token, error) {
 // the returned RefreshToken before using the access token.
 //
 // Errors as for Exchange: a dead, reused or revoked refresh token is
-// apperr.Unauthorized with Reason "invalid_grant" (the customer must
-// reconnect).
+// apperr.Unauthorized with Reason "invalid_grant" (TokenReconnect: the
+// customer must reconnect); wrong client credentials are never that.
 func (o *OAuth) Refresh(ctx context.Context, refreshToken string) (Token, error) {
 	// A fresh TokenSource per call: the oauth2 package keeps no state here.
 	ts := o.cfg.TokenSource(o.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken})
@@ -180,10 +198,7 @@ func (o *OAuth) Refresh(ctx context.Context, refreshToken string) (Token, error)
 }
 
 func (o *OAuth) ctx(ctx context.Context) context.Context {
-	if o.hc != nil {
-		return context.WithValue(ctx, oauth2.HTTPClient, o.hc)
-	}
-	return ctx
+	return context.WithValue(ctx, oauth2.HTTPClient, o.hc)
 }
 
 func tokenFrom(t *oauth2.Token) Token {
@@ -193,6 +208,76 @@ func tokenFrom(t *oauth2.Token) Token {
 	}
 	tok.Claims, _ = ParseClaims(t.AccessToken)
 	return tok
+}
+
+// TokenFailure classifies an error of Exchange or Refresh (RFC 6749 §5.2).
+type TokenFailure string
+
+const (
+	// TokenNoFailure: the error is nil or did not come from the token
+	// endpoint.
+	TokenNoFailure TokenFailure = ""
+	// TokenReconnect: Lever answered invalid_grant (the refresh token is
+	// expired, revoked or already used, or the code is bad). Only the
+	// company's admin can fix it by connecting again. apperr.Unauthorized,
+	// Reason "invalid_grant".
+	TokenReconnect TokenFailure = "reconnect"
+	// TokenClientRejected: Lever refused our own client credentials
+	// (invalid_client, unauthorized_client, or 401/403 without
+	// invalid_grant — the sandbox answers 401 access_denied). Every
+	// connection is affected and none must be revoked: the deployment's
+	// Lever client id/secret need fixing. apperr.Transient, Reason
+	// "client_rejected", so callers retry later.
+	TokenClientRejected TokenFailure = "client_rejected"
+	// TokenUnavailable: 5xx, 429, timeouts, an unusable answer: retry
+	// later. apperr.Transient or apperr.RateLimited.
+	TokenUnavailable TokenFailure = "unavailable"
+	// TokenRequestRejected: another 4xx (invalid_request, invalid_scope,
+	// unsupported_grant_type): a bug on our side. apperr.Invalid.
+	TokenRequestRejected TokenFailure = "request_rejected"
+)
+
+// Reasons set on token-endpoint errors.
+const (
+	ReasonInvalidGrant   = "invalid_grant"
+	ReasonClientRejected = "client_rejected"
+)
+
+// TokenFailureOf classifies an error returned by Exchange or Refresh.
+func TokenFailureOf(err error) TokenFailure {
+	if err == nil {
+		return TokenNoFailure
+	}
+	switch apperr.ReasonOf(err) {
+	case ReasonInvalidGrant:
+		return TokenReconnect
+	case ReasonClientRejected:
+		return TokenClientRejected
+	}
+	switch apperr.CodeOf(err) {
+	case apperr.Transient, apperr.RateLimited:
+		return TokenUnavailable
+	case apperr.Invalid:
+		return TokenRequestRejected
+	}
+	return TokenNoFailure
+}
+
+// tokenErrorKind decides what a token-endpoint error answer means, from the
+// RFC 6749 §5.2 error code first and the status second: a 401 or 403 alone
+// never means the grant is gone (LEVER.md Turn 2).
+func tokenErrorKind(status int, code string) TokenFailure {
+	switch {
+	case code == "invalid_grant":
+		return TokenReconnect
+	case code == "invalid_client", code == "unauthorized_client",
+		status == http.StatusUnauthorized, status == http.StatusForbidden:
+		return TokenClientRejected
+	case status == http.StatusTooManyRequests, status >= 500, status == 0,
+		status >= 300 && status < 400:
+		return TokenUnavailable
+	}
+	return TokenRequestRejected
 }
 
 // tokenError maps an oauth2 error to an apperr without keeping the raw
@@ -216,15 +301,22 @@ func tokenError(ctx context.Context, op string, err error) error {
 		if re.ErrorDescription != "" {
 			msg += ": " + re.ErrorDescription
 		}
-		switch {
-		case re.ErrorCode == "invalid_grant", status == http.StatusUnauthorized, status == http.StatusForbidden:
-			return apperr.E(apperr.Unauthorized, "%s", msg).WithReason("invalid_grant")
-		case status == http.StatusTooManyRequests:
-			e := apperr.E(apperr.RateLimited, "%s", msg)
-			e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
+		switch tokenErrorKind(status, re.ErrorCode) {
+		case TokenReconnect:
+			return apperr.E(apperr.Unauthorized, "%s", msg).WithReason(ReasonInvalidGrant)
+		case TokenClientRejected:
+			return apperr.E(apperr.Transient, "%s", msg).WithReason(ReasonClientRejected)
+		case TokenUnavailable:
+			if status == http.StatusTooManyRequests {
+				e := apperr.E(apperr.RateLimited, "%s", msg)
+				e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
+				return e
+			}
+			e := apperr.E(apperr.Transient, "%s", msg)
+			if status >= 500 {
+				e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
+			}
 			return e
-		case status >= 500 || status == 0:
-			return apperr.E(apperr.Transient, "%s", msg)
 		default:
 			return apperr.E(apperr.Invalid, "%s", msg).WithReason(re.ErrorCode)
 		}

@@ -142,7 +142,11 @@ func TestOAuthWrongSecret(t *testing.T) {
 		Endpoints: e.ts.Endpoints(), HTTPClient: e.ts.Client(),
 	})
 	_, err := bad.Exchange(ctxT(t), cb.Get("code"))
-	checkCode(t, err, apperr.Unauthorized, "invalid_grant")
+	// Our client credentials are wrong: never "the company must reconnect".
+	checkCode(t, err, apperr.Transient, lever.ReasonClientRejected)
+	if got := lever.TokenFailureOf(err); got != lever.TokenClientRejected {
+		t.Errorf("TokenFailureOf = %q, want %q", got, lever.TokenClientRejected)
+	}
 }
 
 func TestRefreshRotation(t *testing.T) {
@@ -161,12 +165,22 @@ func TestRefreshRotation(t *testing.T) {
 	if t2.Claims.AccountID != e.acc.ID {
 		t.Errorf("claims account = %q, want %q", t2.Claims.AccountID, e.acc.ID)
 	}
-	// Reusing the spent token is invalid_grant; the rotated one works.
-	_, err = o.Refresh(ctx, first)
-	checkCode(t, err, apperr.Unauthorized, "invalid_grant")
-	if _, err := o.Refresh(ctx, t2.RefreshToken); err != nil {
+	t3, err := o.Refresh(ctx, t2.RefreshToken)
+	if err != nil {
 		t.Fatalf("rotated refresh token rejected: %v", err)
 	}
+	// Reusing a spent token is invalid_grant and, as with Auth0's rotation,
+	// revokes the whole family: the newest token dies too.
+	_, err = o.Refresh(ctx, first)
+	checkCode(t, err, apperr.Unauthorized, "invalid_grant")
+	if got := lever.TokenFailureOf(err); got != lever.TokenReconnect {
+		t.Errorf("TokenFailureOf = %q, want %q", got, lever.TokenReconnect)
+	}
+	_, err = o.Refresh(ctx, t3.RefreshToken)
+	checkCode(t, err, apperr.Unauthorized, "invalid_grant")
+	c := lever.New(lever.Config{BaseURL: e.ts.Endpoints().APIBase, HTTPClient: e.ts.Client(), Tokens: lever.StaticToken(t3.AccessToken)})
+	_, err = c.ListStages(ctx)
+	checkCode(t, err, apperr.Unauthorized, "token_rejected")
 }
 
 func TestRevokedGrant(t *testing.T) {

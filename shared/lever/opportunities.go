@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,27 +20,38 @@ import (
 // Opportunity is one candidacy of a contact (LEVER.md §11). Contact is the
 // person's stable id; ID is the candidacy's.
 type Opportunity struct {
-	ID           string          `json:"id"`
-	Name         string          `json:"name"`
-	Headline     string          `json:"headline"`
-	Contact      string          `json:"contact"`
-	Emails       []string        `json:"emails"`
-	Phones       []Phone         `json:"phones"`
-	Location     string          `json:"location"`
-	Links        []string        `json:"links"`
-	Tags         []string        `json:"tags"`
-	Sources      []string        `json:"sources"`
-	Origin       string          `json:"origin"`
-	Stage        string          `json:"stage"`
-	Owner        string          `json:"owner"`
-	Followers    []string        `json:"followers"`
-	Applications []string        `json:"applications"`
-	Postings     []string        `json:"postings,omitempty"` // not always sent; prefer filtering by posting_id
-	URLs         OpportunityURLs `json:"urls"`
-	CreatedAt    Timestamp       `json:"createdAt"`
-	UpdatedAt    Timestamp       `json:"updatedAt"`
-	Archived     *Archived       `json:"archived,omitempty"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Headline  string   `json:"headline"`
+	Contact   string   `json:"contact"`
+	Emails    []string `json:"emails"`
+	Phones    []Phone  `json:"phones"`
+	Location  string   `json:"location"`
+	Links     []string `json:"links"`
+	Tags      []string `json:"tags"`
+	Sources   []string `json:"sources"`
+	Origin    string   `json:"origin"`
+	Stage     string   `json:"stage"`
+	Owner     string   `json:"owner"`
+	Followers []string `json:"followers"`
+	// Applications are the ids of the opportunity's live applications (at
+	// most one). Lever sends no "postings" field (recorded
+	// opportunity-archived.json); find an opportunity's posting with
+	// ListOpportunities' PostingID filter.
+	Applications    []string        `json:"applications"`
+	Confidentiality string          `json:"confidentiality"` // "non-confidential" or "confidential"
+	URLs            OpportunityURLs `json:"urls"`
+	CreatedAt       Timestamp       `json:"createdAt"`
+	UpdatedAt       Timestamp       `json:"updatedAt"`
+	// Archived is nil for an active opportunity, else {reason, archivedAt}
+	// (recorded opportunity-archived.json). Lever lists archived ones by
+	// default (#list-all-opportunities "archived").
+	Archived *Archived `json:"archived"`
 }
+
+// Active reports whether o is not archived. Adopt or dedupe onto active
+// opportunities only.
+func (o Opportunity) Active() bool { return o.Archived == nil }
 
 // Phone is a typed phone number ("mobile", "work", ...).
 type Phone struct {
@@ -54,10 +66,56 @@ type OpportunityURLs struct {
 	Show string `json:"show"`
 }
 
-// Archived is set when the opportunity is archived.
+// Archived is set when the opportunity is archived: Reason is an archive
+// reason id (ListArchiveReasons).
 type Archived struct {
 	Reason     string    `json:"reason"`
 	ArchivedAt Timestamp `json:"archivedAt"`
+}
+
+// ArchiveReason is one of the account's archive reasons (#archive-reasons).
+type ArchiveReason struct {
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Status string `json:"status"` // active or inactive
+	Type   string `json:"type"`   // hired or non-hired
+}
+
+// ListArchiveReasons returns the account's archive reasons
+// (GET /archive_reasons, scope archive_reasons:read:admin). Errors: see the
+// package documentation.
+func (c *Client) ListArchiveReasons(ctx context.Context) ([]ArchiveReason, error) {
+	return listAll[ArchiveReason](ctx, c, "/archive_reasons", "GET /archive_reasons", nil)
+}
+
+// SetArchived archives an opportunity with reasonID, changes the reason of
+// an archived one, or unarchives it when reasonID is ""
+// (PUT /opportunities/:id/archived with {"reason": id|null},
+// #update-opportunity-archived-state; perform_as when configured). It is
+// idempotent and retried like a GET; it returns the opportunity as Lever
+// answers it.
+//
+// Errors: apperr.NotFound for an unknown opportunity or archive reason;
+// see the package documentation.
+func (c *Client) SetArchived(ctx context.Context, opportunityID, reasonID string) (Opportunity, error) {
+	if err := requireID("opportunityId", opportunityID); err != nil {
+		return Opportunity{}, err
+	}
+	q, _ := c.performAsQuery(false)
+	var reason *string
+	if reasonID != "" {
+		reason = &reasonID
+	}
+	body, _ := json.Marshal(struct {
+		Reason *string `json:"reason"`
+	}{reason})
+	var env envelope[Opportunity]
+	err := c.do(ctx, request{
+		method: http.MethodPut, path: "/opportunities/" + pathID(opportunityID) + "/archived",
+		label: "PUT /opportunities/:id/archived", query: q, body: body,
+		contentType: "application/json", idempotent: true,
+	}, &env)
+	return env.Data, err
 }
 
 // Origins accepted by Lever.
@@ -136,9 +194,37 @@ func (c *Client) CreateOpportunity(ctx context.Context, in OpportunityInput) (Op
 	}
 	var env envelope[Opportunity]
 	if err := c.do(ctx, r, &env); err != nil {
-		return Opportunity{}, err
+		return Opportunity{}, unknownContact(err, in.Contact)
 	}
 	return env.Data, nil
+}
+
+// ReasonUnknownContact is the Reason of a CreateOpportunity error caused by
+// its Contact: unknown, deleted or merged into another contact. Nothing was
+// created; the caller may retry once without Contact (Lever then dedupes by
+// email).
+const ReasonUnknownContact = "unknown_contact"
+
+// IsUnknownContact reports whether err is CreateOpportunity refusing its
+// Contact (Reason ReasonUnknownContact).
+func IsUnknownContact(err error) bool { return apperr.ReasonOf(err) == ReasonUnknownContact }
+
+// unknownContact marks err with ReasonUnknownContact when a create naming a
+// contact was refused because of it. Lever does not document the answer
+// for an unknown or merged contact id (LEVER.md Turn 2 ⚠️); this accepts
+// either likely one: 404 (any code, leverfake answers ResourceNotFound
+// "contacts <id> was not found" like the stage example in #responses-and-errors)
+// or 400 whose message names the contact.
+func unknownContact(err error, contact string) error {
+	e := apperr.As(err)
+	if contact == "" || e == nil {
+		return err
+	}
+	msg := strings.ToLower(e.Message)
+	if e.Code == apperr.NotFound || (e.Code == apperr.Invalid && strings.Contains(msg, "contact")) {
+		e.Reason = ReasonUnknownContact
+	}
+	return err
 }
 
 type opportunityJSON struct {
@@ -234,12 +320,37 @@ func writeFile(w *multipart.Writer, field, name, contentType string, data []byte
 	return err
 }
 
+// ArchivedFilter selects opportunities by archive state
+// (#list-all-opportunities "archived").
+type ArchivedFilter int
+
+const (
+	// AnyArchiveState sends no archived parameter: Lever returns archived
+	// and active opportunities.
+	AnyArchiveState ArchivedFilter = iota
+	// OnlyActive sends archived=false.
+	OnlyActive
+	// OnlyArchived sends archived=true.
+	OnlyArchived
+)
+
 // OppFilter filters ListOpportunities; empty fields are not sent, and set
-// fields combine with AND.
+// fields combine with AND. Within Email+Emails, Lever returns the union
+// (repeated email parameters, #list-all-opportunities).
 type OppFilter struct {
-	Email     string // contacts containing this canonicalized email
-	PostingID string
-	ContactID string
+	Email string // contacts containing this canonicalized email
+	// Emails adds more emails: opportunities of contacts holding any of
+	// Email and Emails are returned.
+	Emails []string
+	// PostingID matches opportunities with a live application to the
+	// posting; ArchivedPostingID those whose application to it was
+	// archived.
+	PostingID         string
+	ArchivedPostingID string
+	ContactID         string
+	// Archived is AnyArchiveState (Lever's default: both), OnlyActive or
+	// OnlyArchived. A lookup before a create should ask OnlyActive.
+	Archived ArchivedFilter
 	// Confidentiality is "" for Lever's default (non-confidential only) or
 	// "all". Opportunities on confidential postings are invisible to a
 	// lookup without "all" (which needs the confidential:access:admin
@@ -249,11 +360,23 @@ type OppFilter struct {
 
 func (f OppFilter) query() url.Values {
 	q := url.Values{}
-	if f.Email != "" {
-		q.Set("email", strings.ToLower(strings.TrimSpace(f.Email)))
+	for _, e := range append([]string{f.Email}, f.Emails...) {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e != "" && !slices.Contains(q["email"], e) {
+			q.Add("email", e)
+		}
 	}
 	if f.PostingID != "" {
 		q.Set("posting_id", f.PostingID)
+	}
+	if f.ArchivedPostingID != "" {
+		q.Set("archived_posting_id", f.ArchivedPostingID)
+	}
+	switch f.Archived {
+	case OnlyActive:
+		q.Set("archived", "false")
+	case OnlyArchived:
+		q.Set("archived", "true")
 	}
 	if f.ContactID != "" {
 		q.Set("contact_id", f.ContactID)
@@ -287,8 +410,8 @@ func (c *Client) GetOpportunity(ctx context.Context, id string) (Opportunity, er
 // ChangeStage moves an opportunity to stageID
 // (PUT /opportunities/:id/stage, perform_as when configured). It is
 // idempotent and retried like a GET. Errors: apperr.NotFound for an unknown
-// opportunity, apperr.Invalid for an unknown stage; see the package
-// documentation.
+// opportunity or stage (Lever's example error is ResourceNotFound for a
+// stage, #responses-and-errors); see the package documentation.
 func (c *Client) ChangeStage(ctx context.Context, opportunityID, stageID string) error {
 	if err := requireID("opportunityId", opportunityID); err != nil {
 		return err

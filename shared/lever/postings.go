@@ -6,7 +6,9 @@ import (
 	"strconv"
 )
 
-// Posting is a Lever job posting.
+// Posting is a Lever job posting. A closed posting may carry
+// "distributionChannels": null, "urls": null and "level": null (recorded
+// posting-closed.json): they decode as nil / zero values.
 type Posting struct {
 	ID                   string            `json:"id"`
 	Text                 string            `json:"text"`
@@ -20,7 +22,9 @@ type Posting struct {
 	User                 string            `json:"user,omitempty"`
 	Owner                string            `json:"owner,omitempty"`
 	HiringManager        string            `json:"hiringManager,omitempty"`
-	DistributionChannels []string          `json:"distributionChannels"`
+	DistributionChannels []string          `json:"distributionChannels"` // job sites of a published posting: "public", "internal"
+	Country              string            `json:"country,omitempty"`
+	WorkplaceType        string            `json:"workplaceType,omitempty"`
 }
 
 // PostingCategories are a posting's categories.
@@ -29,7 +33,9 @@ type PostingCategories struct {
 	Department string `json:"department,omitempty"`
 	Location   string `json:"location,omitempty"`
 	Commitment string `json:"commitment,omitempty"`
-	Level      string `json:"level,omitempty"`
+	Level      string `json:"level,omitempty"` // deprecated by Lever; null on recorded postings
+	// AllLocations lists every location of a multi-location posting.
+	AllLocations []string `json:"allLocations,omitempty"`
 }
 
 // PostingURLs are a posting's public links.
@@ -56,7 +62,21 @@ type PostingsParams struct {
 	// default), "all" for both, or "confidential".
 	Confidentiality string
 	Limit           int // page size 1..100; 0 for Lever's default (100)
+	// DistributionChannels are sent as repeated distributionChannel
+	// parameters. Without them Lever lists only published postings that
+	// appear on the public job site (#list-all-postings, Note); use
+	// AllChannels to also get published postings of the internal job site.
+	DistributionChannels []string
 }
+
+// Distribution channels of a published posting.
+const (
+	ChannelPublic   = "public"
+	ChannelInternal = "internal"
+)
+
+// AllChannels asks for published postings of both job sites.
+var AllChannels = []string{ChannelPublic, ChannelInternal}
 
 func (p PostingsParams) query() url.Values {
 	q := url.Values{}
@@ -65,6 +85,9 @@ func (p PostingsParams) query() url.Values {
 	}
 	if p.Confidentiality != "" {
 		q.Set("confidentiality", p.Confidentiality)
+	}
+	for _, ch := range p.DistributionChannels {
+		q.Add("distributionChannel", ch)
 	}
 	if p.Limit > 0 {
 		q.Set("limit", strconv.Itoa(min(p.Limit, 100)))

@@ -26,14 +26,18 @@ func TestSandboxContract(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	o := lever.NewOAuth(lever.OAuthConfig{ClientID: id, ClientSecret: sec, Endpoints: ep})
-	src := lever.NewRotatingTokenSource(o, lever.Token{RefreshToken: rt}, func(_ context.Context, tok lever.Token) error {
-		if out := os.Getenv("LEVER_SANDBOX_REFRESH_TOKEN_OUT"); out != "" {
-			return os.WriteFile(out, []byte(tok.RefreshToken+"\n"), 0o600)
+	tok, err := o.Refresh(ctx, rt)
+	if err != nil {
+		t.Fatalf("refresh: %v (class %s)", err, lever.TokenFailureOf(err))
+	}
+	if out := os.Getenv("LEVER_SANDBOX_REFRESH_TOKEN_OUT"); out != "" && tok.RefreshToken != "" {
+		if err := os.WriteFile(out, []byte(tok.RefreshToken+"\n"), 0o600); err != nil {
+			t.Fatal(err)
 		}
+	} else {
 		t.Log("refresh token rotated; set LEVER_SANDBOX_REFRESH_TOKEN_OUT to keep the new one")
-		return nil
-	})
-	c := lever.New(lever.Config{BaseURL: ep.APIBase, Tokens: src})
+	}
+	c := lever.New(lever.Config{BaseURL: ep.APIBase, Tokens: lever.StaticToken(tok.AccessToken)})
 
 	users, err := c.ListUsers(ctx, lever.ListUsersParams{})
 	if err != nil {
@@ -64,7 +68,7 @@ func TestSandboxContract(t *testing.T) {
 			t.Errorf("posting decoded as %+v", p)
 		}
 	}
-	cl := src.Current().Claims
+	cl := tok.Claims
 	t.Logf("sandbox: %d users, %d stages, %d postings on the first page; token claims present: account=%v user=%v",
 		len(users), len(stages), len(page.Data), cl.AccountID != "", cl.UserID != "")
 }

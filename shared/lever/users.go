@@ -18,6 +18,9 @@ type User struct {
 	CreatedAt           Timestamp `json:"createdAt"`
 	DeactivatedAt       Timestamp `json:"deactivatedAt"`
 	ExternalDirectoryID string    `json:"externalDirectoryId,omitempty"`
+	JobTitle            string    `json:"jobTitle,omitempty"`
+	ManagerID           string    `json:"managerId,omitempty"`
+	LinkedContactIDs    []string  `json:"linkedContactIds,omitempty"` // null on most users (recorded users.json)
 }
 
 // Active reports whether the user is not deactivated.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -16,6 +15,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/queue"
 )
 
 // Error codes SQS answers with, grouped by the apperr code they map to.
@@ -108,28 +108,5 @@ func isConnectionError(err error) bool {
 }
 
 // BatchError lists the entries of a batch SQS did not accept, by entry id,
-// with SQS's error code for each. It is wrapped in the *apperr.Error that
-// EnqueueBatch returns; use errors.As to retry only the failed entries.
-type BatchError struct {
-	Failed map[string]string // entry id → SQS error code
-}
-
-// Error implements error; it names the failed ids and their codes.
-func (e *BatchError) Error() string {
-	ids := e.IDs()
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = id + " (" + e.Failed[id] + ")"
-	}
-	return fmt.Sprintf("%d entries failed: %s", len(ids), strings.Join(parts, ", "))
-}
-
-// IDs returns the failed entry ids, sorted.
-func (e *BatchError) IDs() []string {
-	ids := make([]string, 0, len(e.Failed))
-	for id := range e.Failed {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
+// with SQS's error code for each (see queue.BatchError).
+type BatchError = queue.BatchError

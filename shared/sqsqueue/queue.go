@@ -12,10 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/queue"
 )
 
 // MaxBatch is the most entries one SendMessageBatch (and one receive) takes.
-const MaxBatch = 10
+const MaxBatch = queue.MaxBatch
 
 // maxWait is SQS's longest long poll.
 const maxWait = 20 * time.Second
@@ -35,25 +36,13 @@ func New(client *sqs.Client, url string) *Queue {
 // URL returns the queue URL.
 func (q *Queue) URL() string { return q.url }
 
-// Message is one received message.
-type Message struct {
-	ID            string    // SQS message id
-	Body          []byte    // the body as sent
-	ReceiptHandle string    // for Delete and ChangeVisibility; valid for this receive only
-	ReceiveCount  int       // how many times it was received, this time included
-	GroupID       string    // FIFO message group id, "" on standard queues
-	SentAt        time.Time // when SQS accepted it
-}
+var _ queue.Queue = (*Queue)(nil)
 
-// Entry is one message of a batch. ID identifies the entry in the batch
-// result (alphanumerics, hyphens, underscores; at most 80 characters); when
-// empty, the entry's index is used. Group and DedupID are for FIFO queues.
-type Entry struct {
-	ID      string
-	Group   string
-	DedupID string
-	Body    []byte
-}
+// Message is one received message (see queue.Message).
+type Message = queue.Message
+
+// Entry is one message of a batch (see queue.Entry).
+type Entry = queue.Entry
 
 func checkBody(body []byte) error {
 	if !utf8.Valid(body) {

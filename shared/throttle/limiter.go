@@ -3,8 +3,9 @@ package throttle
 import (
 	"context"
 	"fmt"
-	"github.com/leverlink/leverlink/shared/apperr"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/apperr"
 )
 
 // Limiter paces one key (one company) through a shared Store: Wait blocks
@@ -27,9 +28,9 @@ func (l Limiter) Wait(ctx context.Context) error {
 		now = time.Now
 	}
 	for {
-		wait, err := l.Store.Take(ctx, l.Key, l.Bucket, now())
+		wait, err := Take(ctx, l.Store, l.Key, l.Bucket, now())
 		if e := apperr.As(err); e != nil && e.Code == apperr.RateLimited && e.RetryAfter > 0 {
-			wait, err = e.RetryAfter, nil
+			wait = e.RetryAfter
 			if !sleep(ctx, wait) {
 				return ctx.Err()
 			}

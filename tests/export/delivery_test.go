@@ -94,12 +94,12 @@ func TestOutOfOrder(t *testing.T) {
 	push := export.Job{Kind: export.KindPush, CompanyID: company, CandidateID: "ooo-1", EventID: "e-push",
 		EventType: event.NoteCreated, Note: &event.Note{ID: "n1", CreatedAt: time.Now(), Body: "Early note"}, EnqueuedAt: time.Now()}
 	body, _ := push.Encode()
-	if err := f.App.RunJob(ctx, body); !apperr.Is(err, apperr.Transient) || apperr.ReasonOf(err) != "export_in_progress" {
+	if err := f.App.ExportJobs.RunJob(ctx, body); !apperr.Is(err, apperr.Transient) || apperr.ReasonOf(err) != "export_in_progress" {
 		t.Fatalf("push during the export: got %v, want a transient export_in_progress error (retried)", err)
 	}
 	f.drain(true)
 	o := f.oneOpp(email("ooo-1"))
-	if err := f.App.RunJob(ctx, body); err != nil {
+	if err := f.App.ExportJobs.RunJob(ctx, body); err != nil {
 		t.Fatalf("push after the export: %v", err)
 	}
 	if notes := f.noteTexts(o.ID); len(notes) != 1 || !strings.Contains(notes[0], "Early note") {

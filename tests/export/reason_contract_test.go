@@ -239,5 +239,6 @@ var management = []string{
 	"POST " + co + "/exports/{candidateId}/retry",
 	"GET " + co + "/activities",
 	"POST " + co + "/exports/{candidateId}/activities/retry",
+	"POST " + co + "/setup-sessions",
 	"POST /v1/events",
 }

@@ -50,6 +50,7 @@ var management = []route{
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
 	{"GET", company + "/activities", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/activities/retry", []string{"202", "404", "409", "422"}},
+	{"POST", company + "/setup-sessions", []string{"201"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).

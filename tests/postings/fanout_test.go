@@ -67,7 +67,7 @@ func TestFanOutManyCompanies(t *testing.T) {
 
 	ctx := ctxT(t)
 	start = time.Now()
-	out, err := e.App.HandleRefresher(ctx, json.RawMessage(`{}`)) // the EventBridge schedule
+	out, err := e.App.RefreshJobs.Handle(ctx, json.RawMessage(`{}`)) // the EventBridge schedule
 	if err != nil {
 		t.Fatalf("scheduled invocation: %v", err)
 	}

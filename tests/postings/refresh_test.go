@@ -243,13 +243,13 @@ func TestRefreshBatchPartialFailure(t *testing.T) {
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: m.id, Body: m.body, EventSource: "aws:sqs"})
 	}
 	raw, _ := json.Marshal(ev)
-	out, err := e.App.HandleRefresher(ctxT(t), raw)
+	out, err := e.App.RefreshJobs.Handle(ctxT(t), raw)
 	if err != nil {
-		t.Fatalf("HandleRefresher: %v", err)
+		t.Fatalf("RefreshJobs.Handle: %v", err)
 	}
 	resp, ok := out.(events.SQSEventResponse)
 	if !ok {
-		t.Fatalf("HandleRefresher answered %T, want events.SQSEventResponse", out)
+		t.Fatalf("RefreshJobs.Handle answered %T, want events.SQSEventResponse", out)
 	}
 	var ids []string
 	for _, f := range resp.BatchItemFailures {

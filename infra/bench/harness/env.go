@@ -32,10 +32,10 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/event"
-	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
@@ -44,7 +44,8 @@ import (
 const (
 	WebhookSecret = "bench-webhook-secret"
 	Marketplace   = "TalentMarket"
-	RedirectURL   = "https://leverlink.example/oauth/lever/callback"
+	PublicURL     = "https://leverlink.example"
+	RedirectURL   = PublicURL + "/oauth/lever/callback"
 	Stage         = "bench"
 )
 
@@ -152,26 +153,23 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	e.closers = append(e.closers, func() { e.Fake.CloseClientConnections(); e.Fake.Close() })
 	e.Fake.SetLatency(o.Latency, o.Jitter)
 
-	rate, burst := o.RateLimit, o.Burst
-	if rate <= 0 {
-		rate, burst = 8, 16 // shared/config defaults
-	}
-	cfg := config.Config{
+	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
 		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
 		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
-		LeverClientID: leverfake.DefaultClientID, LeverClientSecretParam: "/bench/lever-client-secret",
-		LeverRedirectURL: RedirectURL, LeverAuthBaseURL: e.Fake.URL, LeverAPIBaseURL: e.Fake.URL + "/v1",
-		APIKeysParam: "/bench/api-keys", WebhookSecretParam: "/bench/webhook-secret", TokenKeyParam: "/bench/token-key",
-		MarketplaceName: Marketplace, AllowedReturnOrigins: []string{"https://vendor.example"},
-		LeverRateLimit: rate, LeverBurst: burst, EventTTL: time.Hour,
-	}
+		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,
+	}, func(c *config.Config) {
+		c.MarketplaceName, c.EventTTL = Marketplace, time.Hour
+		if o.RateLimit > 0 { // else LEVER_RATE_LIMIT's and LEVER_BURST's defaults
+			c.LeverRateLimit, c.LeverBurst = o.RateLimit, o.Burst
+		}
+	})
 	e.Config = cfg
 	secrets := secret.Static{
-		"/bench/lever-client-secret": leverfake.DefaultClientSecret,
-		"/bench/api-keys":            "bench-api-key-0123456789",
-		"/bench/webhook-secret":      WebhookSecret,
-		"/bench/token-key":           base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
+		cfg.LeverClientSecretParam: leverfake.DefaultClientSecret,
+		cfg.APIKeysParam:           "bench-api-key-0123456789",
+		cfg.WebhookSecretParam:     WebhookSecret,
+		cfg.TokenKeyParam:          base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
 	}
 	log := o.Log
 	if log == nil {
@@ -182,7 +180,7 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		return nil, err
 	}
 	e.App = a
-	e.Webhook = &httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log}
+	e.Webhook = a.WebhookHandler()
 	e.DLQ = sqsqueue.New(e.sqsClient, e.Queues["ExportDLQ"])
 	ok = true
 	return e, nil
@@ -294,12 +292,12 @@ func (e *Env) SendUntilAccepted(ev any, attempts int) (int, string, error) {
 // ExportPoller returns a poller of the export queue, like the exporter's
 // event source mapping: batches of 10, a per-batch deadline (the Lambda
 // timeout) and the given visibility timeout (0: the queue's).
-func (e *Env) ExportPoller(visibility, timeout time.Duration) *app.Poller {
-	return &app.Poller{Queue: e.App.ExportQueue, Handler: WithTimeout(e.App.HandleExportBatch, timeout), Batch: 10, Visibility: visibility, Wait: time.Second, Log: e.App.Log}
+func (e *Env) ExportPoller(visibility, timeout time.Duration) *sqspoll.Poller {
+	return &sqspoll.Poller{Queue: e.App.ExportQueue, Handler: WithTimeout(e.App.ExportJobs.HandleBatch, timeout), Batch: 10, Visibility: visibility, Wait: time.Second, Log: e.App.Log}
 }
 
 // WithTimeout bounds each batch like a Lambda timeout (0: unbounded).
-func WithTimeout(h app.BatchHandler, d time.Duration) app.BatchHandler {
+func WithTimeout(h sqspoll.BatchHandler, d time.Duration) sqspoll.BatchHandler {
 	if d <= 0 {
 		return h
 	}

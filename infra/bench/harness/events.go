@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 )
 
 // Resume returns a fake PDF of n bytes.
@@ -76,7 +76,7 @@ type BatchStats struct {
 func (s *BatchStats) Busy() time.Duration { return time.Duration(s.busyNanos.Load()) }
 
 // Wrap counts h's batches and times them.
-func (s *BatchStats) Wrap(h app.BatchHandler) app.BatchHandler {
+func (s *BatchStats) Wrap(h sqspoll.BatchHandler) sqspoll.BatchHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		start := time.Now()
 		resp, err := h(ctx, ev)
@@ -98,7 +98,7 @@ type Pollers struct {
 }
 
 // StartPollers starts n pollers.
-func StartPollers(ctx context.Context, n int, mk func() *app.Poller) *Pollers {
+func StartPollers(ctx context.Context, n int, mk func() *sqspoll.Poller) *Pollers {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Pollers{cancel: cancel}
 	for range n {

@@ -25,10 +25,10 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/event"
-	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/sqsqueue/sqstest"
 )
@@ -40,7 +40,8 @@ const (
 	ReturnOrigin  = "https://vendor.example"
 	ReturnURL     = ReturnOrigin + "/settings/ats"
 	Marketplace   = "TalentMarket"
-	RedirectURL   = "https://leverlink.example/oauth/lever/callback"
+	PublicURL     = "https://leverlink.example"
+	RedirectURL   = PublicURL + "/oauth/lever/callback"
 )
 
 // TokenKey is the harness's token-sealing key (base64 of 32 bytes).
@@ -54,8 +55,8 @@ type Env struct {
 	API      http.Handler
 	Webhook  http.Handler
 	Callback http.Handler
-	Exports  *app.Poller
-	Refresh  *app.Poller
+	Exports  *sqspoll.Poller
+	Refresh  *sqspoll.Poller
 	DLQ      *sqsqueue.Queue
 	Logs     *SafeBuffer // every log line the app wrote
 	Secrets  secret.Static
@@ -98,28 +99,29 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	_, tables := dynamotest.New(t)
 	_, urls := sqstest.New(t)
-	s.fake.RedirectURIs = []string{RedirectURL}
+	s.fake.RedirectURIs = append(s.fake.RedirectURIs, RedirectURL) // WithFake may add the callback of a real local server
 	fake := leverfake.Start(s.fake)
 	t.Cleanup(fake.Close)
 
-	cfg := config.Config{
+	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"),
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
 		ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
-		LeverClientID: leverfake.DefaultClientID, LeverClientSecretParam: "/test/lever-client-secret",
-		LeverRedirectURL: RedirectURL, LeverAuthBaseURL: fake.URL, LeverAPIBaseURL: fake.URL + "/v1",
-		APIKeysParam: "/test/api-keys", WebhookSecretParam: "/test/webhook-secret", TokenKeyParam: "/test/token-key",
-		MarketplaceName: Marketplace, AllowedReturnOrigins: []string{ReturnOrigin},
-		LeverRateLimit: 10, LeverBurst: 20, EventTTL: time.Hour,
-	}
+		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
+	}, func(c *config.Config) {
+		// The fake has no rate limit here; Lever's own figures keep
+		// leverlink's bucket out of the way. Short-lived event ids.
+		c.MarketplaceName, c.AllowedReturnOrigins = Marketplace, []string{ReturnOrigin}
+		c.LeverRateLimit, c.LeverBurst, c.EventTTL = 10, 20, time.Hour
+	})
 	if s.cfg != nil {
 		s.cfg(&cfg)
 	}
 	secrets := secret.Static{
-		"/test/lever-client-secret": leverfake.DefaultClientSecret,
-		"/test/api-keys":            s.keys,
-		"/test/webhook-secret":      WebhookSecret,
-		"/test/token-key":           TokenKey,
+		cfg.LeverClientSecretParam: leverfake.DefaultClientSecret,
+		cfg.APIKeysParam:           s.keys,
+		cfg.WebhookSecretParam:     WebhookSecret,
+		cfg.TokenKeyParam:          TokenKey,
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
@@ -133,11 +135,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	e := &Env{
 		T: t, App: a, Fake: fake, Logs: logs, Secrets: secrets,
-		API:      a.API(app.SecretKeys(secrets, cfg.APIKeysParam)).Handler(),
-		Webhook:  &httpapi.Webhook{Secrets: app.SecretKeys(secrets, cfg.WebhookSecretParam), Intake: a.Intake, Log: log},
-		Callback: &httpapi.OAuthCallback{Connect: a.Connect, Log: log},
-		Exports:  &app.Poller{Queue: a.ExportQueue, Handler: a.HandleExportBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
-		Refresh:  &app.Poller{Queue: a.RefreshQueue, Handler: a.HandleRefreshBatch, Wait: 0, Log: log},
+		API:      a.APIHandler(),
+		Webhook:  a.WebhookHandler(),
+		Callback: a.CallbackHandler(),
+		Exports:  &sqspoll.Poller{Queue: a.ExportQueue, Handler: a.ExportJobs.HandleBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
+		Refresh:  &sqspoll.Poller{Queue: a.RefreshQueue, Handler: a.RefreshJobs.HandleBatch, Wait: 0, Log: log},
 		DLQ:      sqsqueue.New(sqsClient, urls["ExportDLQ"]),
 	}
 	return e

@@ -1,12 +1,10 @@
-// Package dynamotest runs the storage port contract suites and gives tests
-// fresh DynamoDB tables on the DynamoDB Local emulator.
+// Package dynamotest gives tests fresh DynamoDB tables on the DynamoDB
+// Local emulator.
 //
 // New creates the template's tables under a unique prefix per call, so tests
 // that run in parallel never share data, and deletes them when the test
-// ends. The XxxContract functions are the behaviour every implementation of
-// a storage port must have; they take a constructor, so the same suite runs
-// against the DynamoDB adapter and any other implementation (an in-memory
-// fake, for example).
+// ends. The contract suites the tables are checked with live in
+// shared/storetest, shared with the in-memory stores.
 package dynamotest
 
 import (
@@ -91,7 +89,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// ID returns a random id with the given prefix, for test data that must not
-// collide with other tests sharing a store.
-func ID(prefix string) string { return prefix + "-" + randomHex(6) }

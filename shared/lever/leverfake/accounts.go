@@ -20,6 +20,23 @@ type account struct {
 	counters       map[string]int
 	bucket         bucket
 	adminID        string
+	archiveReasons []ArchiveReason
+	// home, when set, is the host:port of the listener that serves this
+	// account ("another region"); requests reaching another listener are
+	// redirected there (see region.go).
+	home string
+}
+
+// DefaultArchiveReasons are seeded in every account: the list of Lever's
+// documentation example (#list-all-archive-reasons).
+var DefaultArchiveReasons = []ArchiveReason{
+	{ID: "63dd55b2-a99f-4e7b-985f-22c7bf80ab42", Text: "Underqualified", Status: "active", Type: "non-hired"},
+	{ID: "41f98875-06c7-4cb1-b3d0-07f7ae192c0c", Text: "Culture Fit", Status: "active", Type: "non-hired"},
+	{ID: "737b8899-7f32-42a5-954f-e199b0306fcb", Text: "Timing", Status: "active", Type: "non-hired"},
+	{ID: "3274b963-c37c-4465-abeb-1113896e2aa3", Text: "Withdrew", Status: "active", Type: "non-hired"},
+	{ID: "1fdbfaac-4c73-45f7-af32-369054426364", Text: "Offer declined", Status: "active", Type: "non-hired"},
+	{ID: "16308515-dc77-4aa7-b3af-96161b2b4e9b", Text: "Hired", Status: "active", Type: "hired"},
+	{ID: "9b6f482e-0399-4ba4-9a2f-1e1d9e3da15b", Text: "Position filled", Status: "inactive", Type: "non-hired"},
 }
 
 // DefaultStages are seeded in every account, in this order.
@@ -64,6 +81,8 @@ func (f *Fake) newAccountLocked(name string) *Account {
 		files:      map[string][]*File{},
 		counters:   map[string]int{},
 		bucket:     bucket{tokens: float64(f.burst), last: f.now()},
+
+		archiveReasons: slices.Clone(DefaultArchiveReasons),
 	}
 	f.accounts[a.id] = a
 	f.accountOrder = append(f.accountOrder, a.id)
@@ -191,15 +210,46 @@ func (f *Fake) addPostingLocked(a *account, p Posting) *Posting {
 	if p.UpdatedAt == 0 {
 		p.UpdatedAt = p.CreatedAt
 	}
-	if p.Tags == nil {
-		p.Tags = []string{}
+	for _, l := range []*[]string{&p.Tags, &p.Followers, &p.RequisitionCodes} {
+		if *l == nil {
+			*l = []string{}
+		}
 	}
-	if p.DistributionChannels == nil {
+	if p.Categories.AllLocations == nil {
+		p.Categories.AllLocations = []string{}
+		if p.Categories.Location != "" {
+			p.Categories.AllLocations = []string{p.Categories.Location}
+		}
+	}
+	if p.WorkplaceType == "" {
+		p.WorkplaceType = "unspecified" // docs #postings "workplaceType": defaults to 'unspecified'
+	}
+	if p.Country == "" {
+		p.Country = "US"
+	}
+	if p.Content == nil {
+		p.Content = &PostingContent{Description: p.Text, DescriptionHTML: "<div>" + p.Text + "</div>", Lists: []ContentList{}}
+	}
+	// distributionChannels is the "Array of job sites that a published
+	// posting appears on" (docs #postings); the recorded closed posting has
+	// null. Assumption: every non-published posting has null. A published
+	// posting defaults to the public site; pass ["internal"] for an
+	// internal-site-only posting.
+	switch {
+	case p.State != "published":
+		p.DistributionChannels = nil
+	case p.DistributionChannels == nil:
 		p.DistributionChannels = []string{"public"}
 	}
-	if p.URLs.Show == "" {
+	// The recorded closed posting has "urls": null; other states keep
+	// their job-site links (internal postings can be applied to by link,
+	// docs #postings).
+	switch {
+	case p.State == "closed":
+		p.URLs = nil
+	case p.URLs == nil:
 		base := "https://jobs.lever.co/" + a.slug
-		p.URLs = PostingURLs{List: base, Show: base + "/" + p.ID, Apply: base + "/" + p.ID + "/apply"}
+		p.URLs = &PostingURLs{List: base, Show: base + "/" + p.ID, Apply: base + "/" + p.ID + "/apply"}
 	}
 	if p.User == "" {
 		p.User = a.adminID
@@ -273,7 +323,37 @@ func (acc *Account) Notes(opportunityID string) []Note {
 	return out
 }
 
-// Files returns the files of one opportunity, with their bytes.
+// Resumes returns the resumes of one opportunity (the resumeFile of its
+// create), with their bytes.
+func (acc *Account) Resumes(opportunityID string) []File {
+	var out []File
+	acc.locked(func(a *account) {
+		for _, fl := range a.files[opportunityID] {
+			if fl.Resume {
+				out = append(out, *fl)
+			}
+		}
+	})
+	return out
+}
+
+// Archive archives an opportunity with an archive reason id, as a recruiter
+// would in Lever; reason "" unarchives. It reports whether both exist.
+func (acc *Account) Archive(opportunityID, reason string) bool {
+	ok := false
+	acc.locked(func(a *account) {
+		o := a.oppByID[opportunityID]
+		if o == nil || (reason != "" && !a.hasArchiveReason(reason)) {
+			return
+		}
+		a.setArchived(o, reason, acc.f.nowMillis())
+		ok = true
+	})
+	return ok
+}
+
+// Files returns the files of one opportunity, with their bytes (resumes
+// included, marked Resume).
 func (acc *Account) Files(opportunityID string) []File {
 	var out []File
 	acc.locked(func(a *account) {
@@ -318,22 +398,62 @@ func (acc *Account) Authorize() Tokens {
 	return f.issueLocked(a.id, a.adminID, f.opts.ClientID, defaultScope, "")
 }
 
+// setArchived archives o with reason, or unarchives it when reason is ""
+// (docs #update-opportunity-archived-state). Call with f.mu held.
+func (a *account) setArchived(o *Opportunity, reason string, now int64) {
+	switch {
+	case reason == "":
+		o.Archived = nil
+	case o.Archived != nil:
+		o.Archived.Reason = reason // "its archive reason can be changed"
+	default:
+		o.Archived = &Archived{Reason: reason, ArchivedAt: now}
+	}
+	o.UpdatedAt = now
+}
+
+func (a *account) hasArchiveReason(id string) bool {
+	return slices.ContainsFunc(a.archiveReasons, func(r ArchiveReason) bool { return r.ID == id })
+}
+
+// confidential reports whether o is on a confidential posting: "If you are
+// creating a confidential opportunity, you must provide a posting UID for a
+// confidential job posting" (docs #create-an-opportunity).
+func (a *account) confidential(o *Opportunity) bool {
+	return slices.ContainsFunc(o.Postings, func(id string) bool {
+		p := a.posting(id)
+		return p != nil && p.Confidentiality == "confidential"
+	})
+}
+
 // render returns o with the contact's fields filled in. Call with f.mu held.
 func (a *account) render(o *Opportunity) Opportunity {
 	out := *o
+	if o.Archived != nil {
+		ar := *o.Archived
+		out.Archived = &ar
+	}
+	out.StageChanges = slices.Clone(o.StageChanges)
+	out.Confidentiality = "non-confidential"
+	if a.confidential(o) {
+		out.Confidentiality = "confidential"
+	}
 	if c := a.contacts[o.Contact]; c != nil {
 		out.Name, out.Headline, out.Location = c.Name, c.Headline, c.Location
 		out.Emails = slices.Clone(c.Emails)
 		out.Phones = slices.Clone(c.Phones)
 		out.Links = slices.Clone(c.Links)
 	}
-	for _, p := range []*[]string{&out.Emails, &out.Links, &out.Tags, &out.Sources, &out.Followers, &out.Applications, &out.Postings} {
+	for _, p := range []*[]string{&out.Emails, &out.Links, &out.Tags, &out.Sources, &out.Followers, &out.Applications} {
 		if *p == nil {
 			*p = []string{}
 		}
 	}
 	if out.Phones == nil {
 		out.Phones = []Phone{}
+	}
+	if out.StageChanges == nil {
+		out.StageChanges = []StageChange{}
 	}
 	return out
 }
@@ -348,7 +468,11 @@ func (a *account) activeUser(id string) bool {
 }
 
 func (a *account) hasStage(id string) bool {
-	return slices.ContainsFunc(a.stages, func(s Stage) bool { return s.ID == id })
+	return a.stageIndex(id) >= 0
+}
+
+func (a *account) stageIndex(id string) int {
+	return slices.IndexFunc(a.stages, func(s Stage) bool { return s.ID == id })
 }
 
 func (a *account) posting(id string) *Posting {

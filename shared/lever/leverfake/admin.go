@@ -28,6 +28,11 @@ import (
 //	PUT    /_admin/rate                             {"rate", "burst"} (rate <= 0 disables)
 //	PUT    /_admin/latency                          {"fixedMs", "jitterMs"}
 //	PUT    /_admin/token-ttl                        {"seconds"}
+//	GET    /_admin/clock                            {"now": ms}
+//	POST   /_admin/clock                            {"advanceSeconds"} → {"now": ms}
+//	PUT    /_admin/accounts/{id}/opportunities/{oid}/archived  {"reason": id|null}
+//	GET    /_admin/accounts/{id}/archive-reasons    the account's archive reasons
+//	PUT    /_admin/accounts/{id}/home               {"baseUrl"} serve it from another listener (307)
 func (f *Fake) adminRoutes() {
 	m := http.NewServeMux()
 	acct := func(w http.ResponseWriter, r *http.Request) *Account {
@@ -135,6 +140,7 @@ func (f *Fake) adminRoutes() {
 			HangMs      int64   `json:"hangMs"`
 			LostRate    float64 `json:"lostRate"`
 			Drop        bool    `json:"drop"`
+			RateLimited float64 `json:"rateLimitedRate"`
 		}
 		if decodeAdmin(w, r, &in) {
 			if in.Endpoint == "" {
@@ -143,6 +149,7 @@ func (f *Fake) adminRoutes() {
 			f.SetFaults(in.Endpoint, Faults{
 				ErrorRate: in.ErrorRate, Status: in.Status, TimeoutRate: in.TimeoutRate,
 				Hang: time.Duration(in.HangMs) * time.Millisecond, LostRate: in.LostRate, Drop: in.Drop,
+				RateLimitedRate: in.RateLimited,
 			})
 			w.WriteHeader(http.StatusNoContent)
 		}
@@ -201,6 +208,55 @@ func (f *Fake) adminRoutes() {
 		}
 		f.SetTokenTTL(time.Duration(in.Seconds) * time.Second)
 		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("GET /_admin/clock", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONRaw(w, http.StatusOK, map[string]int64{"now": f.Now().UnixMilli()})
+	})
+	m.HandleFunc("POST /_admin/clock", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			AdvanceSeconds int64 `json:"advanceSeconds"`
+		}
+		if !decodeAdmin(w, r, &in) {
+			return
+		}
+		if in.AdvanceSeconds < 0 {
+			badRequest(w, "advanceSeconds must not be negative")
+			return
+		}
+		now := f.Advance(time.Duration(in.AdvanceSeconds) * time.Second)
+		writeJSONRaw(w, http.StatusOK, map[string]int64{"now": now.UnixMilli()})
+	})
+	m.HandleFunc("PUT /_admin/accounts/{id}/opportunities/{oid}/archived", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Reason *string `json:"reason"`
+		}
+		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
+			reason := ""
+			if in.Reason != nil {
+				reason = *in.Reason
+			}
+			if !a.Archive(r.PathValue("oid"), reason) {
+				writeError(w, http.StatusNotFound, "ResourceNotFound", "opportunity or archive reason not found")
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	m.HandleFunc("GET /_admin/accounts/{id}/archive-reasons", func(w http.ResponseWriter, r *http.Request) {
+		if a := acct(w, r); a != nil {
+			var out []ArchiveReason
+			a.locked(func(ac *account) { out = append(out, ac.archiveReasons...) })
+			writeJSONRaw(w, http.StatusOK, out)
+		}
+	})
+	m.HandleFunc("PUT /_admin/accounts/{id}/home", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			BaseURL string `json:"baseUrl"`
+		}
+		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
+			f.SetHome(a.ID, in.BaseURL)
+			w.WriteHeader(http.StatusNoContent)
+		}
 	})
 	f.adminMux = m
 }

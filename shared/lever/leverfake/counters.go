@@ -43,7 +43,7 @@ func (f *Fake) ResetCounters() {
 }
 
 // Duplicate is a visible double write: Kind "opportunity" for more than one
-// opportunity with the same contact and posting, Kind "note" for the same
+// active opportunity with the same contact and posting, Kind "note" for the same
 // note text twice on one opportunity.
 type Duplicate struct {
 	AccountID     string   `json:"accountId"`
@@ -79,6 +79,12 @@ func (a *account) duplicates() []Duplicate {
 	byKey := map[key][]string{}
 	var keys []key
 	for _, o := range a.opps {
+		if o.Archived != nil {
+			// An archived candidacy next to a new active one on the same
+			// posting is what Lever's own flow produces (a recruiter
+			// archives; the person is sourced again): not a double write.
+			continue
+		}
 		for _, p := range o.Postings {
 			k := key{o.Contact, p}
 			if byKey[k] == nil {
@@ -96,7 +102,7 @@ func (a *account) duplicates() []Duplicate {
 		byText := map[string][]string{}
 		var texts []string
 		for _, n := range a.notes[o.ID] {
-			t := strings.TrimSpace(n.Text)
+			t := strings.TrimSpace(n.body())
 			if byText[t] == nil {
 				texts = append(texts, t)
 			}
@@ -109,4 +115,15 @@ func (a *account) duplicates() []Duplicate {
 		}
 	}
 	return out
+}
+
+// body is the note's text: its first field's value (docs #list-all-notes;
+// Text is the form title "Note").
+func (n *Note) body() string {
+	for _, fl := range n.Fields {
+		if s, ok := fl.Value.(string); ok && s != "" {
+			return s
+		}
+	}
+	return n.Text
 }

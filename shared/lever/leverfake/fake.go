@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/lever"
@@ -33,8 +34,16 @@ type Options struct {
 	Burst        int           // token bucket size; 20
 	NoRateLimit  bool          // disable the token bucket
 	Seed         uint64        // RNG seed for faults, jitter and ids; 1
-	// Now is the clock; time.Now when nil.
+	// Now is the clock; time.Now when nil. Advance moves it forward.
 	Now func() time.Time
+	// RefreshIdle is how long an unused refresh token lives: "Refresh
+	// tokens will expire after one year or after 90 days of inactivity"
+	// (docs #authentication, OAuth step 5); 90 days.
+	RefreshIdle time.Duration
+	// RefreshLifetime is the absolute lifetime of a grant's refresh tokens,
+	// counted from the authorization (1 year). Assumption: the docs' "one
+	// year" is per grant, not per rotated token (LEVER.md Turn 2 ⚠️).
+	RefreshLifetime time.Duration
 }
 
 // Fake is an in-memory Lever. It implements http.Handler and is safe for
@@ -55,6 +64,8 @@ type Fake struct {
 	codes   map[string]*authCode
 	access  map[string]*accessGrant
 	refresh map[string]*refreshGrant
+	spent   map[string]spentToken // rotated refresh token -> its family
+	offset  atomic.Int64          // Advance: added to the base clock
 
 	counters map[string]int
 	faults   map[string]Faults
@@ -93,18 +104,24 @@ func New(opts Options) *Fake {
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	if opts.RefreshIdle <= 0 {
+		opts.RefreshIdle = 90 * 24 * time.Hour
+	}
+	if opts.RefreshLifetime <= 0 {
+		opts.RefreshLifetime = 365 * 24 * time.Hour
+	}
+	base := opts.Now
+	if base == nil {
+		base = time.Now
 	}
 	f := &Fake{
 		opts:     opts,
-		now:      now,
 		rng:      mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		accounts: map[string]*account{},
 		codes:    map[string]*authCode{},
 		access:   map[string]*accessGrant{},
 		refresh:  map[string]*refreshGrant{},
+		spent:    map[string]spentToken{},
 		counters: map[string]int{},
 		faults:   map[string]Faults{},
 		failNext: map[string][]Failure{},
@@ -113,10 +130,24 @@ func New(opts Options) *Fake {
 		burst:    opts.Burst,
 		rateOff:  opts.NoRateLimit,
 	}
+	f.now = func() time.Time { return base().Add(time.Duration(f.offset.Load())) }
 	f.routes()
 	f.adminRoutes()
 	return f
 }
+
+// Advance moves the fake's clock forward by d (token, code and refresh-token
+// expiry, timestamps, rate buckets) and returns the new time. Safe for
+// concurrent use.
+func (f *Fake) Advance(d time.Duration) time.Time {
+	if d > 0 {
+		f.offset.Add(int64(d))
+	}
+	return f.now()
+}
+
+// Now returns the fake's current time.
+func (f *Fake) Now() time.Time { return f.now() }
 
 // ServeHTTP serves Lever's paths (/authorize, /oauth/token, /v1/...) and the
 // admin surface (/_admin/...).
@@ -153,6 +184,16 @@ type TestServer struct {
 func Start(opts Options) *TestServer {
 	f := New(opts)
 	return &TestServer{Fake: f, Server: httptest.NewServer(f)}
+}
+
+// StartRegion serves the same Fake on a second local port, standing for
+// another Lever data center, and homes acc there: its API calls and token
+// refreshes reaching the first listener are redirected (307) to this one.
+// The caller closes the returned server.
+func (ts *TestServer) StartRegion(acc *Account) *httptest.Server {
+	srv := httptest.NewServer(ts.Fake)
+	ts.SetHome(acc.ID, srv.URL)
+	return srv
 }
 
 // Endpoints returns Lever endpoints pointing at the test server.

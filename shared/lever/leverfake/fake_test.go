@@ -345,3 +345,111 @@ func BenchmarkFakeCreateOpportunity(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// TestAdminArchiveClockAndHome drives the routes added for archived leads,
+// the credential lifecycle and the second region through /_admin.
+func TestAdminArchiveClockAndHome(t *testing.T) {
+	ts := leverfake.Start(leverfake.Options{NoRateLimit: true})
+	defer ts.Close()
+	c := ts.Client()
+	acc := ts.NewAccount("Initech")
+	tok := acc.Authorize()
+	admin := func(method, path, body string) (int, []byte) {
+		s, _, b := call(t, c, method, ts.URL+"/_admin"+path, "", "application/json", strings.NewReader(body))
+		return s, b
+	}
+	s, _, b := call(t, c, "POST", ts.URL+"/v1/opportunities?perform_as="+acc.AdminID(), tok.AccessToken, "application/json", strings.NewReader(`{"name":"Lead","emails":["lead@example.com"]}`))
+	var created struct{ Data struct{ ID string } }
+	if err := json.Unmarshal(b, &created); s != 201 || err != nil {
+		t.Fatalf("create: %d %s", s, b)
+	}
+	reason := leverfake.DefaultArchiveReasons[0].ID
+	steps := []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/accounts/" + acc.ID + "/archive-reasons", ``, 200},
+		{"PUT", "/accounts/" + acc.ID + "/opportunities/" + created.Data.ID + "/archived", `{"reason":"` + reason + `"}`, 204},
+		{"PUT", "/accounts/" + acc.ID + "/opportunities/" + created.Data.ID + "/archived", `{"reason":"nope"}`, 404},
+		{"PUT", "/faults", `{"endpoint":"GET /stages","rateLimitedRate":1}`, 204},
+		{"GET", "/clock", ``, 200},
+		{"POST", "/clock", `{"advanceSeconds":-1}`, 400},
+	}
+	for _, st := range steps {
+		if s, b := admin(st.method, st.path, st.body); s != st.want {
+			t.Errorf("%s %s: %d %s, want %d", st.method, st.path, s, b, st.want)
+		}
+	}
+	if o := acc.Opportunities()[0]; o.Archived == nil || o.Archived.Reason != reason {
+		t.Errorf("archived = %+v", o.Archived)
+	}
+	s, h, _ := call(t, c, "GET", ts.URL+"/v1/stages", tok.AccessToken, "", nil)
+	if s != 429 || h.Get("Retry-After") != "" {
+		t.Errorf("rate-limited fault: %d Retry-After %q, want 429 without", s, h.Get("Retry-After"))
+	}
+	admin("DELETE", "/faults", ``)
+
+	// 91 days later the refresh token is dead (idle expiry).
+	before := ts.Now()
+	s, b = admin("POST", "/clock", `{"advanceSeconds":7862400}`)
+	var now struct{ Now int64 }
+	if err := json.Unmarshal(b, &now); s != 200 || err != nil || now.Now-before.UnixMilli() < 7862400000 {
+		t.Fatalf("clock: %d %s", s, b)
+	}
+	form := "grant_type=refresh_token&client_id=" + leverfake.DefaultClientID + "&client_secret=" + leverfake.DefaultClientSecret + "&refresh_token=" + tok.RefreshToken
+	if s, _, b := call(t, c, "POST", ts.URL+"/oauth/token", "", "application/x-www-form-urlencoded", strings.NewReader(form)); s != 403 || !strings.Contains(string(b), "invalid_grant") {
+		t.Errorf("refresh after 91 idle days: %d %s, want 403 invalid_grant", s, b)
+	}
+	bad := "grant_type=refresh_token&client_id=" + leverfake.DefaultClientID + "&client_secret=wrong&refresh_token=x"
+	if s, _, b := call(t, c, "POST", ts.URL+"/oauth/token", "", "application/x-www-form-urlencoded", strings.NewReader(bad)); s != 401 || !strings.Contains(string(b), "access_denied") {
+		t.Errorf("wrong secret: %d %s, want 401 access_denied", s, b)
+	}
+
+	// Homing the account elsewhere redirects its API calls there.
+	tok = acc.Authorize()
+	if s, _ := admin("PUT", "/accounts/"+acc.ID+"/home", `{"baseUrl":"http://eu.example:9"}`); s != 204 {
+		t.Fatalf("home: %d", s)
+	}
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	s, h, _ = call(t, &nc, "GET", ts.URL+"/v1/stages?limit=5", tok.AccessToken, "", nil)
+	if s != 307 || h.Get("Location") != "http://eu.example:9/v1/stages?limit=5" {
+		t.Errorf("homed account: %d Location %q", s, h.Get("Location"))
+	}
+}
+
+// TestCreateArchived follows docs #create-an-opportunity "archived".
+func TestCreateArchived(t *testing.T) {
+	ts, acc, tok := start(t, leverfake.Options{NoRateLimit: true})
+	reason := leverfake.DefaultArchiveReasons[2].ID
+	tests := []struct {
+		name, body   string
+		status       int
+		wantArchived bool
+	}{
+		{"reason only", `{"name":"a","archived":{"reason":"` + reason + `"}}`, 201, true},
+		{"archivedAt only is ignored", `{"name":"b","archived":{"archivedAt":1000}}`, 201, false},
+		{"archivedAt needs an earlier createdAt", `{"name":"c","archived":{"reason":"` + reason + `","archivedAt":1000}}`, 400, false},
+		{"archivedAt after createdAt", `{"name":"d","createdAt":500,"archived":{"reason":"` + reason + `","archivedAt":1000}}`, 201, true},
+		{"unknown reason", `{"name":"e","archived":{"reason":"nope"}}`, 404, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, b := call(t, ts.Client(), "POST", ts.URL+"/v1/opportunities?perform_as="+acc.AdminID(), tok, "application/json", strings.NewReader(tt.body))
+			if s != tt.status {
+				t.Fatalf("status %d %s, want %d", s, b, tt.status)
+			}
+			if s != 201 {
+				return
+			}
+			var out struct {
+				Data struct {
+					Archived *struct{ Reason string } `json:"archived"`
+				}
+			}
+			if err := json.Unmarshal(b, &out); err != nil || (out.Data.Archived != nil) != tt.wantArchived {
+				t.Errorf("archived = %+v (%v), want archived=%v", out.Data.Archived, err, tt.wantArchived)
+			}
+		})
+	}
+}

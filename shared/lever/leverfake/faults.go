@@ -22,6 +22,10 @@ const (
 	KindLostResponse FaultKind = "lost_response"
 	// KindDrop applies the request, then drops the connection unanswered.
 	KindDrop FaultKind = "drop"
+	// KindRateLimited answers 429 TooManyRequests without a Retry-After
+	// header and applies nothing. Lever documents 429 (#rate-limits) but
+	// neither its body nor Retry-After (LEVER.md §2 ⚠️: assume absent).
+	KindRateLimited FaultKind = "rate_limited"
 )
 
 // Failure is one deterministic injected fault (see FailNext).
@@ -45,6 +49,8 @@ type Faults struct {
 	Hang        time.Duration `json:"hang,omitempty"` // 0 = until the client leaves
 	LostRate    float64       `json:"lostRate,omitempty"`
 	Drop        bool          `json:"drop,omitempty"` // lost responses drop the connection instead of 502
+	// RateLimitedRate answers 429 without Retry-After (KindRateLimited).
+	RateLimitedRate float64 `json:"rateLimitedRate,omitempty"`
 }
 
 // AllEndpoints is the endpoint key matching every endpoint in SetFaults and
@@ -119,6 +125,8 @@ func (f *Fake) pickFaultLocked(label string) (Failure, bool) {
 			return Failure{Kind: KindDrop}, true
 		}
 		return Failure{Kind: KindLostResponse}, true
+	case u < fs.ErrorRate+fs.TimeoutRate+fs.LostRate+fs.RateLimitedRate:
+		return Failure{Kind: KindRateLimited}, true
 	}
 	return Failure{}, false
 }
@@ -151,6 +159,9 @@ func (f *Fake) preFault(w http.ResponseWriter, r *http.Request, fl Failure) bool
 		return false
 	case KindLostResponse, KindDrop:
 		return true
+	case KindRateLimited:
+		writeFailure(w, fl, http.StatusTooManyRequests, "TooManyRequests", "Rate limit exceeded")
+		return false
 	default:
 		writeFailure(w, fl, http.StatusServiceUnavailable, "ServiceUnavailable", "Service unavailable (injected)")
 		return false

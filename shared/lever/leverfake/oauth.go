@@ -22,12 +22,16 @@ type authCode struct {
 }
 
 type accessGrant struct {
-	accountID, userID, clientID, scope string
-	expires                            time.Time
+	accountID, userID, clientID, scope, family string
+	expires                                    time.Time
 }
 
+// refreshGrant is one live refresh token. family names the authorization it
+// descends from (every rotation keeps it); started is when that
+// authorization happened, issued when this token was minted.
 type refreshGrant struct {
-	accountID, userID, clientID, scope, audience string
+	accountID, userID, clientID, scope, audience, family string
+	started, issued                                      time.Time
 }
 
 // Tokens is a token pair issued by the fake.
@@ -80,6 +84,46 @@ func (f *Fake) Revoke(accountID string) {
 	for k, c := range f.codes {
 		if c.accountID == accountID {
 			delete(f.codes, k)
+		}
+	}
+}
+
+// spentToken remembers a rotated refresh token's family until the family
+// itself would have expired.
+type spentToken struct {
+	family  string
+	started time.Time
+}
+
+// maxSpent bounds the rotated tokens remembered before expired ones are
+// pruned (long local runs and benchmarks refresh often).
+const maxSpent = 10000
+
+// rememberSpentLocked records a rotated refresh token for reuse detection.
+// Call with f.mu held.
+func (f *Fake) rememberSpentLocked(rt, family string, started time.Time) {
+	if len(f.spent) >= maxSpent {
+		cutoff := f.now().Add(-f.opts.RefreshLifetime)
+		for k, sp := range f.spent {
+			if sp.started.Before(cutoff) {
+				delete(f.spent, k)
+			}
+		}
+	}
+	f.spent[rt] = spentToken{family: family, started: started}
+}
+
+// revokeFamilyLocked kills every access and refresh token descending from
+// one authorization. Call with f.mu held.
+func (f *Fake) revokeFamilyLocked(family string) {
+	for k, g := range f.access {
+		if g.family == family {
+			delete(f.access, k)
+		}
+	}
+	for k, g := range f.refresh {
+		if g.family == family {
+			delete(f.refresh, k)
 		}
 	}
 }
@@ -215,6 +259,10 @@ func (f *Fake) tokenGrant(w http.ResponseWriter, r *http.Request, grant, id, sec
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if id != f.opts.ClientID || sec != f.opts.ClientSecret {
+		// Wrong client credentials: 401 {"error":"access_denied"}, as Lever's
+		// sandbox (Auth0) was reported to answer (LEVER.md Turn 2 ⚠️) — not
+		// invalid_grant: the grant is fine, our client is not.
+		f.counters["oauth access_denied"]++
 		oauthError(w, http.StatusUnauthorized, "access_denied", "Unauthorized")
 		return
 	}
@@ -232,17 +280,46 @@ func (f *Fake) tokenGrant(w http.ResponseWriter, r *http.Request, grant, id, sec
 	case "refresh_token":
 		rt := r.PostForm.Get("refresh_token")
 		g := f.refresh[rt]
-		if g == nil || g.clientID != id {
+		if g != nil && f.redirectHome(w, r, f.accounts[g.accountID]) {
+			return
+		}
+		// Dead grants answer 403 invalid_grant "Unknown or invalid refresh
+		// token." as Auth0 (Lever's sandbox auth server) does (LEVER.md §1,
+		// Turn 2).
+		dead := func(desc string) {
 			f.counters["oauth invalid_grant"]++
 			if g != nil {
 				f.accounts[g.accountID].counters["oauth invalid_grant"]++
 			}
-			oauthError(w, http.StatusForbidden, "invalid_grant", "Unknown or invalid refresh token.")
+			oauthError(w, http.StatusForbidden, "invalid_grant", desc)
+		}
+		if g == nil {
+			// Reuse of a rotated refresh token revokes the whole family:
+			// Auth0's refresh-token rotation reuse detection (LEVER.md §1:
+			// the sandbox auth server is Auth0; single use is an assumption).
+			if sp, ok := f.spent[rt]; ok {
+				f.revokeFamilyLocked(sp.family)
+				f.counters["oauth reuse_detected"]++
+			}
+			dead("Unknown or invalid refresh token.")
 			return
 		}
-		delete(f.refresh, rt) // rotation: the old one is spent
+		now := f.now()
+		switch {
+		case g.clientID != id:
+			dead("Unknown or invalid refresh token.")
+			return
+		case !now.Before(g.issued.Add(f.opts.RefreshIdle)), !now.Before(g.started.Add(f.opts.RefreshLifetime)):
+			// "Refresh tokens will expire after one year or after 90 days
+			// of inactivity" (docs #authentication, OAuth step 5).
+			delete(f.refresh, rt)
+			dead("Unknown or invalid refresh token.")
+			return
+		}
+		delete(f.refresh, rt) // rotation: the old one is spent (LEVER.md §1 "Rotation")
+		f.rememberSpentLocked(rt, g.family, g.started)
 		f.accounts[g.accountID].counters[label]++
-		writeJSONRaw(w, http.StatusOK, f.tokenResponse(f.issueLocked(g.accountID, g.userID, g.clientID, g.scope, g.audience)))
+		writeJSONRaw(w, http.StatusOK, f.tokenResponse(f.issueFamilyLocked(g.accountID, g.userID, g.clientID, g.scope, g.audience, g.family, g.started)))
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 	}
@@ -261,9 +338,16 @@ func (f *Fake) tokenResponse(t Tokens) map[string]any {
 	return m
 }
 
-// issueLocked mints a JWT-shaped access token and, with offline_access, a
-// refresh token. Call with f.mu held.
+// issueLocked starts a new authorization (token family) and mints its first
+// tokens. Call with f.mu held.
 func (f *Fake) issueLocked(accountID, userID, clientID, scope, audience string) Tokens {
+	return f.issueFamilyLocked(accountID, userID, clientID, scope, audience, secret(12), f.now())
+}
+
+// issueFamilyLocked mints a JWT-shaped access token and, with
+// offline_access, a refresh token, in an existing family. Call with f.mu
+// held.
+func (f *Fake) issueFamilyLocked(accountID, userID, clientID, scope, audience, family string, started time.Time) Tokens {
 	if audience == "" {
 		audience = "https://api.lever.co/v1/"
 	}
@@ -283,11 +367,14 @@ func (f *Fake) issueLocked(accountID, userID, clientID, scope, audience string) 
 		"https://oauth.lever.co/clientId":  clientID,
 	})
 	at := header + "." + payload + "." + secret(32)
-	f.access[at] = &accessGrant{accountID: accountID, userID: userID, clientID: clientID, scope: scope, expires: exp}
+	f.access[at] = &accessGrant{accountID: accountID, userID: userID, clientID: clientID, scope: scope, family: family, expires: exp}
 	t := Tokens{AccessToken: at, Expiry: exp, Scope: scope}
 	if slices.Contains(strings.Fields(scope), "offline_access") {
 		t.RefreshToken = "v1." + secret(36)
-		f.refresh[t.RefreshToken] = &refreshGrant{accountID: accountID, userID: userID, clientID: clientID, scope: scope, audience: audience}
+		f.refresh[t.RefreshToken] = &refreshGrant{
+			accountID: accountID, userID: userID, clientID: clientID, scope: scope, audience: audience,
+			family: family, started: started, issued: now,
+		}
 	}
 	return t
 }

@@ -31,6 +31,10 @@ func (f *Fake) routes() {
 		{"POST /v1/opportunities/{id}/files", f.uploadFile},
 		{"GET /v1/opportunities/{id}/files", f.listFiles},
 		{"PUT /v1/opportunities/{id}/stage", f.changeStage},
+		{"PUT /v1/opportunities/{id}/archived", f.setArchived},
+		{"GET /v1/opportunities/{id}/resumes", f.listResumes},
+		{"GET /v1/archive_reasons", f.listArchiveReasons},
+		{"GET /v1/archive_reasons/{id}", f.getArchiveReason},
 	} {
 		m.Handle(rt.pattern, f.v1(label(rt.pattern), rt.h))
 	}
@@ -53,6 +57,10 @@ func (f *Fake) v1(label string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		a := f.bearer(r)
+		if f.redirectHome(w, r, a) {
+			f.mu.Unlock()
+			return
+		}
 		f.count(a, label)
 		if a == nil {
 			f.mu.Unlock()

@@ -1,0 +1,408 @@
+package templatecheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/leverlink/leverlink/shared/stackdef"
+)
+
+// functionUses lists, per function, the adapter methods its code reaches
+// from functions/<name>/main.go (through shared/app, the httpapi handlers
+// and the domain services), with the queue a sqsqueue method is bound to.
+// The AWS calls behind each method are not listed here: they are read from
+// the adapters' source (scanAdapters), the table a dynamo store uses from its
+// constructor (storeTables), and the SSM parameters from the function's
+// *_PARAM environment (shared/app reads each at cold start or per request).
+// TestFunctionUsesExist checks every entry names a method that exists and
+// calls AWS.
+//
+// How the entries were found: api serves httpapi.Server (connection
+// authorize/status/disconnect, postings list/reload, links, exports);
+// webhook runs export.Intake; oauth runs connection.Service.Callback;
+// exporter runs export.Exporter; refresher runs posting.Refresher. Every
+// function that talks to Lever goes through connection.Vault (Get,
+// AcquireLease, Update; Revoke removes links) and the token buckets
+// (Buckets.Take).
+var functionUses = map[string][]string{
+	"api": {
+		// connection.Service: Authorize puts a state; Status, Disconnect
+		"dynamo.States.Put", "dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Links.DeleteAll",
+		// the vault (postings reload talks to Lever)
+		"dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		// postings: list, reload (posting.Refresher.Refresh)
+		"dynamo.Postings.List", "dynamo.Postings.RefreshedAt", "dynamo.Postings.Get", "dynamo.Postings.Apply",
+		"dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh", "dynamo.Links.SetFlags",
+		// links
+		"dynamo.Links.Get", "dynamo.Links.Put", "dynamo.Links.Delete", "dynamo.Links.List",
+		// exports: status, request, failed list, retry
+		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+	},
+	"webhook": {
+		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
+		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
+	},
+	"oauth": {
+		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
+	},
+	"exporter": {
+		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		"dynamo.Links.Get", "dynamo.Links.DeleteAll",
+		"dynamo.Exports.Get", "dynamo.Exports.Claim", "dynamo.Exports.Confirm", "dynamo.Exports.Release",
+		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
+		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
+	},
+	"refresher": {
+		"dynamo.Connections.ListActive", "sqsqueue.Queue.EnqueueBatch RefreshQueue",
+		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
+		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
+	},
+}
+
+// sqsTriggerActions are what Lambda's event source mapping needs on the
+// queue it polls (Lambda developer guide, "Execution role permissions" for
+// Amazon SQS).
+var sqsTriggerActions = []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+
+// logActions are what a function needs to write to its own log group.
+var logActions = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+
+const ssmARNPrefix = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+
+// grant is one (action, resource) pair; resource is a logical id
+// ("ConnectionsTable", "ExportsTable/index"), an SSM parameter name as the
+// template spells it ("/leverlink/${Stage}/api-keys") or, for anything else,
+// the resource as JSON.
+type grant struct{ Action, Resource string }
+
+func (g grant) String() string { return g.Action + " on " + g.Resource }
+
+// resourceKey normalises a statement's resource (see grant).
+func resourceKey(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	m := asMap(v)
+	if ga := asSlice(m["Fn::GetAtt"]); len(ga) == 2 && ga[1] == "Arn" {
+		return fmt.Sprint(ga[0])
+	}
+	if sub, ok := m["Fn::Sub"].(string); ok {
+		if rest, ok := strings.CutPrefix(sub, ssmARNPrefix); ok {
+			return rest
+		}
+		if strings.HasPrefix(sub, "${") {
+			if id, rest, ok := strings.Cut(strings.TrimPrefix(sub, "${"), ".Arn}"); ok && strings.HasPrefix(rest, "/index/") {
+				return id + "/index"
+			}
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// grantedTo returns what the role of the transformed template's function
+// fnID allows, and problems with the role itself (statements that are not
+// plain Allow, managed policies other than the tracing one).
+func grantedTo(tr map[string]any, fnID string) (map[grant]bool, []string) {
+	res := asMap(tr["Resources"])
+	var problems []string
+	role := asSlice(asMap(asMap(asMap(res[fnID])["Properties"])["Role"])["Fn::GetAtt"])
+	if len(role) != 2 {
+		return nil, []string{fnID + ": Role is not !GetAtt <Role>.Arn of a role in this template"}
+	}
+	roleID := fmt.Sprint(role[0])
+	rp := asMap(asMap(res[roleID])["Properties"])
+	for _, arn := range asSlice(rp["ManagedPolicyArns"]) {
+		// Only X-Ray, and only when the Tracing parameter turns it on.
+		iff := asSlice(asMap(arn)["Fn::If"])
+		if len(iff) == 3 && iff[0] == "TracingEnabled" && asMap(iff[2])["Ref"] == "AWS::NoValue" &&
+			strings.HasSuffix(fmt.Sprint(asMap(iff[1])["Fn::Sub"]), ":iam::aws:policy/AWSXrayWriteOnlyAccess") {
+			continue
+		}
+		b, _ := json.Marshal(arn)
+		problems = append(problems, fmt.Sprintf("%s: managed policy %s grants actions no code of this function calls", roleID, b))
+	}
+	docs := []any{}
+	for _, p := range asSlice(rp["Policies"]) {
+		docs = append(docs, asMap(p)["PolicyDocument"])
+	}
+	// Policies attached to the role from outside it.
+	for id, r := range res {
+		rm := asMap(r)
+		if rm["Type"] != "AWS::IAM::Policy" && rm["Type"] != "AWS::IAM::ManagedPolicy" {
+			continue
+		}
+		for _, ref := range asSlice(asMap(rm["Properties"])["Roles"]) {
+			if asMap(ref)["Ref"] == roleID {
+				docs = append(docs, asMap(asMap(rm["Properties"])["PolicyDocument"]))
+				_ = id
+			}
+		}
+	}
+	got := map[grant]bool{}
+	for _, d := range docs {
+		for _, st := range asSlice(asMap(d)["Statement"]) {
+			sm := asMap(st)
+			if sm["Effect"] != "Allow" || sm["NotAction"] != nil || sm["NotResource"] != nil {
+				b, _ := json.Marshal(sm)
+				problems = append(problems, fmt.Sprintf("%s: statement is not a plain Allow: %s", roleID, b))
+				continue
+			}
+			actions, resources := sm["Action"], sm["Resource"]
+			if s, ok := actions.(string); ok {
+				actions = []any{s}
+			}
+			if _, ok := resources.([]any); !ok {
+				resources = []any{resources}
+			}
+			for _, a := range asSlice(actions) {
+				for _, r := range asSlice(resources) {
+					got[grant{fmt.Sprint(a), resourceKey(r)}] = true
+				}
+			}
+		}
+	}
+	return got, problems
+}
+
+// expectedFor returns what function fn's code needs: the AWS calls of the
+// adapter methods it uses (on the table or queue each is bound to), its
+// secrets, its SQS trigger and its log group.
+func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls adapterCalls, tables map[string]string) (map[grant]bool, []string) {
+	want := map[grant]bool{}
+	var problems []string
+	for _, u := range uses {
+		method, bound, _ := strings.Cut(u, " ")
+		acts, ok := calls[method]
+		if !ok || len(acts) == 0 {
+			problems = append(problems, fmt.Sprintf("%s: functionUses names %s, which the adapters do not declare or which calls no AWS operation", st.LogicalID, method))
+			continue
+		}
+		if strings.HasPrefix(method, "dynamo.") {
+			typ := strings.Split(method, ".")[1]
+			field, ok := tables[typ]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: no table for dynamo.%s", st.LogicalID, typ))
+				continue
+			}
+			bound = field + "Table"
+		}
+		for _, a := range acts {
+			res := bound
+			if base, ok := strings.CutSuffix(a, onIndex); ok {
+				a, res = base, bound+"/index"
+			}
+			want[grant{a, res}] = true
+		}
+	}
+	for name, v := range st.Environment {
+		if !strings.HasSuffix(name, "_PARAM") {
+			continue
+		}
+		if sub, ok := asMap(v)["Fn::Sub"].(string); ok {
+			want[grant{"ssm:GetParameter", sub}] = true
+		} else {
+			problems = append(problems, fmt.Sprintf("%s: %s is not a !Sub of the parameter name", st.LogicalID, name))
+		}
+	}
+	res := asMap(tr["Resources"])
+	fn := asMap(asMap(res[st.LogicalID])["Properties"])
+	if lg, ok := asMap(asMap(fn["LoggingConfig"])["LogGroup"])["Ref"].(string); ok {
+		for _, a := range logActions {
+			want[grant{a, lg}] = true
+		}
+	} else {
+		problems = append(problems, st.LogicalID+": LoggingConfig.LogGroup is not a !Ref to a log group of the template")
+	}
+	for _, r := range res {
+		rm := asMap(r)
+		p := asMap(rm["Properties"])
+		if rm["Type"] != "AWS::Lambda::EventSourceMapping" || asMap(p["FunctionName"])["Ref"] != st.LogicalID {
+			continue
+		}
+		q := resourceKey(p["EventSourceArn"])
+		for _, a := range sqsTriggerActions {
+			want[grant{a, q}] = true
+		}
+	}
+	return want, problems
+}
+
+// policyProblems compares, for every function, the transformed template's
+// grants with what the code needs: one line per grant no code calls
+// (dangling), per call the role does not allow (missing), and per role
+// problem.
+func policyProblems(tr map[string]any, st stackdef.Stack, uses map[string][]string, calls adapterCalls, tables map[string]string) []string {
+	var out []string
+	for _, f := range st.Functions {
+		u, ok := uses[f.Dir]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: functionUses has no entry for %q", f.LogicalID, f.Dir))
+			continue
+		}
+		want, p1 := expectedFor(f, tr, u, calls, tables)
+		got, p2 := grantedTo(tr, f.LogicalID)
+		out = append(out, p1...)
+		out = append(out, p2...)
+		for g := range got {
+			if !want[g] {
+				out = append(out, fmt.Sprintf("%s grants %s, which no code of %s calls", f.LogicalID, g, f.Dir))
+			}
+		}
+		for g := range want {
+			if !got[g] {
+				out = append(out, fmt.Sprintf("%s's code calls %s, which its role does not allow", f.LogicalID, g))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// transform runs infra/samcheck/transform.py (the SAM transform `sam
+// deploy` runs) on template data and returns the transformed template.
+func transform(t *testing.T, data []byte) (map[string]any, error) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the SAM transform needs python3 and aws-sam-translator")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Fatal("python3 is required for the SAM transform (and aws-sam-translator: pip install aws-sam-translator==1.110.0)")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "transformed.json")
+	cmd := exec.Command("python3", filepath.Join(root(t), "infra", "samcheck", "transform.py"), in, "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr map[string]any
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	return tr, nil
+}
+
+func checkPolicies(t *testing.T, data []byte) []string {
+	t.Helper()
+	tr, err := transform(t, data)
+	if err != nil {
+		t.Fatalf("SAM transform: %v", err)
+	}
+	st, err := stackdef.Parse(data, "check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policyProblems(tr, st, functionUses, scanAdapters(t, root(t)), storeTables(t, root(t)))
+}
+
+func TestPoliciesMatchTheCode(t *testing.T) {
+	if bad := checkPolicies(t, readTemplate(t)); len(bad) > 0 {
+		t.Errorf("the transformed template's policies and the code's AWS calls disagree:\n  %s", strings.Join(bad, "\n  "))
+	}
+}
+
+// TestPolicyDriftIsCaught breaks the template's policies one way per case
+// and checks the policy test names exactly the break.
+func TestPolicyDriftIsCaught(t *testing.T) {
+	tests := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{
+			"dangling action",
+			"# consume the single-use OAuth state\n                Action: dynamodb:DeleteItem",
+			"# consume the single-use OAuth state\n                Action: [dynamodb:DeleteItem, dynamodb:Scan]",
+			[]string{"OAuthFunction grants dynamodb:Scan on EventsTable, which no code of oauth calls"},
+		},
+		{
+			"a table the function never touches",
+			"# consume the single-use OAuth state\n                Action: dynamodb:DeleteItem\n                Resource: !GetAtt EventsTable.Arn",
+			"# consume the single-use OAuth state\n                Action: dynamodb:DeleteItem\n                Resource: [!GetAtt EventsTable.Arn, !GetAtt LinksTable.Arn]",
+			[]string{"OAuthFunction grants dynamodb:DeleteItem on LinksTable, which no code of oauth calls"},
+		},
+		{
+			"missing action",
+			"# consume the single-use OAuth state\n                Action: dynamodb:DeleteItem",
+			"# consume the single-use OAuth state\n                Action: dynamodb:GetItem",
+			[]string{
+				"OAuthFunction grants dynamodb:GetItem on EventsTable, which no code of oauth calls",
+				"OAuthFunction's code calls dynamodb:DeleteItem on EventsTable, which its role does not allow",
+			},
+		},
+		{
+			"SQS trigger on every queue",
+			"# the SQS trigger, this queue only\n                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n                Resource: !GetAtt ExportQueue.Arn",
+			"# the SQS trigger, this queue only\n                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n                Resource: \"*\"",
+			[]string{
+				"ExporterFunction grants sqs:DeleteMessage on *, which no code of exporter calls",
+				"ExporterFunction grants sqs:GetQueueAttributes on *, which no code of exporter calls",
+				"ExporterFunction grants sqs:ReceiveMessage on *, which no code of exporter calls",
+				"ExporterFunction's code calls sqs:DeleteMessage on ExportQueue, which its role does not allow",
+				"ExporterFunction's code calls sqs:GetQueueAttributes on ExportQueue, which its role does not allow",
+				"ExporterFunction's code calls sqs:ReceiveMessage on ExportQueue, which its role does not allow",
+			},
+		},
+		{
+			"X-Ray always on",
+			"      ManagedPolicyArns:\n        - !If [TracingEnabled, !Sub \"arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess\", !Ref \"AWS::NoValue\"]\n      Policies:\n        - PolicyName: leverlink-webhook",
+			"      ManagedPolicyArns:\n        - !Sub \"arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess\"\n      Policies:\n        - PolicyName: leverlink-webhook",
+			[]string{`WebhookFunctionRole: managed policy {"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"} grants actions no code of this function calls`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := string(repoTemplate(t))
+			if strings.Count(data, tt.old) != 1 {
+				t.Fatalf("template contains %q %d times, want once: update this case", tt.old, strings.Count(data, tt.old))
+			}
+			got := checkPolicies(t, []byte(strings.Replace(data, tt.old, tt.new, 1)))
+			sort.Strings(tt.want)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("policyProblems =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+// TestFunctionUsesExist keeps functionUses honest: every method it names is
+// declared by an adapter and reaches an AWS call, every function of the
+// template has an entry, and every queue named is a queue of the template.
+func TestFunctionUsesExist(t *testing.T) {
+	calls := scanAdapters(t, root(t))
+	st := loadStack(t)
+	for fn, uses := range functionUses {
+		found := false
+		for _, f := range st.Functions {
+			found = found || f.Dir == fn
+		}
+		if !found {
+			t.Errorf("functionUses has %q, which the template does not declare", fn)
+		}
+		for _, u := range uses {
+			method, queue, _ := strings.Cut(u, " ")
+			if len(calls[method]) == 0 {
+				t.Errorf("%s: %s is not an adapter method that calls AWS", fn, method)
+			}
+			if strings.HasPrefix(method, "sqsqueue.") {
+				if _, ok := st.Queue(queue); !ok {
+					t.Errorf("%s: %s is bound to %q, not a queue of the template", fn, method, queue)
+				}
+			}
+		}
+	}
+}

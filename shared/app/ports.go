@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/sqsqueue"
+)
+
+// Shape adapters between the adapters New builds and the ports the services
+// declare, where the two differ only in shape. They decide nothing.
+
+var (
+	_ posting.RefreshQueue       = refreshEnqueuer{}
+	_ connection.RefreshEnqueuer = refreshEnqueuer{}
+	_ link.PostingGetter         = postingExists{}
+	_ link.ActiveChecker         = activeChecker{}
+)
+
+// refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
+type refreshEnqueuer struct{ q *sqsqueue.Queue }
+
+// EnqueueRefresh asks for one company's postings refresh.
+func (r refreshEnqueuer) EnqueueRefresh(ctx context.Context, companyID string) error {
+	if r.q == nil {
+		return apperr.E(apperr.Internal, "no refresh queue configured")
+	}
+	return r.q.Enqueue(ctx, "", "", posting.EncodeRefresh(companyID))
+}
+
+// EnqueueRefreshBatch asks for several companies' refreshes (≤ 10).
+func (r refreshEnqueuer) EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error {
+	if r.q == nil {
+		return apperr.E(apperr.Internal, "no refresh queue configured")
+	}
+	entries := make([]sqsqueue.Entry, len(companyIDs))
+	for i, id := range companyIDs {
+		entries[i] = sqsqueue.Entry{Body: posting.EncodeRefresh(id)}
+	}
+	return r.q.EnqueueBatch(ctx, entries)
+}
+
+// postingExists answers a cached posting's state.
+type postingExists struct{ s *dynamo.Postings }
+
+func (p postingExists) Exists(ctx context.Context, companyID, postingID string) (string, error) {
+	ps, err := p.s.Get(ctx, companyID, postingID)
+	return ps.State, err
+}
+
+// activeChecker reports whether a company has an active connection (none:
+// false, no error).
+type activeChecker struct{ s *dynamo.Connections }
+
+func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
+	c, err := a.s.Get(ctx, companyID)
+	if apperr.Is(err, apperr.NotFound) {
+		return false, nil
+	}
+	return err == nil && c.Active(), err
+}

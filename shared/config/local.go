@@ -1,0 +1,63 @@
+package config
+
+// LocalStack names the resources of a whole leverlink running in one
+// process: the local stack (make run), the tests and the benchmarks.
+type LocalStack struct {
+	DynamoDBEndpoint string
+	SQSEndpoint      string
+
+	ConnectionsTable string
+	LinksTable       string
+	ExportsTable     string
+	EventsTable      string
+	ExportQueueURL   string
+	RefreshQueueURL  string
+
+	// LeverClientID is the OAuth client (the fake Lever's, or a real one).
+	LeverClientID string
+	// LeverBaseURL is the fake Lever's base URL (/authorize, /oauth/token
+	// and /v1 under it); "" keeps Lever's own hosts.
+	LeverBaseURL string
+	// PublicURL is where the functions are served; the OAuth redirect URL
+	// is PublicURL + "/oauth/lever/callback".
+	PublicURL string
+}
+
+// The local configuration's defaults beyond the variables' own.
+const (
+	localMarketplace  = "TalentMarket"
+	localReturnOrigin = "https://vendor.example"
+)
+
+// Local returns the configuration of every function at once for s (Function
+// is empty): each variable's default as Load applies it, the secret
+// parameters named under /local/ (a secret.Static holds them), marketplace
+// "TalentMarket", return origin https://vendor.example; then each edit, in
+// order, for what one caller needs differently.
+func Local(s LocalStack, edit ...func(*Config)) Config {
+	c := Config{
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
+		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
+		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL,
+		LeverClientID:          s.LeverClientID,
+		LeverClientSecretParam: "/local/lever-client-secret",
+		LeverRedirectURL:       s.PublicURL + "/oauth/lever/callback",
+		APIKeysParam:           "/local/api-keys",
+		WebhookSecretParam:     "/local/webhook-secret",
+		TokenKeyParam:          "/local/token-key",
+		MarketplaceName:        localMarketplace,
+		AllowedReturnOrigins:   []string{localReturnOrigin},
+	}
+	if s.LeverBaseURL != "" {
+		c.LeverAuthBaseURL, c.LeverAPIBaseURL = s.LeverBaseURL, s.LeverBaseURL+"/v1"
+	}
+	for _, sp := range specs {
+		if sp.def != "" {
+			_ = sp.set(&c, sp.def) // the defaults are valid: TestLocal checks them
+		}
+	}
+	for _, e := range edit {
+		e(&c)
+	}
+	return c
+}

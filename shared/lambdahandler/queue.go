@@ -1,0 +1,167 @@
+package lambdahandler
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/logging"
+	"github.com/leverlink/leverlink/shared/posting"
+)
+
+// BatchFunc is the Lambda handler of a function attached to an SQS queue
+// with ReportBatchItemFailures.
+type BatchFunc = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// JobRunner runs export-queue jobs (export.Exporter implements it).
+type JobRunner interface {
+	// Run executes one job; an error leaves the message for a retry.
+	Run(ctx context.Context, j export.Job) error
+	// Reject records a job that can never succeed as failed.
+	Reject(ctx context.Context, k export.Key, cause error) error
+}
+
+var _ JobRunner = (*export.Exporter)(nil)
+
+// Exports is the exporter function's handler. Safe for concurrent use.
+type Exports struct {
+	Jobs JobRunner
+	Log  *slog.Logger
+}
+
+// HandleBatch handles an SQS FIFO batch with ReportBatchItemFailures.
+// Message groups run in parallel, each in order; after the first failure in
+// a group the rest of that group fails too (FIFO semantics), so a
+// candidate's pushes never overtake its export. It never returns an error.
+func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	groups := map[string][]events.SQSMessage{}
+	var order []string
+	for _, r := range ev.Records {
+		g := r.Attributes["MessageGroupId"]
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], r)
+	}
+	var (
+		mu   sync.Mutex
+		resp events.SQSEventResponse
+		wg   sync.WaitGroup
+	)
+	for _, g := range order {
+		wg.Add(1)
+		go func(recs []events.SQSMessage) {
+			defer wg.Done()
+			for i, r := range recs {
+				if err := h.RunJob(logging.WithRequestID(ctx, r.MessageId), []byte(r.Body)); err != nil {
+					mu.Lock()
+					for _, rest := range recs[i:] {
+						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}(groups[g])
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+// RunJob runs one export-queue message body. A malformed body is recorded
+// as a failed export of its candidate when its ids can be read (then
+// acknowledged); otherwise it is returned as an error and, after the
+// queue's maxReceiveCount, lands in the dead-letter queue.
+func (h *Exports) RunJob(ctx context.Context, body []byte) error {
+	j, err := export.DecodeJob(body)
+	if err != nil {
+		var ids struct {
+			CompanyID   string `json:"companyId"`
+			CandidateID string `json:"candidateId"`
+		}
+		_ = json.Unmarshal(body, &ids)
+		if event.CheckID("companyId", ids.CompanyID) == nil && event.CheckID("candidateId", ids.CandidateID) == nil {
+			h.log().ErrorContext(ctx, "malformed export job recorded as failed", "company_id", ids.CompanyID, "candidate_id", ids.CandidateID, "err", err)
+			return h.Jobs.Reject(ctx, export.Key{CompanyID: ids.CompanyID, CandidateID: ids.CandidateID}, err)
+		}
+		h.log().ErrorContext(ctx, "unreadable export job left for the dead-letter queue", "err", err)
+		return err
+	}
+	err = h.Jobs.Run(ctx, j)
+	if err != nil {
+		h.log().WarnContext(ctx, "job will be retried", "company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "kind", string(j.Kind), "code", string(apperr.CodeOf(err)), "err", err)
+	}
+	return err
+}
+
+func (h *Exports) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+// PostingsRefresher refreshes postings (posting.Refresher implements it).
+type PostingsRefresher interface {
+	// FanOut enqueues one refresh message per connected company.
+	FanOut(ctx context.Context) (int, error)
+	// Refresh refreshes one company's postings.
+	Refresh(ctx context.Context, companyID string) (posting.Result, error)
+}
+
+var _ PostingsRefresher = (*posting.Refresher)(nil)
+
+// Refreshes is the refresher function's handler. Safe for concurrent use.
+type Refreshes struct {
+	Refresher PostingsRefresher
+	Log       *slog.Logger
+}
+
+// Handle is the refresher function's entry point. A scheduled invocation
+// (anything without SQS records) fans out one refresh message per connected
+// company and answers {"enqueued": n}; an SQS batch refreshes one company
+// per message, with partial batch failures (events.SQSEventResponse).
+func (h *Refreshes) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var batch events.SQSEvent
+	if err := json.Unmarshal(raw, &batch); err == nil && len(batch.Records) > 0 && batch.Records[0].EventSource == "aws:sqs" {
+		return h.HandleBatch(ctx, batch)
+	}
+	n, err := h.Refresher.FanOut(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"enqueued": n}, nil
+}
+
+// HandleBatch refreshes one company per SQS message (posting.DecodeRefresh).
+// A malformed message is logged and dropped; a failed refresh is reported
+// as a batch item failure, to be retried. It never returns an error.
+func (h *Refreshes) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, r := range ev.Records {
+		ctx := logging.WithRequestID(ctx, r.MessageId)
+		companyID, err := posting.DecodeRefresh([]byte(r.Body))
+		if err != nil {
+			h.log().ErrorContext(ctx, "malformed refresh message dropped", "message_id", r.MessageId)
+			continue
+		}
+		if _, err := h.Refresher.Refresh(ctx, companyID); err != nil {
+			h.log().WarnContext(ctx, "refresh will be retried", "company_id", companyID, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+func (h *Refreshes) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,211 @@
+package lambdahandler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/posting"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// jobs records the jobs it runs and fails those whose candidate is in fail.
+type jobs struct {
+	mu       sync.Mutex
+	ran      []string // candidate ids, in order per group
+	rejected []export.Key
+	fail     map[string]bool
+}
+
+func (j *jobs) Run(_ context.Context, job export.Job) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ran = append(j.ran, job.CandidateID+"/"+job.EventID)
+	if j.fail[job.EventID] {
+		return apperr.E(apperr.Transient, "lever down")
+	}
+	return nil
+}
+
+func (j *jobs) Reject(_ context.Context, k export.Key, _ error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.rejected = append(j.rejected, k)
+	return nil
+}
+
+func pushBody(t *testing.T, candidate, eventID string) string {
+	t.Helper()
+	b, err := export.Job{Kind: export.KindPush, CompanyID: "acme", CandidateID: candidate, EventID: eventID,
+		EventType: event.NoteCreated, Note: &event.Note{ID: "n-" + eventID, CreatedAt: time.Now(), Body: "hi"}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestExportsHandleBatch(t *testing.T) {
+	msg := func(id, group, body string) events.SQSMessage {
+		return events.SQSMessage{MessageId: id, Body: body, Attributes: map[string]string{"MessageGroupId": group}}
+	}
+	tests := []struct {
+		name     string
+		records  func(t *testing.T) []events.SQSMessage
+		fail     map[string]bool
+		wantFail []string
+		wantRej  int
+	}{
+		{
+			name: "all succeed",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{msg("m1", "a", pushBody(t, "a", "e1")), msg("m2", "b", pushBody(t, "b", "e2"))}
+			},
+		},
+		{
+			name: "a failure fails the rest of its group only",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{
+					msg("m1", "a", pushBody(t, "a", "e1")), msg("m2", "a", pushBody(t, "a", "e2")), msg("m3", "a", pushBody(t, "a", "e3")),
+					msg("m4", "b", pushBody(t, "b", "e4")),
+				}
+			},
+			fail:     map[string]bool{"e2": true},
+			wantFail: []string{"m2", "m3"},
+		},
+		{
+			name: "malformed with readable ids is rejected and acknowledged",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{msg("m1", "a", `{"kind":"nope","companyId":"acme","candidateId":"c1"}`)}
+			},
+			wantRej: 1,
+		},
+		{
+			name: "unreadable is left for the dead-letter queue",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{msg("m1", "a", `not json`), msg("m2", "a", pushBody(t, "a", "e2"))}
+			},
+			wantFail: []string{"m1", "m2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := &jobs{fail: tt.fail}
+			h := &Exports{Jobs: j, Log: quiet}
+			resp, err := h.HandleBatch(context.Background(), events.SQSEvent{Records: tt.records(t)})
+			if err != nil {
+				t.Fatalf("HandleBatch: %v", err)
+			}
+			var got []string
+			for _, f := range resp.BatchItemFailures {
+				got = append(got, f.ItemIdentifier)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.wantFail) {
+				t.Errorf("failures: got %v, want %v", got, tt.wantFail)
+			}
+			if len(j.rejected) != tt.wantRej {
+				t.Errorf("rejected: got %v, want %d", j.rejected, tt.wantRej)
+			}
+		})
+	}
+}
+
+func TestExportsGroupOrder(t *testing.T) {
+	j := &jobs{}
+	h := &Exports{Jobs: j, Log: quiet}
+	var recs []events.SQSMessage
+	for _, e := range []string{"e1", "e2", "e3"} {
+		recs = append(recs, events.SQSMessage{MessageId: e, Body: pushBody(t, "a", e), Attributes: map[string]string{"MessageGroupId": "a"}})
+	}
+	if _, err := h.HandleBatch(context.Background(), events.SQSEvent{Records: recs}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a/e1", "a/e2", "a/e3"}; !slices.Equal(j.ran, want) {
+		t.Errorf("order within a group: got %v, want %v", j.ran, want)
+	}
+}
+
+// refresher records refreshed companies and fails those in fail.
+type refresher struct {
+	mu        sync.Mutex
+	refreshed []string
+	fanouts   int
+	fail      map[string]bool
+	fanErr    error
+}
+
+func (r *refresher) FanOut(context.Context) (int, error) {
+	r.fanouts++
+	return 3, r.fanErr
+}
+
+func (r *refresher) Refresh(_ context.Context, companyID string) (posting.Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refreshed = append(r.refreshed, companyID)
+	if r.fail[companyID] {
+		return posting.Result{}, errors.New("lever down")
+	}
+	return posting.Result{}, nil
+}
+
+func TestRefreshesHandle(t *testing.T) {
+	sqs := func(bodies ...string) json.RawMessage {
+		ev := events.SQSEvent{}
+		for i, b := range bodies {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: string(rune('a' + i)), Body: b, EventSource: "aws:sqs"})
+		}
+		raw, _ := json.Marshal(ev)
+		return raw
+	}
+	tests := []struct {
+		name          string
+		raw           json.RawMessage
+		fail          map[string]bool
+		fanErr        error
+		wantOut       string
+		wantErr       bool
+		wantRefreshed []string
+	}{
+		{name: "schedule fans out", raw: json.RawMessage(`{"source":"aws.scheduler"}`), wantOut: `{"enqueued":3}`},
+		{name: "empty event fans out", raw: json.RawMessage(`{}`), wantOut: `{"enqueued":3}`},
+		{name: "fan-out error", raw: json.RawMessage(`{}`), fanErr: errors.New("ddb down"), wantErr: true},
+		{
+			name: "batch: malformed dropped, failures reported",
+			raw:  sqs(string(posting.EncodeRefresh("co-a")), `not json`, string(posting.EncodeRefresh("co-b")), `{"companyId":"a/b"}`),
+			fail: map[string]bool{"co-b": true}, wantOut: `{"batchItemFailures":[{"itemIdentifier":"c"}]}`,
+			wantRefreshed: []string{"co-a", "co-b"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &refresher{fail: tt.fail, fanErr: tt.fanErr}
+			out, err := (&Refreshes{Refresher: r, Log: quiet}).Handle(context.Background(), tt.raw)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Handle: err %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			got, _ := json.Marshal(out)
+			if string(got) != tt.wantOut {
+				t.Errorf("answer: got %s, want %s", got, tt.wantOut)
+			}
+			if !slices.Equal(r.refreshed, tt.wantRefreshed) {
+				t.Errorf("refreshed: got %v, want %v", r.refreshed, tt.wantRefreshed)
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package sqspoll
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leverlink/leverlink/shared/sqsqueue"
+)
+
+// queue hands out msgs once and records deletions.
+type queue struct {
+	msgs    []sqsqueue.Message
+	deleted []string
+}
+
+func (q *queue) Receive(_ context.Context, max int, _, _ time.Duration) ([]sqsqueue.Message, error) {
+	n := min(max, len(q.msgs))
+	out := q.msgs[:n]
+	q.msgs = q.msgs[n:]
+	return out, nil
+}
+
+func (q *queue) Delete(_ context.Context, receipt string) error {
+	q.deleted = append(q.deleted, receipt)
+	return nil
+}
+
+func (q *queue) URL() string { return "http://q" }
+
+func TestRunOnce(t *testing.T) {
+	msgs := func() []sqsqueue.Message {
+		return []sqsqueue.Message{
+			{ID: "m1", ReceiptHandle: "r1", Body: []byte("a"), GroupID: "g", ReceiveCount: 1},
+			{ID: "m2", ReceiptHandle: "r2", Body: []byte("b"), GroupID: "g", ReceiveCount: 2},
+			{ID: "m3", ReceiptHandle: "r3", Body: []byte("c"), GroupID: "h", ReceiveCount: 1},
+		}
+	}
+	tests := []struct {
+		name        string
+		batch       int
+		handler     BatchHandler
+		wantRecv    int
+		wantFailed  int
+		wantDeleted []string
+	}{
+		{
+			name: "all handled are deleted",
+			handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				return events.SQSEventResponse{}, nil
+			},
+			wantRecv: 3, wantDeleted: []string{"r1", "r2", "r3"},
+		},
+		{
+			name: "item failures stay on the queue",
+			handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "m2"}}}, nil
+			},
+			wantRecv: 3, wantFailed: 1, wantDeleted: []string{"r1", "r3"},
+		},
+		{
+			name: "a handler error retries the whole batch",
+			handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				return events.SQSEventResponse{}, errors.New("timeout")
+			},
+			wantRecv: 3, wantFailed: 3,
+		},
+		{
+			name:  "batch size bounds a receive",
+			batch: 2,
+			handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				return events.SQSEventResponse{}, nil
+			},
+			wantRecv: 2, wantDeleted: []string{"r1", "r2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := &queue{msgs: msgs()}
+			p := &Poller{Queue: q, Handler: tt.handler, Batch: tt.batch}
+			n, failed, err := p.RunOnce(context.Background())
+			if err != nil || n != tt.wantRecv || failed != tt.wantFailed {
+				t.Fatalf("RunOnce: got %d received, %d failed, %v; want %d, %d", n, failed, err, tt.wantRecv, tt.wantFailed)
+			}
+			if !slices.Equal(q.deleted, tt.wantDeleted) {
+				t.Errorf("deleted: got %v, want %v", q.deleted, tt.wantDeleted)
+			}
+		})
+	}
+}
+
+func TestRunOnceEvent(t *testing.T) {
+	q := &queue{msgs: []sqsqueue.Message{{ID: "m1", ReceiptHandle: "r1", Body: []byte(`{"x":1}`), GroupID: "g", ReceiveCount: 4, SentAt: time.UnixMilli(1700000000123)}}}
+	var got events.SQSEvent
+	p := &Poller{Queue: q, Handler: func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		got = ev
+		return events.SQSEventResponse{}, nil
+	}}
+	if _, _, err := p.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := got.Records[0]
+	if r.MessageId != "m1" || r.Body != `{"x":1}` || r.EventSource != "aws:sqs" || r.Attributes["MessageGroupId"] != "g" ||
+		r.Attributes["ApproximateReceiveCount"] != "4" || r.Attributes["SentTimestamp"] != "1700000000123" {
+		t.Errorf("event record: got %+v", r)
+	}
+}
