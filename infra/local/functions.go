@@ -110,6 +110,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		c.MarketplaceName = envOr("MARKETPLACE_NAME", "leverlink-demo")
 		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
+		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
 	})
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)

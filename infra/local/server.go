@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,10 +54,27 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 		ln.Close()
 		return err
 	}
-	return serveMux(ctx, ln, mux, m.Workers, log, func(url string) {
+	return serveMux(ctx, ln, withRequestID(mux), m.Workers, log, func(url string) {
 		printBanner(out, url, s, st, routes, functions, info)
 		writeStateFile(url, info, log)
 		log.Info("listening", "url", url, "stage", stage)
+	})
+}
+
+// withRequestID gives every request an X-Request-Id (as API Gateway gives
+// its id) and echoes it, so that even a path no route serves is answered
+// with one; the functions' handlers reuse it.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 100 {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"time"
+
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/link"
@@ -102,6 +104,31 @@ type Input struct {
 	// AllowClosed lets the button export to a closed chosen posting.
 	AllowClosed bool
 	Manual      bool // a job queued by the Export button (ViaJob)
+	// Now is when the question is asked: a queued marker older than
+	// QueuedStaleAfter no longer holds the Export button (its job may have
+	// been lost). Zero: queued markers never go stale.
+	Now time.Time
+}
+
+// QueuedStaleAfter is how long a queued marker holds the Export button:
+// longer than a backlog takes to drain, so a second click only queues
+// again when the first job was lost (a duplicate is harmless: the claim
+// lets one job write).
+const QueuedStaleAfter = 30 * time.Minute
+
+// waiting reports whether the marker says a job is queued (recently) or
+// running.
+func (in Input) waiting() bool {
+	if !in.MarkerFound {
+		return false
+	}
+	switch in.Marker.State {
+	case Exporting:
+		return true
+	case Queued:
+		return in.Now.IsZero() || in.Now.Sub(in.Marker.UpdatedAt) < QueuedStaleAfter
+	}
+	return false
 }
 
 // Decide is the one answer to "may this candidate be exported (or this
@@ -129,17 +156,18 @@ type Input struct {
 //     automatic jobs need event.ConsentGiven; the button and its jobs need
 //     consent.granted in the snapshot; ViaStatus does not check (no
 //     snapshot): Skip no_consent;
-//  8. an exporting marker: Wait in_progress;
+//  8. an exporting marker, or a queued one younger than QueuedStaleAfter:
+//     Wait in_progress;
 //  9. otherwise Export.
 //
-// For a push: 2 (connection), then the candidate's marker: none is Export
-// for intake (an export may be queued ahead of it; the job decides) and
-// Skip not_exported for the job; failed or skipped is Skip not_exported;
-// exporting is Wait in_progress; exported with its position no longer
-// linked is Skip position_not_linked (an export to a chosen posting, or a
-// general opportunity, has no position: no link holds its pushes);
-// otherwise Export. Link flags do not hold pushes: the opportunity exists
-// already.
+// For a push: 2 (connection), then the candidate's marker: none, failed or
+// skipped is Skip not_exported (an export accepted before the push left a
+// queued marker); queued or exporting is Wait in_progress (the push is
+// queued behind the export: one FIFO group per candidate); exported with
+// its position no longer linked is Skip position_not_linked; otherwise
+// Export (an export to a chosen posting, or a general opportunity, has no
+// position: no link holds its pushes). Link flags do not hold pushes: the
+// opportunity exists already.
 func Decide(in Input) Decision {
 	if in.Job == KindPush {
 		return decidePush(in)
@@ -195,7 +223,7 @@ func Decide(in Input) Decision {
 			return Decision{Skip, ReasonNoConsent}
 		}
 	}
-	if in.MarkerFound && in.Marker.State == Exporting {
+	if in.waiting() {
 		return Decision{Wait, ReasonInProgress}
 	}
 	return Decision{Action: Export}
@@ -218,13 +246,10 @@ func decidePush(in Input) Decision {
 		return Decision{Skip, Reason(r)}
 	}
 	if !in.MarkerFound {
-		if in.Via == ViaEvent {
-			return Decision{Action: Export}
-		}
 		return Decision{Skip, ReasonNotExported}
 	}
 	switch in.Marker.State {
-	case Exporting:
+	case Queued, Exporting:
 		return Decision{Wait, ReasonInProgress}
 	case Exported:
 	default:

@@ -2,6 +2,7 @@ package export
 
 import (
 	"testing"
+	"time"
 
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
@@ -31,6 +32,8 @@ func decideCases() []decideCase {
 	exported := Marker{State: Exported, PositionID: "pos-1"}
 	exportedNoPos := Marker{State: Exported}
 	exporting := Marker{State: Exporting, PositionID: "pos-1"}
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	queued := Marker{State: Queued, PositionID: "pos-1", UpdatedAt: at}
 	skipped := Marker{State: Skipped, Reason: "no_consent"}
 	failed := Marker{State: Failed, Reason: "lever_rejected"}
 
@@ -132,6 +135,15 @@ func decideCases() []decideCase {
 		{"event: exporting", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
 		{"status: exporting", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
 		{"button: exporting", with(base(ViaButton), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"status: queued", with(base(ViaStatus), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(time.Minute)
+		}), wait},
+		{"button: queued (a second click queues nothing)", with(base(ViaButton), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter-time.Second)
+		}), wait},
+		{"button: queued long ago (job lost?)", with(base(ViaButton), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter)
+		}), export},
 		{"status: exporting, revoked", with(base(ViaStatus), func(in *Input) {
 			in.Marker, in.MarkerFound, in.Conn.Status = exporting, true, connection.Revoked
 		}), skip(ReasonLeverRevoked)},
@@ -144,7 +156,9 @@ func decideCases() []decideCase {
 		// Pushes.
 		{"push event: not connected", push(ViaEvent, func(in *Input) { in.Conn = connection.Connection{} }), skip(ReasonNotConnected)},
 		{"push job: revoked", push(ViaJob, func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
-		{"push event: no marker (an export may be queued)", push(ViaEvent, func(*Input) {}), export},
+		{"push event: no marker (never exported nor queued)", push(ViaEvent, func(*Input) {}), skip(ReasonNotExported)},
+		{"push event: export queued", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = queued, true }), wait},
+		{"push job: export queued", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = queued, true }), wait},
 		{"push job: no marker", push(ViaJob, func(*Input) {}), skip(ReasonNotExported)},
 		{"push event: skipped candidate", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = skipped, true }), skip(ReasonNotExported)},
 		{"push job: failed candidate", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = failed, true }), skip(ReasonNotExported)},

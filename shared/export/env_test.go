@@ -76,6 +76,13 @@ func (q *queued) all() []export.Job {
 	return append([]export.Job(nil), q.jobs...)
 }
 
+// reset forgets the jobs queued so far (by a test's preparation).
+func (q *queued) reset() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = nil
+}
+
 // resumes answers Fetch with fixed data or an error.
 type resumes struct {
 	data []byte

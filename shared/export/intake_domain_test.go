@@ -44,13 +44,13 @@ func TestIntake(t *testing.T) {
 			name:    "contact accepted on a linked position: queued export, sourced",
 			ev:      candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
 			want:    export.Outcome{Status: "queued"},
-			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginSourced},
+			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginSourced}, wantMarker: export.Queued,
 		},
 		{
 			name:    "applied: queued export, applied",
 			ev:      candEvent("e-1", event.Applied, cand("c-1"), "pos-1"),
 			want:    export.Outcome{Status: "queued"},
-			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginApplied},
+			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginApplied}, wantMarker: export.Queued,
 		},
 		{
 			name: "an event before the link's trigger: ignored, nothing recorded",
@@ -115,10 +115,21 @@ func TestIntake(t *testing.T) {
 			want: export.Outcome{Status: "duplicate"}, wantMarker: export.Skipped,
 		},
 		{
-			name:    "a message before any export: queued push (the job decides)",
+			name: "a message before any export: skipped not_exported on the activity",
+			ev:   msgEvent("e-1", "c-1", msg("m-1", "outbound")),
+			want: export.Outcome{Status: "skipped", Reason: export.ReasonNotExported}, wantMarker: export.Skipped, activity: "message:m-1",
+		},
+		{
+			name: "a message right after an accepted export: queued behind it",
+			prepare: func(t *testing.T, e *env) {
+				if _, err := e.intake.Accept(context.Background(), candEvent("e-0", event.ContactAccepted, cand("c-1"), "pos-1")); err != nil {
+					t.Fatal(err)
+				}
+				e.queue.reset()
+			},
 			ev:      msgEvent("e-1", "c-1", msg("m-1", "outbound")),
 			want:    export.Outcome{Status: "queued"},
-			wantJob: &export.Job{Kind: export.KindPush, Message: &event.Message{ID: "m-1"}},
+			wantJob: &export.Job{Kind: export.KindPush, Message: &event.Message{ID: "m-1"}}, wantMarker: export.Queued,
 		},
 		{
 			name: "a note for a candidate whose export failed: skipped not_exported on the activity",
@@ -138,7 +149,7 @@ func TestIntake(t *testing.T) {
 			name:     "the queue fails: an error, and the sender's retry is processed",
 			prepare:  func(t *testing.T, e *env) { e.queue.err = apperr.E(apperr.Transient, "queue down") },
 			ev:       candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
-			wantCode: apperr.Transient,
+			wantCode: apperr.Transient, wantMarker: export.Queued, // recorded before the send; the retry sends the job
 		},
 	}
 	for _, tt := range tests {

@@ -17,7 +17,7 @@ import (
 // must be hidden, why" (GET /candidates/{id}/export).
 type StatusView struct {
 	CandidateID   string     `json:"candidateId"`
-	State         string     `json:"state"` // not_exported | exporting | exported | failed | skipped
+	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped
 	Exportable    bool       `json:"exportable"`
 	Reason        Reason     `json:"reason,omitempty"`
 	LeverURL      string     `json:"leverUrl,omitempty"`
@@ -29,6 +29,38 @@ type StatusView struct {
 	Attempts      int        `json:"attempts,omitempty"`
 	LastError     string     `json:"lastError,omitempty"`
 	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
+	// Activities are the candidate's pushes (messages, notes) that are
+	// queued, failed or skipped, newest first (GET …/export only).
+	Activities []ActivityView `json:"activities,omitempty"`
+}
+
+// ActivityView is the public form of an activity marker: one message or
+// note push (GET /activities, GET …/export's activities).
+type ActivityView struct {
+	CandidateID   string     `json:"candidateId"`
+	ActivityID    string     `json:"activityId"` // message:<id> | note:<id> | history
+	State         string     `json:"state"`      // queued | exporting | exported | failed | skipped
+	Reason        Reason     `json:"reason,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	OpportunityID string     `json:"opportunityId,omitempty"`
+	Attempts      int        `json:"attempts,omitempty"`
+	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
+}
+
+// ActivityViewOf turns an activity marker into its public view.
+func ActivityViewOf(m Marker) ActivityView {
+	v := ActivityView{
+		CandidateID: m.CandidateID, ActivityID: m.ActivityID, State: string(m.State),
+		LastError: m.LastError, OpportunityID: m.OpportunityID, Attempts: m.Attempts,
+	}
+	if r := ReasonOf(m.Reason); r != reasonInHistory {
+		v.Reason = r
+	}
+	if !m.UpdatedAt.IsZero() {
+		t := m.UpdatedAt
+		v.UpdatedAt = &t
+	}
+	return v
 }
 
 // View turns a marker into its public view, with its recorded reason and
@@ -59,6 +91,7 @@ type Service struct {
 	Settings    SettingsGetter  // nil: the defaults
 	Postings    PostingGetter   // the cached postings, for postingId (chosen.go)
 	Reloader    PostingReloader // reloads them once on a miss; nil: no reload
+	Activities  ActivityStore   // nil: no activity listing (GET /activities answers empty)
 	Queue       Enqueuer
 	Now         func() time.Time
 }
@@ -81,6 +114,7 @@ type facts struct {
 func (s *Service) load(ctx context.Context, companyID, candidateID, positionID string) (facts, error) {
 	var f facts
 	var err error
+	f.in.Now = s.now()
 	f.in.Marker, f.in.MarkerFound, err = readMarker(ctx, s.Markers, Key{CompanyID: companyID, CandidateID: candidateID})
 	if err != nil {
 		return f, fmt.Errorf("export status: %w", err)
@@ -110,7 +144,8 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 // may be offered now. reason is, in this order:
 //   - for a failed export, its failure reason (lever_rejected,
 //     invalid_job; lastError has the detail): what the failed list is for;
-//   - when not exportable, Decide's reason (already_exported, in_progress,
+//   - when not exportable, Decide's reason (already_exported, in_progress
+//     for a queued or exporting marker,
 //     not_connected, lever_revoked, reauth_required, position_not_linked,
 //     posting_closed, posting_gone);
 //   - when exportable, the recorded reason of the last skip if it is about
@@ -118,8 +153,8 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 //     holds (position_not_linked before the position was linked) would
 //     contradict exportable: true.
 //
-// A failed marker does not record its position: without an explicit
-// positionId it is judged as for no position.
+// A marker records the position its job was queued for (failed ones too),
+// so without an explicit positionId it is judged for that position.
 func view(f facts, candidateID string) StatusView {
 	v := StatusView{CandidateID: candidateID, State: "not_exported"}
 	if f.in.MarkerFound {
@@ -147,7 +182,17 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 	if err != nil {
 		return StatusView{}, err
 	}
-	return view(f, candidateID), nil
+	v := view(f, candidateID)
+	if s.Activities != nil {
+		ms, err := s.Activities.CandidateActivities(ctx, companyID, candidateID, 20)
+		if err != nil {
+			return StatusView{}, fmt.Errorf("export status: %w", err)
+		}
+		for _, m := range ms {
+			v.Activities = append(v.Activities, ActivityViewOf(m))
+		}
+	}
+	return v, nil
 }
 
 // ExportRequest is the body of POST /candidates/{candidateId}/export:
@@ -170,8 +215,10 @@ type ExportRequest struct {
 // another posting, since a candidate is never exported twice nor moved);
 // apperr Invalid with the Reason of a Skip (not_connected, lever_revoked,
 // reauth_required, position_not_linked, posting_closed, posting_gone,
-// posting_not_found, no_consent; the API answers 422) with the view. An
-// export in progress is queued again (the claim lets one write).
+// posting_not_found, no_consent; the API answers 422) with the view.
+// While an export is queued or running (Decide: Wait) nothing more is
+// queued and the view says so (state queued or exporting, in_progress).
+// Otherwise the marker is recorded queued, then the job sent.
 func (s *Service) RequestExport(ctx context.Context, companyID, candidateID string, in ExportRequest) (StatusView, error) {
 	if in.Candidate.ID == "" {
 		in.Candidate.ID = candidateID
@@ -209,8 +256,9 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	case Skip:
 		v.Exportable, v.Reason = false, d.Reason
 		return v, apperr.E(apperr.Invalid, "candidate cannot be exported: %s", d.Reason).WithReason(string(d.Reason))
+	case Wait: // queued or running already: one job is enough
+		return v, nil
 	}
-	// Export, or Wait (in progress): queue; the claim lets one job write.
 	now := s.now()
 	job := Job{
 		Kind: KindExport, CompanyID: companyID, CandidateID: candidateID,
@@ -221,14 +269,14 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
 		PositionID: f.in.PositionID, PostingID: f.in.PostingID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	body, err := job.Encode()
-	if err != nil {
-		return StatusView{}, apperr.Wrap(apperr.Internal, err, "encode job")
+	if _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
+		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
-	if err := s.Queue.Enqueue(ctx, job.GroupID(), job.DedupID(), body); err != nil {
-		return StatusView{}, fmt.Errorf("request export: enqueue: %w", err)
+	if err := enqueue(ctx, s.Queue, job); err != nil {
+		return StatusView{}, fmt.Errorf("request export: %w", err)
 	}
-	v.State, v.Exportable, v.Reason = "queued", false, ReasonInProgress
+	v.State, v.Exportable, v.Reason = string(Queued), false, ReasonInProgress
+	v.PositionID = job.PositionID
 	return v, nil
 }
 
@@ -239,9 +287,9 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, limit int) ([]StatusView, string, error) {
 	st := State(state)
 	switch st {
-	case Failed, Skipped, Exported, Exporting:
+	case Failed, Skipped, Queued, Exported, Exporting:
 	default:
-		return nil, "", apperr.InvalidField("state", "must be failed, skipped, exported or exporting")
+		return nil, "", apperr.InvalidField("state", "must be failed, skipped, queued, exported or exporting")
 	}
 	if limit <= 0 || limit > 100 {
 		limit = 50
@@ -267,7 +315,7 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	links := map[string]linked{}
 	out := make([]StatusView, 0, len(ms))
 	for _, m := range ms {
-		f := facts{in: Input{Conn: conn, Settings: cs, Marker: m, MarkerFound: true, PositionID: m.PositionID}}
+		f := facts{in: Input{Conn: conn, Settings: cs, Marker: m, MarkerFound: true, PositionID: m.PositionID, Now: s.now()}}
 		if conn.Active() && m.PositionID != "" {
 			got, ok := links[m.PositionID]
 			if !ok {

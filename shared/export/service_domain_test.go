@@ -100,11 +100,17 @@ func TestRequestExport(t *testing.T) {
 		}, export.ExportRequest{Candidate: cand("c-1")}, "", "", "", "pos-2"},
 		{"a failed export again, for its position", func(t *testing.T, e *env) { e.failed(t, "c-1", "pos-1") },
 			export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}, "", "", "", "pos-1"},
-		{"in progress: queued again, the claim lets one write", func(t *testing.T, e *env) {
+		{"in progress: nothing more queued, the view says in_progress", func(t *testing.T, e *env) {
 			if _, err := e.exports.Claim(context.Background(), export.Key{CompanyID: company, CandidateID: "c-1"}, "other", t0, 0); err != nil {
 				t.Fatal(err)
 			}
-		}, export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}, "", "", "", "pos-1"},
+		}, export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}, "", "", "in_progress", "-"},
+		{"queued: a second click queues nothing", func(t *testing.T, e *env) {
+			if _, err := e.svc.RequestExport(context.Background(), company, "c-1", export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}); err != nil {
+				t.Fatal(err)
+			}
+			e.queue.reset()
+		}, export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}, "", "", "in_progress", "-"},
 		{"already exported: conflict", func(t *testing.T, e *env) { e.exported(t, "c-1", "pos-1") },
 			export.ExportRequest{PositionID: "pos-1", Candidate: cand("c-1")}, apperr.Conflict, "", "already_exported", "-"},
 		{"not linked: 422 position_not_linked", nil, export.ExportRequest{PositionID: "pos-9", Candidate: cand("c-1")}, apperr.Invalid, "", "position_not_linked", "-"},

@@ -63,6 +63,8 @@ func (s *Server) Handler() http.Handler {
 	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
+	route("GET "+c+"/activities", s.listActivities)
+	route("POST "+c+"/exports/{candidateId}/activities/retry", s.retryActivity)
 	if s.Setup != nil {
 		route("POST "+c+"/setup-sessions", s.Setup.CreateSession)
 		page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +76,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
-	return mux
+	return withRequestIDs(mux)
+}
+
+// withRequestIDs gives every response a request id, including the ones the
+// mux answers itself (405 for a known path with another method).
+func withRequestIDs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, withRequestID(w, r))
+	})
 }
 
 func (s *Server) log() *slog.Logger {
@@ -88,7 +98,6 @@ func (s *Server) log() *slog.Logger {
 // translation around a handler.
 func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = withRequestID(w, r)
 		companyID := r.PathValue("companyId")
 		err := event.CheckID("companyId", companyID)
 		if err == nil {
@@ -135,10 +144,11 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId")); err != nil {
+	v, err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId"))
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -230,11 +240,10 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 	if e == nil || (e.Reason == "" && e.Code != apperr.Conflict) || e.Field != "" {
 		return err
 	}
-	status := Status(err)
-	WriteJSON(w, status, struct {
+	WriteJSON(w, Status(err), struct {
 		ErrorBody
 		Export export.StatusView `json:"export"`
-	}{ErrorBody{ErrorDetail{Code: string(e.Code), Message: e.Message, Reason: e.Reason}}, v})
+	}{ErrorBody{errorDetail(err)}, v})
 	return nil
 }
 
@@ -288,4 +297,47 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
+}
+
+func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		state = string(export.Failed)
+	}
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": next})
+	return nil
+}
+
+func (s *Server) retryActivity(w http.ResponseWriter, r *http.Request) error {
+	var in export.ActivityRetry
+	if err := Decode(r, &in, false); err != nil {
+		return err
+	}
+	v, err := s.Exports.RetryActivity(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
+	if err == nil {
+		WriteJSON(w, http.StatusAccepted, v)
+		return nil
+	}
+	e := apperr.As(err)
+	if e == nil || e.Reason == "" || e.Field != "" {
+		return err
+	}
+	WriteJSON(w, Status(err), struct {
+		ErrorBody
+		Activity export.ActivityView `json:"activity"`
+	}{ErrorBody{errorDetail(err)}, v})
+	return nil
 }

@@ -34,7 +34,12 @@ type PutInput struct {
 // Invalid naming postingId or trigger (unknown trigger lists the valid
 // ones); apperr Invalid with the connection's reason (not_connected,
 // lever_revoked, reauth_required: connection.Usable) when Lever cannot be
-// used; apperr NotFound naming postingId for an unknown posting.
+// used; apperr NotFound naming postingId for an unknown posting;
+// apperr Invalid naming postingId with Reason posting_not_linkable (the API
+// answers 422) for a draft, pending or rejected posting, which Lever does
+// not let candidates apply to: the message names the state. A closed
+// posting may be linked: the link is flagged posting_closed and holds its
+// exports until the posting reopens.
 func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutInput) (Link, error) {
 	if in.PostingID == "" {
 		return Link{}, apperr.InvalidField("postingId", "is required")
@@ -65,6 +70,12 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 	if err != nil {
 		return Link{}, fmt.Errorf("put link: %w", err)
 	}
+	if !Linkable(state) {
+		e := apperr.E(apperr.Invalid, "posting %s is %s in Lever; link a published, internal or closed posting", in.PostingID, state).
+			WithReason(ReasonPostingNotLinkable)
+		e.Field = "postingId"
+		return Link{}, e
+	}
 	now := time.Now()
 	if s.Now != nil {
 		now = s.Now()
@@ -77,6 +88,21 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 		l.CreatedAt = old.CreatedAt
 	}
 	return s.Links.Put(ctx, l)
+}
+
+// ReasonPostingNotLinkable is the reason of a refused link to a posting
+// that is not open to candidates.
+const ReasonPostingNotLinkable = "posting_not_linkable"
+
+// Linkable reports whether a posting in Lever state may be linked: draft,
+// pending (awaiting approval) and rejected postings may not; published,
+// internal and closed may (an unknown state is allowed: Lever may add one).
+func Linkable(state string) bool {
+	switch state {
+	case "draft", "pending", "rejected":
+		return false
+	}
+	return true
 }
 
 // View is the public form of a link.

@@ -77,3 +77,13 @@ func TestQueues(t *testing.T) {
 		return out
 	})
 }
+
+func TestExportsQueue(t *testing.T) {
+	t.Parallel()
+	storetest.QueuedStateContract(t, func(*testing.T) export.Store { return memstore.NewExports() })
+}
+
+func TestActivityStore(t *testing.T) {
+	t.Parallel()
+	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -176,7 +177,10 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 		return res, r.authOrErr(ctx, &res, err)
 	}
 	params := lever.PostingsParams{Limit: 100}
-	if strings.Contains(conn.Scopes, "confidential") {
+	if slices.Contains(strings.Fields(conn.Scopes), connection.ScopeConfidential) {
+		// Only a grant with confidential access lists them (Lever's
+		// "Confidential Data"): asked for by POST /connection/authorize
+		// with confidential: true.
 		params.Confidentiality = "all"
 	}
 	var fetched []Posting

@@ -129,7 +129,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) e
 }
 
 func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, s Session) error {
-	if err := h.Connections.Disconnect(r.Context(), s.CompanyID); err != nil {
+	if _, err := h.Connections.Disconnect(r.Context(), s.CompanyID); err != nil {
 		return err
 	}
 	h.log().InfoContext(r.Context(), "setup page disconnected lever", "company_id", s.CompanyID)

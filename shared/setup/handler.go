@@ -29,7 +29,7 @@ var assetFS embed.FS
 type Connections interface {
 	Status(ctx context.Context, companyID string) (connection.View, error)
 	Authorize(ctx context.Context, companyID, redirectURL string, in connection.AuthorizeInput) (string, error)
-	Disconnect(ctx context.Context, companyID string) error
+	Disconnect(ctx context.Context, companyID string) (connection.DisconnectView, error)
 	CheckReturnURL(raw string) error
 }
 

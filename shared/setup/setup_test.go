@@ -36,7 +36,9 @@ func (f *fakeConns) Status(context.Context, string) (connection.View, error) { r
 func (f *fakeConns) Authorize(_ context.Context, c, _ string, in connection.AuthorizeInput) (string, error) {
 	return "https://auth.lever.example/authorize?company=" + c + "&return=" + in.ReturnURL, nil
 }
-func (f *fakeConns) Disconnect(context.Context, string) error { return nil }
+func (f *fakeConns) Disconnect(context.Context, string) (connection.DisconnectView, error) {
+	return connection.DisconnectView{}, nil
+}
 func (f *fakeConns) CheckReturnURL(raw string) error {
 	if !strings.HasPrefix(raw, vendor+"/") {
 		return apperr.InvalidField("returnUrl", "origin not allowed")

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
@@ -66,6 +68,19 @@ func (f *fixture) unlink(positionID string) {
 }
 
 // setSettings sets the company's settings through the API (GET for the
+// updateConn changes the company's stored connection (its status, as a
+// revocation or unusable tokens would leave it).
+func (f *fixture) updateConn(fn func(*connection.Connection)) {
+	f.t.Helper()
+	_, err := f.App.Connections.Update(context.Background(), company, func(c *connection.Connection) error {
+		fn(c)
+		return nil
+	})
+	if err != nil {
+		f.t.Fatalf("update connection: %v", err)
+	}
+}
+
 // ETag, then PUT with If-Match), changing the fields given.
 func (f *fixture) setSettings(changes map[string]bool) {
 	f.t.Helper()
