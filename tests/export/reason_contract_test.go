@@ -164,6 +164,10 @@ func TestReasonContract(t *testing.T) {
 		w.call(retryRoute, "POST", p("/exports/"+c+"/retry"), exportBody(pos, cand(c)))
 	}
 	w.call(retryRoute, "POST", p("/exports/s-4/retry"), exportBody("pos-r", cand("s-4", noConsent)))
+	// A posting chosen now that Lever does not have, even after a reload
+	// (last: the reload refreshes the cached postings and their flags).
+	w.call(exportRoute, "POST", p("/candidates/b-5/export"), map[string]any{"postingId": "no-such-posting", "candidate": cand("b-5")})
+	w.call(retryRoute, "POST", p("/exports/s-1/retry"), map[string]any{"postingId": "no-such-posting", "candidate": cand("s-1")})
 
 	// Pushes and their retry.
 	noteBody := func(id, text string) map[string]any {
