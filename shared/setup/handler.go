@@ -153,10 +153,13 @@ func (h *Handler) pageURL(r *http.Request) string {
 	return strings.TrimRight(h.base(r), "/") + PagePath
 }
 
-// Session is the answer of POST /setup-sessions.
+// SessionView is the answer of POST /setup-sessions. SessionID is the
+// session's Session.AuditID: the updatedBy of the settings changes made
+// through it, so the vendor can tell which of its users' sessions made one.
 type SessionView struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	SessionID string    `json:"sessionId"`
 }
 
 // NewSession validates in and mints a session for companyID. Errors:
@@ -191,7 +194,7 @@ func (h *Handler) newSession(ctx context.Context, pageURL, companyID string, in 
 		return SessionView{}, err
 	}
 	h.log().InfoContext(ctx, "setup session minted", "company_id", companyID, "session_id", s.AuditID(), "positions", len(s.Positions))
-	return SessionView{URL: pageURL + "?s=" + url.QueryEscape(tok), ExpiresAt: s.Expires()}, nil
+	return SessionView{URL: pageURL + "?s=" + url.QueryEscape(tok), ExpiresAt: s.Expires(), SessionID: s.AuditID()}, nil
 }
 
 // CreateSession is the management route POST

@@ -122,6 +122,9 @@ func (hs *harness) session(t *testing.T, company string, positions ...string) (S
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v.SessionID != s.AuditID() {
+		t.Fatalf("sessionId %q, want the session's audit id %q", v.SessionID, s.AuditID())
+	}
 	return s, tok
 }
 

@@ -88,8 +88,8 @@ func TestSettingsPanel(t *testing.T) {
 	if !got.ExportBeforeConsent || got.AllowGeneralOpportunity || got.AnnounceInternalPostings || etag != `"1"` {
 		t.Errorf("settings after the page's save = %+v ETag %s, want exportBeforeConsent only at version 1", got, etag)
 	}
-	if !strings.HasPrefix(got.UpdatedBy, "setup:") || len(got.UpdatedBy) != len("setup:")+8 || got.UpdatedAt == nil {
-		t.Errorf("audit after the page's save: updatedBy %q updatedAt %v, want setup:<8 characters of the session>", got.UpdatedBy, got.UpdatedAt)
+	if !strings.HasPrefix(got.UpdatedBy, "setup:") || len(got.UpdatedBy) != len("setup:")+8 || got.UpdatedBy != s.SessionID || got.UpdatedAt == nil {
+		t.Errorf("audit after the page's save: updatedBy %q updatedAt %v, want the session's id %q", got.UpdatedBy, got.UpdatedAt, s.SessionID)
 	}
 	audit := get(t, ctx, "audit", chromedp.Text(chromedp.CSS("#settings-audit")))
 	if !strings.Contains(audit, "(session "+strings.TrimPrefix(got.UpdatedBy, "setup:")+")") {
