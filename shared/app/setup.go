@@ -38,7 +38,7 @@ func returnOrigins(cfg config.Config) []string {
 // keys are derived (HKDF) from the token-sealing key: no new secret.
 func (a *App) newSetup(tokenKey []byte) (*setup.Handler, error) {
 	base := setupBaseURL(a.Config) // "" when derived per request
-	if a.Connect == nil || a.Refresher == nil || a.ExportSvc == nil || len(tokenKey) == 0 {
+	if a.Connect == nil || a.Refresher == nil || a.ExportSvc == nil || a.SettingsSvc == nil || len(tokenKey) == 0 {
 		return nil, nil
 	}
 	signer, err := setup.NewSigner(tokenKey)
@@ -48,7 +48,7 @@ func (a *App) newSetup(tokenKey []byte) (*setup.Handler, error) {
 	return &setup.Handler{
 		Signer: signer, BaseURL: base, RedirectURL: a.Config.LeverRedirectURL, FrameAncestors: a.Config.AllowedReturnOrigins,
 		Connections: a.Connect, Postings: setupPostings{a.Postings, a.Refresher}, Links: setupLinks{a.Links, a.LinkService},
-		Exports: a.ExportSvc, Log: a.Log,
+		Exports: a.ExportSvc, Settings: a.SettingsSvc, Log: a.Log,
 	}, nil
 }
 

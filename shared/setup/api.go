@@ -34,6 +34,7 @@ type StateView struct {
 	Triggers    []link.Trigger      `json:"triggers"`
 	Recent      []export.StatusView `json:"recentExports"`
 	Failed      []export.StatusView `json:"failedExports"`
+	Settings    SettingsView        `json:"settings"`
 }
 
 // PositionView is one of the session's positions with its link, if any.
@@ -97,6 +98,9 @@ func (h *Handler) stateOf(ctx context.Context, s Session) (StateView, error) {
 		return v, err
 	}
 	sort.SliceStable(v.Recent, func(i, j int) bool { return newer(v.Recent[i], v.Recent[j]) })
+	if v.Settings, err = h.settingsOf(ctx, s.CompanyID); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -194,13 +198,18 @@ func (h *Handler) deleteLink(w http.ResponseWriter, r *http.Request, s Session) 
 }
 
 // retry queues a failed export again with the snapshot the page has: the
-// candidate id. The position is the failed export's, or the one the admin
-// picked (one of the session's) when the export did not record it.
-// Refusals (no_consent, position_not_linked, not_failed...) come back with
-// their reason.
+// candidate id. The target is, in this order: the Lever posting the admin
+// chose now (postingId: the chosen-posting export, export.ExportRequest),
+// the position the admin picked (one of the session's), or the failed
+// export's own position or chosen posting (export.Service.Retry). Refusals
+// (no_consent, position_not_linked, posting_closed, posting_not_found,
+// not_failed, already_exported...) come back with their reason; giving
+// both positionId and postingId is apperr Invalid naming postingId.
 func (h *Handler) retry(w http.ResponseWriter, r *http.Request, s Session) error {
 	var in struct {
-		PositionID string `json:"positionId,omitempty"`
+		PositionID  string `json:"positionId,omitempty"`
+		PostingID   string `json:"postingId,omitempty"`
+		AllowClosed bool   `json:"allowClosed,omitempty"`
 	}
 	if err := httpapi.Decode(r, &in, true); err != nil {
 		return err
@@ -208,12 +217,18 @@ func (h *Handler) retry(w http.ResponseWriter, r *http.Request, s Session) error
 	if in.PositionID != "" && !s.HasPosition(in.PositionID) {
 		return apperr.InvalidField("positionId", "position %s is not part of this setup session", in.PositionID)
 	}
+	if in.PositionID != "" && in.PostingID != "" {
+		return apperr.InvalidField("postingId", "choose a position or a posting, not both")
+	}
+	if in.AllowClosed && in.PostingID == "" {
+		return apperr.InvalidField("allowClosed", "only applies to a chosen postingId")
+	}
 	id := r.PathValue("candidateId")
-	v, err := h.Exports.Retry(r.Context(), s.CompanyID, id, export.ExportRequest{PositionID: in.PositionID})
+	v, err := h.Exports.Retry(r.Context(), s.CompanyID, id, export.ExportRequest{PositionID: in.PositionID, PostingID: in.PostingID, AllowClosed: in.AllowClosed})
 	if err != nil {
 		return err
 	}
-	h.log().InfoContext(r.Context(), "setup page retried export", "company_id", s.CompanyID, "candidate_id", id, "position_id", in.PositionID)
+	h.log().InfoContext(r.Context(), "setup page retried export", "company_id", s.CompanyID, "candidate_id", id, "position_id", in.PositionID, "posting_id", in.PostingID)
 	httpapi.WriteJSON(w, http.StatusAccepted, v)
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 //go:embed assets
@@ -55,6 +56,15 @@ type Exports interface {
 	Retry(ctx context.Context, companyID, candidateID string, in export.ExportRequest) (export.StatusView, error)
 }
 
+// Settings reads and replaces a company's settings on the condition of the
+// version the page read (settings.Service satisfies it: Put's errors are
+// apperr Invalid naming the field, apperr Conflict with Reason
+// stale_version).
+type Settings interface {
+	Get(ctx context.Context, companyID string) (settings.Settings, error)
+	Put(ctx context.Context, companyID, ifMatch, keyID string, d settings.Document) (settings.Settings, error)
+}
+
 // CSRFHeader carries the CSRF token on every state change.
 const CSRFHeader = "X-Setup-CSRF"
 
@@ -81,6 +91,7 @@ type Handler struct {
 	Postings       Postings
 	Links          Links
 	Exports        Exports
+	Settings       Settings
 	TTL            time.Duration // session lifetime, default and maximum MaxTTL
 	Log            *slog.Logger
 	Now            func() time.Time
@@ -142,10 +153,13 @@ func (h *Handler) pageURL(r *http.Request) string {
 	return strings.TrimRight(h.base(r), "/") + PagePath
 }
 
-// Session is the answer of POST /setup-sessions.
+// SessionView is the answer of POST /setup-sessions. SessionID is the
+// session's Session.AuditID: the updatedBy of the settings changes made
+// through it, so the vendor can tell which of its users' sessions made one.
 type SessionView struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	SessionID string    `json:"sessionId"`
 }
 
 // NewSession validates in and mints a session for companyID. Errors:
@@ -179,8 +193,8 @@ func (h *Handler) newSession(ctx context.Context, pageURL, companyID string, in 
 	if err != nil {
 		return SessionView{}, err
 	}
-	h.log().InfoContext(ctx, "setup session minted", "company_id", companyID, "positions", len(s.Positions))
-	return SessionView{URL: pageURL + "?s=" + url.QueryEscape(tok), ExpiresAt: s.Expires()}, nil
+	h.log().InfoContext(ctx, "setup session minted", "company_id", companyID, "session_id", s.AuditID(), "positions", len(s.Positions))
+	return SessionView{URL: pageURL + "?s=" + url.QueryEscape(tok), ExpiresAt: s.Expires(), SessionID: s.AuditID()}, nil
 }
 
 // CreateSession is the management route POST
@@ -227,6 +241,8 @@ func (h *Handler) init() {
 	api("PUT /setup/api/links/{positionId}", h.putLink)
 	api("DELETE /setup/api/links/{positionId}", h.deleteLink)
 	api("POST /setup/api/exports/{candidateId}/retry", h.retry)
+	api("GET /setup/api/settings", h.getSettings)
+	api("PUT /setup/api/settings", h.putSettings)
 	m.HandleFunc("/setup/", func(w http.ResponseWriter, r *http.Request) {
 		h.headers(w)
 		httpapi.WriteError(w, r, h.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))

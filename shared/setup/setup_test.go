@@ -20,7 +20,9 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/memstore"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 const (
@@ -71,19 +73,23 @@ func (f *fakeLinks) Put(_ context.Context, c, p string, in link.PutInput) (link.
 }
 func (f *fakeLinks) Delete(_ context.Context, c, p string) error { delete(f.m, c+"/"+p); return nil }
 
-type fakeExports struct{}
+// fakeExports records the retries it is asked for.
+type fakeExports struct{ retried []export.ExportRequest }
 
-func (fakeExports) Failed(context.Context, string, string, string, int) ([]export.StatusView, string, error) {
+func (*fakeExports) Failed(context.Context, string, string, string, int) ([]export.StatusView, string, error) {
 	return nil, "", nil
 }
-func (fakeExports) Retry(_ context.Context, _, id string, _ export.ExportRequest) (export.StatusView, error) {
+func (f *fakeExports) Retry(_ context.Context, _, id string, in export.ExportRequest) (export.StatusView, error) {
+	f.retried = append(f.retried, in)
 	return export.StatusView{CandidateID: id, State: "queued"}, nil
 }
 
 type harness struct {
-	h     *Handler
-	links *fakeLinks
-	now   time.Time
+	h        *Handler
+	links    *fakeLinks
+	exports  *fakeExports
+	settings *settings.Service
+	now      time.Time
 }
 
 func newHarness(t *testing.T) *harness {
@@ -92,11 +98,12 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &harness{links: &fakeLinks{m: map[string]link.Link{}}, now: t0}
+	hs := &harness{links: &fakeLinks{m: map[string]link.Link{}}, exports: &fakeExports{}, now: t0}
+	hs.settings = &settings.Service{Store: memstore.NewSettings(), Now: func() time.Time { return hs.now }}
 	hs.h = &Handler{
 		Signer: g, BaseURL: base, FrameAncestors: []string{vendor, "https://evil.example; script-src *"},
 		Connections: &fakeConns{view: connection.View{Status: connection.Connected}}, Postings: fakePostings{},
-		Links: hs.links, Exports: fakeExports{}, Now: func() time.Time { return hs.now },
+		Links: hs.links, Exports: hs.exports, Settings: hs.settings, Now: func() time.Time { return hs.now },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return hs
@@ -117,10 +124,18 @@ func (hs *harness) session(t *testing.T, company string, positions ...string) (S
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v.SessionID != s.AuditID() {
+		t.Fatalf("sessionId %q, want the session's audit id %q", v.SessionID, s.AuditID())
+	}
 	return s, tok
 }
 
 func (hs *harness) do(method, path, cookie, csrf, origin string, body any) *httptest.ResponseRecorder {
+	return hs.doHeader(method, path, cookie, csrf, origin, nil, body)
+}
+
+// doHeader is do with more request headers (empty values are not sent).
+func (hs *harness) doHeader(method, path, cookie, csrf, origin string, header map[string]string, body any) *httptest.ResponseRecorder {
 	var rd *bytes.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -137,6 +152,11 @@ func (hs *harness) do(method, path, cookie, csrf, origin string, body any) *http
 	}
 	if origin != "" {
 		req.Header.Set("Origin", origin)
+	}
+	for k, v := range header {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
 	}
 	rec := httptest.NewRecorder()
 	hs.h.ServeHTTP(rec, req)
@@ -249,7 +269,7 @@ func TestCSRFRule(t *testing.T) {
 	for _, r := range []struct{ method, path string }{
 		{"DELETE", "/setup/api/links/pos-1"}, {"DELETE", "/setup/api/connection"},
 		{"POST", "/setup/api/connection/authorize"}, {"POST", "/setup/api/postings/reload"},
-		{"POST", "/setup/api/exports/cand-1/retry"},
+		{"POST", "/setup/api/exports/cand-1/retry"}, {"PUT", "/setup/api/settings"},
 	} {
 		if rec := hs.do(r.method, r.path, tok, "", "", nil); rec.Code != http.StatusForbidden {
 			t.Errorf("%s %s without CSRF: %d, want 403", r.method, r.path, rec.Code)

@@ -32,6 +32,7 @@ type stack struct {
 	Vendor    string // an allowed return (and framing) origin
 	Stranger  string // an origin that is not allowed
 	Postings  map[string]string
+	SessionID string // the last session's sessionId (its settings audit id)
 	artifacts string
 	shot      int
 }
@@ -107,6 +108,7 @@ func (s *stack) session(t *testing.T) string {
 	var out struct {
 		URL       string    `json:"url"`
 		ExpiresAt time.Time `json:"expiresAt"`
+		SessionID string    `json:"sessionId"`
 	}
 	body := map[string]any{"returnUrl": s.Vendor + "/settings/ats", "positions": positions}
 	if code := s.Do("POST", "/v1/companies/"+company+"/setup-sessions", body, &out); code != http.StatusCreated {
@@ -115,6 +117,7 @@ func (s *stack) session(t *testing.T) string {
 	if !strings.HasPrefix(out.URL, s.Base+"/setup?s=") || time.Until(out.ExpiresAt) > time.Hour {
 		t.Fatalf("session = %+v", out)
 	}
+	s.SessionID = out.SessionID
 	return out.URL
 }
 

@@ -49,6 +49,10 @@
     not_connected: 'Lever is not connected. Connect Lever first.',
     lever_revoked: 'Lever access was revoked. Reconnect Lever first.',
     reauth_required: 'Lever needs to be connected again.',
+    posting_closed: 'This Lever posting is closed. Choose another one, or tick "Add to this closed posting anyway".',
+    posting_not_found: 'This Lever posting was not found in Lever. Reload the postings and choose another one.',
+    already_exported: 'This candidate is already in Lever.',
+    not_failed: 'This export is no longer failed. The list is up to date now.',
     session_expired: 'This setup link has expired. Open the Lever settings in the app again.',
     csrf_invalid: 'This page is out of date. Reload it and try again.'
   };
@@ -57,8 +61,9 @@
   var csrf = '';
   var $ = function (id) { return document.getElementById(id); };
 
-  function api(method, path, body) {
+  function api(method, path, body, headers) {
     var opts = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json' } };
+    Object.keys(headers || {}).forEach(function (k) { opts.headers[k] = headers[k]; });
     if (method !== 'GET') { opts.headers['X-Setup-CSRF'] = csrf; }
     if (body !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
@@ -86,7 +91,7 @@
   }
 
   function fatal(text) {
-    ['loading', 'connection', 'positions', 'exports'].forEach(function (id) { $(id).hidden = true; });
+    ['loading', 'connection', 'settings', 'positions', 'exports'].forEach(function (id) { $(id).hidden = true; });
     var f = $('fatal');
     f.textContent = '';
     var h = document.createElement('h2');
@@ -118,6 +123,7 @@
   function render() {
     $('loading').hidden = true;
     renderConnection();
+    renderSettings();
     renderPositions();
     renderExports();
     var back = state.returnUrl;
@@ -169,6 +175,73 @@
     $('conn-connect').hidden = !showConnect;
     $('conn-manage').hidden = showConnect;
     $('connection').hidden = false;
+  }
+
+  // Company settings. The page saves the whole document on the condition
+  // of the version it read (If-Match with its ETag): when another admin (or
+  // the vendor's API) saved in between, the save is refused (412), the page
+  // says so and shows the current settings.
+  var SETTINGS = [['set-general', 'allowGeneralOpportunity'], ['set-consent', 'exportBeforeConsent'], ['set-internal', 'announceInternalPostings']];
+  var settingsShown = '';   // the ETag the form shows
+  var settingsDirty = false; // the admin changed a box since
+
+  function changedBy(by) {
+    if (!by) { return ''; }
+    if (by.indexOf('setup:') === 0) { return 'the setup page (session ' + by.slice(6) + ')'; }
+    return 'the app (API key ' + by + ')';
+  }
+
+  function settingsAudit(st) {
+    if (!st.updatedAt) { return 'Never changed: all off (the safe defaults).'; }
+    return 'Last changed ' + new Date(st.updatedAt).toLocaleString() + ' by ' + changedBy(st.updatedBy) + '.';
+  }
+
+  function renderSettings() {
+    var st = state.settings;
+    if (!st) { return; }
+    // Keep the admin's unsaved choices while the stored version is the one
+    // they started from (other actions reload the state too).
+    if (!settingsDirty || settingsShown !== st.etag) {
+      SETTINGS.forEach(function (f) { $(f[0]).checked = !!st[f[1]]; });
+      settingsDirty = false;
+      settingsShown = st.etag;
+    }
+    $('settings-audit').textContent = settingsAudit(st);
+    $('settings').hidden = false;
+  }
+
+  function settingsMessage(text) {
+    var m = $('settings-msg');
+    m.textContent = text;
+    m.hidden = !text;
+  }
+
+  function saveSettings(e) {
+    e.preventDefault();
+    var body = {};
+    SETTINGS.forEach(function (f) { body[f[1]] = $(f[0]).checked; });
+    var btn = $('btn-settings-save');
+    btn.disabled = true;
+    settingsMessage('');
+    notice('');
+    api('PUT', 'settings', body, { 'If-Match': settingsShown }).then(function (st) {
+      state.settings = st;
+      settingsDirty = false;
+      settingsShown = '';
+      renderSettings();
+      notice('Settings saved.', 'ok');
+    }, function (err) {
+      if (err.reason === 'stale_version' || err.reason === 'if_match_required') {
+        settingsDirty = false;
+        return load().then(function () {
+          var st = state.settings || {};
+          settingsMessage('Not saved: these settings were changed by ' + (changedBy(st.updatedBy) || 'someone else') +
+            ' while you were editing. The current settings are shown now; make your change again and save.');
+          $('set-general').focus();
+        });
+      }
+      settingsMessage('Not saved: ' + err.message);
+    }).then(function () { btn.disabled = false; });
   }
 
   function postingByID(id) {
@@ -336,7 +409,11 @@
     var li = document.createElement('li');
     var head = document.createElement('span');
     head.className = 'who';
-    head.textContent = 'Candidate ' + x.candidateId + (x.positionId ? ' · ' + positionTitle(x.positionId) : '');
+    var target = '';
+    if (x.positionId) { target = ' · ' + positionTitle(x.positionId); }
+    else if (x.postingId) { var xp = postingByID(x.postingId); target = ' · ' + (xp ? postingLabel(xp) : 'Lever posting ' + x.postingId); }
+    else if (failed) { target = ' · General opportunity (no job)'; }
+    head.textContent = 'Candidate ' + x.candidateId + target;
     li.appendChild(head);
     var meta = document.createElement('span');
     meta.className = 'muted small';
@@ -345,7 +422,7 @@
       meta.textContent = why + (x.lastError ? ': ' + x.lastError : '');
       li.appendChild(meta);
       var pick = null;
-      if (!x.positionId) {
+      if (!x.positionId && !x.postingId) {
         // The failed export did not record its position: the admin picks it.
         var linked = state.positions.filter(function (p) { return p.link; });
         if (linked.length > 0) {
@@ -365,16 +442,24 @@
       }
       var b = document.createElement('button');
       b.type = 'button';
+      b.className = 'btn-retry';
       b.textContent = 'Retry';
       b.setAttribute('aria-label', 'Retry export of candidate ' + x.candidateId);
       b.addEventListener('click', function () {
-        b.disabled = true;
-        api('POST', 'exports/' + encodeURIComponent(x.candidateId) + '/retry', pick ? { positionId: pick.value } : {}).then(function () {
-          notice('Export of candidate ' + x.candidateId + ' queued again.', 'ok');
-          return load();
-        }, function (e) { notice(e.message, 'error'); b.disabled = false; });
+        // As it failed: its position, the picked one, or the posting it
+        // was chosen for.
+        var body = pick ? { positionId: pick.value } : (!x.positionId && x.postingId ? { postingId: x.postingId } : {});
+        retryExport(x, body, b);
       });
       li.appendChild(b);
+      var other = document.createElement('button');
+      other.type = 'button';
+      other.className = 'btn-choose';
+      other.textContent = x.positionId || x.postingId ? 'Retry to another posting' : 'Choose a Lever posting';
+      other.setAttribute('aria-label', other.textContent + ': candidate ' + x.candidateId);
+      other.setAttribute('aria-expanded', 'false');
+      other.addEventListener('click', function () { openRetryForm(li, x, other); });
+      li.appendChild(other);
     } else {
       meta.textContent = x.exportedAt ? 'Added ' + new Date(x.exportedAt).toLocaleString() : '';
       li.appendChild(meta);
@@ -389,10 +474,102 @@
     return li;
   }
 
+  function retryExport(x, body, btn) {
+    btn.disabled = true;
+    return api('POST', 'exports/' + encodeURIComponent(x.candidateId) + '/retry', body).then(function () {
+      var p = body.postingId ? postingByID(body.postingId) : null;
+      notice('Export of candidate ' + x.candidateId + ' queued again' + (p ? ' to ' + p.text : '') + '.', 'ok');
+      return load();
+    }, function (e) {
+      notice(e.message, 'error');
+      btn.disabled = false;
+      if (e.reason === 'not_failed') { return load(); }
+    });
+  }
+
+  // openRetryForm shows the searchable posting picker under a failed
+  // export: the export is retried to the posting chosen now (postingId).
+  function openRetryForm(li, x, opener) {
+    var old = li.querySelector('.retry-form');
+    if (old) { old.querySelector('input[type=search]').focus(); return; }
+    var id = li.id;
+    var form = document.createElement('form');
+    form.className = 'retry-form';
+    function field(text, control) {
+      var lab = document.createElement('label');
+      lab.className = 'field';
+      var span = document.createElement('span');
+      span.className = 'lbl';
+      span.textContent = text;
+      lab.appendChild(span); lab.appendChild(control);
+      form.appendChild(lab);
+    }
+    var q = document.createElement('input');
+    q.type = 'search'; q.id = id + '-q'; q.autocomplete = 'off'; q.spellcheck = false;
+    var sel = document.createElement('select');
+    sel.id = id + '-posting'; sel.size = 6;
+    var count = document.createElement('p');
+    count.id = id + '-count'; count.className = 'muted small'; count.setAttribute('aria-live', 'polite');
+    q.setAttribute('aria-controls', sel.id);
+    sel.setAttribute('aria-describedby', count.id);
+    field('Search postings', q);
+    field('Lever posting for candidate ' + x.candidateId, sel);
+    form.appendChild(count);
+    var closedLab = document.createElement('label');
+    closedLab.className = 'check';
+    var closed = document.createElement('input');
+    closed.type = 'checkbox'; closed.id = id + '-closed';
+    var closedText = document.createElement('span');
+    closedText.textContent = 'Add to this closed posting anyway';
+    closedLab.appendChild(closed); closedLab.appendChild(closedText);
+    closedLab.hidden = true;
+    form.appendChild(closedLab);
+    var actions = document.createElement('div');
+    actions.className = 'actions';
+    var go = document.createElement('button');
+    go.type = 'submit'; go.className = 'primary'; go.textContent = 'Retry to this posting';
+    var cancel = document.createElement('button');
+    cancel.type = 'button'; cancel.textContent = 'Cancel';
+    actions.appendChild(go); actions.appendChild(cancel);
+    form.appendChild(actions);
+    function refill() {
+      var n = fillPostings(sel, q.value, sel.value);
+      count.textContent = n === 1 ? '1 posting' : n + ' postings' + (state.postings.length === 0 ? ': none loaded yet, use "Reload postings from Lever".' : '');
+      onPick();
+    }
+    function onPick() {
+      var p = postingByID(sel.value);
+      closedLab.hidden = !(p && p.state === 'closed');
+      if (closedLab.hidden) { closed.checked = false; }
+    }
+    q.oninput = refill;
+    sel.onchange = onPick;
+    form.onsubmit = function (e) {
+      e.preventDefault();
+      if (!sel.value) { notice('Choose a Lever posting for candidate ' + x.candidateId + '.', 'error'); sel.focus(); return; }
+      var body = { postingId: sel.value };
+      if (closed.checked) { body.allowClosed = true; }
+      retryExport(x, body, go);
+    };
+    cancel.onclick = function () {
+      form.remove();
+      opener.setAttribute('aria-expanded', 'false');
+      opener.focus();
+    };
+    li.appendChild(form);
+    opener.setAttribute('aria-expanded', 'true');
+    refill();
+    q.focus();
+  }
+
   function renderExports() {
     var f = $('failed-list'), r = $('recent-list');
     f.textContent = ''; r.textContent = '';
-    (state.failedExports || []).forEach(function (x) { f.appendChild(exportRow(x, true)); });
+    (state.failedExports || []).forEach(function (x, i) {
+      var li = exportRow(x, true);
+      li.id = 'failed-' + i;
+      f.appendChild(li);
+    });
     (state.recentExports || []).forEach(function (x) { r.appendChild(exportRow(x, false)); });
     $('failed-empty').hidden = f.children.length > 0;
     $('recent-empty').hidden = r.children.length > 0;
@@ -458,6 +635,8 @@
     $('btn-reconnect').addEventListener('click', function () { connect(state.connection.environment || 'production'); });
     $('btn-disconnect').addEventListener('click', disconnect);
     $('btn-reload').addEventListener('click', reload);
+    $('settings-form').addEventListener('submit', saveSettings);
+    SETTINGS.forEach(function (f) { $(f[0]).addEventListener('change', function () { settingsDirty = true; settingsMessage(''); }); });
     returned();
     load();
   });
