@@ -52,13 +52,50 @@ type postingRecord struct {
 	Commitment   string `dynamodbav:"commitment,omitempty"`
 	URL          string `dynamodbav:"url,omitempty"`
 	UpdatedAt    int64  `dynamodbav:"updatedAt,omitempty"`
+
+	// The full posting (issue #15). Content stays in the item up to
+	// posting.MaxInlineContent; the refresher decides (see posting).
+	CreatedAt             int64                `dynamodbav:"createdAt,omitempty"`
+	DistributionChannels  []string             `dynamodbav:"distributionChannels,omitempty"`
+	AllLocations          []string             `dynamodbav:"allLocations,omitempty"`
+	Level                 string               `dynamodbav:"level,omitempty"`
+	WorkplaceType         string               `dynamodbav:"workplaceType,omitempty"`
+	Country               string               `dynamodbav:"country,omitempty"`
+	Tags                  []string             `dynamodbav:"tags,omitempty"`
+	URLs                  *posting.URLs        `dynamodbav:"urls,omitempty"`
+	SalaryRange           *posting.SalaryRange `dynamodbav:"salaryRange,omitempty"`
+	SalaryDescription     string               `dynamodbav:"salaryDescription,omitempty"`
+	SalaryDescriptionHTML string               `dynamodbav:"salaryDescriptionHtml,omitempty"`
+	Content               *posting.Content     `dynamodbav:"content,omitempty"`
+	ContentOmitted        string               `dynamodbav:"contentOmitted,omitempty"`
+	ContentStored         bool                 `dynamodbav:"contentStored,omitempty"`
+	Sums                  map[string]string    `dynamodbav:"sums,omitempty"`
+	Announced             bool                 `dynamodbav:"announced,omitempty"`
 }
 
 func (r postingRecord) posting() posting.Posting {
 	return posting.Posting{
 		ID: r.ID, Text: r.Text, State: r.State, Confidential: r.Confidential, Team: r.Team,
 		Department: r.Department, Location: r.Location, Commitment: r.Commitment, URL: r.URL,
-		UpdatedAt: fromNanos(r.UpdatedAt),
+		UpdatedAt: fromNanos(r.UpdatedAt), CreatedAt: fromNanos(r.CreatedAt),
+		DistributionChannels: r.DistributionChannels, AllLocations: r.AllLocations, Level: r.Level,
+		WorkplaceType: r.WorkplaceType, Country: r.Country, Tags: r.Tags, URLs: r.URLs,
+		SalaryRange: r.SalaryRange, SalaryDescription: r.SalaryDescription,
+		SalaryDescriptionHTML: r.SalaryDescriptionHTML, Content: r.Content,
+		ContentOmitted: r.ContentOmitted, ContentStored: r.ContentStored, Sums: r.Sums, Announced: r.Announced,
+	}
+}
+
+func recordOf(companyID string, ps posting.Posting) postingRecord {
+	return postingRecord{
+		PK: companyID, SK: postingPrefix + ps.ID, ID: ps.ID, Text: ps.Text, State: ps.State,
+		Confidential: ps.Confidential, Team: ps.Team, Department: ps.Department, Location: ps.Location,
+		Commitment: ps.Commitment, URL: ps.URL, UpdatedAt: nanos(ps.UpdatedAt), CreatedAt: nanos(ps.CreatedAt),
+		DistributionChannels: ps.DistributionChannels, AllLocations: ps.AllLocations, Level: ps.Level,
+		WorkplaceType: ps.WorkplaceType, Country: ps.Country, Tags: ps.Tags, URLs: ps.URLs,
+		SalaryRange: ps.SalaryRange, SalaryDescription: ps.SalaryDescription,
+		SalaryDescriptionHTML: ps.SalaryDescriptionHTML, Content: ps.Content,
+		ContentOmitted: ps.ContentOmitted, ContentStored: ps.ContentStored, Sums: ps.Sums, Announced: ps.Announced,
 	}
 }
 
@@ -174,11 +211,7 @@ func (p *Postings) Apply(ctx context.Context, companyID string, put []posting.Po
 		if byID[ps.ID] != i {
 			continue // a later entry for the same id wins
 		}
-		item, err := attributevalue.MarshalMap(postingRecord{
-			PK: companyID, SK: postingPrefix + ps.ID, ID: ps.ID, Text: ps.Text, State: ps.State,
-			Confidential: ps.Confidential, Team: ps.Team, Department: ps.Department, Location: ps.Location,
-			Commitment: ps.Commitment, URL: ps.URL, UpdatedAt: nanos(ps.UpdatedAt),
-		})
+		item, err := attributevalue.MarshalMap(recordOf(companyID, ps))
 		if err != nil {
 			return apperr.Wrap(apperr.Internal, err, "dynamo: encode posting %s", ps.ID)
 		}
