@@ -83,12 +83,12 @@ type SalaryRange struct {
 // HTML, untrusted. Text is the whole description (description, each list
 // with its title, closing) as plain text, rendered by leverlink.
 type Content struct {
-	Description     string `json:"description"`
-	DescriptionHTML string `json:"descriptionHtml"`
+	Description     string        `json:"description"`
+	DescriptionHTML string        `json:"descriptionHtml"`
 	Lists           []ContentList `json:"lists"`
-	Closing         string `json:"closing"`
-	ClosingHTML     string `json:"closingHtml"`
-	Text            string `json:"text"`
+	Closing         string        `json:"closing"`
+	ClosingHTML     string        `json:"closingHtml"`
+	Text            string        `json:"text"`
 }
 
 // ContentList is one titled list of a posting's content: Text is the title,

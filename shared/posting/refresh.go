@@ -74,8 +74,8 @@ type Refresher struct {
 	// content is dropped and the posting marked ContentOmitted too_large).
 	Contents ContentStore
 	LeaseTTL time.Duration // default 2m
-	Log         *slog.Logger
-	Now         func() time.Time
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (r *Refresher) now() time.Time {
@@ -124,7 +124,7 @@ type Result struct {
 	Deleted   int    `json:"deleted"`
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
-	Announced int    `json:"announced"` // posting changes announced
+	Announced int    `json:"announced"`         // posting changes announced
 	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
 }
 
