@@ -48,6 +48,19 @@ func ParseStates(raw string) ([]string, error) {
 	return out, nil
 }
 
+// ParseInclude validates GET /postings' include parameter: "" for the
+// light view, "content" for the full postings. Errors name the field
+// "include".
+func ParseInclude(raw string) (bool, error) {
+	switch strings.TrimSpace(raw) {
+	case "":
+		return false, nil
+	case "content":
+		return true, nil
+	}
+	return false, apperr.InvalidField("include", "unknown include %q; use content", raw)
+}
+
 // Filter returns the postings in states whose text, team, department or
 // location contains q (case-insensitive), ordered by text then id.
 func Filter(ps []Posting, states []string, q string) []Posting {
