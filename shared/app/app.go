@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
+			Postings: a.Postings,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
@@ -162,7 +163,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.ExportQueue != nil {
 		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now}
 		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 		}
 	}
 	if a.Setup, err = a.newSetup(tokenKey); err != nil {

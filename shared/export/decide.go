@@ -88,6 +88,13 @@ type Input struct {
 	Candidate  *event.Candidate // the snapshot; nil when unknown (ViaStatus, pushes)
 	PositionID string           // the position considered; "" for none
 	Manual     bool             // a job queued by the Export button (ViaJob)
+
+	// PostingID is the posting an application names (candidate.applied
+	// with data.postingId): it replaces the position's link (rules 4–6)
+	// with the posting rule (decidePosting). PostingState is its state in
+	// the company's postings cache, "" when not cached.
+	PostingID    string
+	PostingState string
 }
 
 // Decide is the one answer to "may this candidate be exported (or this
@@ -106,6 +113,8 @@ type Input struct {
 //  5. ViaEvent: a link whose trigger the event does not reach (link.Fires):
 //     Ignore trigger_not_reached;
 //  6. a link flagged posting_closed / posting_gone: Skip with the flag;
+//     (4–6 are replaced, for an application naming its posting, by
+//     decidePosting: posting_not_found / posting_closed;)
 //  7. the consent gate, unless the company opted out: ViaEvent and
 //     automatic jobs need event.ConsentGiven; the button and its jobs need
 //     consent.granted in the snapshot; ViaStatus does not check (no
@@ -133,7 +142,11 @@ func Decide(in Input) Decision {
 	if in.Via == ViaEvent && in.Event == event.PositionChanged {
 		return Decision{Ignore, ReasonPositionChanged}
 	}
-	if in.PositionID == "" {
+	if in.PostingID != "" {
+		if d, stop := decidePosting(in); stop {
+			return d
+		}
+	} else if in.PositionID == "" {
 		if !in.Conn.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
 			return Decision{Skip, ReasonPositionNotLinked}
 		}

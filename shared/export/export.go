@@ -24,8 +24,14 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual}
-	if conn.Active() {
+	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual, PostingID: j.PostingID}
+	switch {
+	case !conn.Active():
+	case j.PostingID != "":
+		if in.PostingState, err = readPostingState(ctx, x.Postings, j.CompanyID, j.PostingID); err != nil {
+			return err
+		}
+	default:
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
@@ -39,6 +45,9 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return nil
 	}
 	postingID := in.Link.PostingID
+	if j.PostingID != "" {
+		postingID = j.PostingID // the posting the candidate applied to: no link
+	}
 
 	claimID := newClaimID()
 	m, claimed, err := x.claim(ctx, key, claimID)

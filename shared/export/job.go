@@ -31,6 +31,9 @@ type Job struct {
 	PositionID  string     `json:"positionId,omitempty"`
 	Manual      bool       `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
 	Origin      string     `json:"origin,omitempty"` // sourced | applied
+	// PostingID is the posting the candidate applied to (candidate.applied
+	// with data.postingId): the export goes to it without a link lookup.
+	PostingID string `json:"postingId,omitempty"`
 
 	Candidate *event.Candidate `json:"candidate,omitempty"` // export jobs
 	Message   *event.Message   `json:"message,omitempty"`   // push jobs

@@ -29,6 +29,9 @@ const (
 	// until the link changes or the posting reopens.
 	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
 	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
+	// An application names a posting the company's postings cache does
+	// not hold (unknown to Lever at the last refresh, or deleted).
+	ReasonPostingNotFound Reason = "posting_not_found"
 	// The consent gate: no consent in the snapshot, nor by the event.
 	ReasonNoConsent Reason = "no_consent"
 	// The event is before the link's trigger (ignored, not recorded).
@@ -47,7 +50,7 @@ const (
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
 	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
-	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
+	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob, ReasonPostingNotFound,
 }
 
 // Internal reasons: recorded or returned, never shown as a reason.
