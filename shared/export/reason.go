@@ -12,7 +12,7 @@ import (
 // docs/events.md list the same set; Reasons is that set.
 type Reason string
 
-// Reasons. Decide returns the first eleven; a job's outcome the last two.
+// Reasons. Decide returns the first twelve; a job's outcome the last two.
 const (
 	// The candidate's opportunity exists (never exported twice).
 	ReasonAlreadyExported Reason = "already_exported"
@@ -49,8 +49,8 @@ const (
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
-	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
-	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob, ReasonPostingNotFound,
+	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
+	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
 }
 
 // Internal reasons: recorded or returned, never shown as a reason.
