@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
 	if a.ExportQueue != nil {
-		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now}
+		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now, Postings: a.Postings}
 		if a.Events != nil {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 		}

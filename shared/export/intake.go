@@ -134,7 +134,13 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		if job.Kind == KindPush {
 			k.ActivityID = job.ActivityID() // a push's skip is its activity's
 		}
-		if err := recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID); err != nil {
+		var err error
+		if job.PostingID != "" {
+			err = recordPostingSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PostingID)
+		} else {
+			err = recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID)
+		}
+		if err != nil {
 			return Outcome{}, fmt.Errorf("intake: %w", err)
 		}
 		return Outcome{Status: "skipped", Reason: dec.Reason}, nil

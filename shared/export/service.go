@@ -57,6 +57,9 @@ type Service struct {
 	Markers     Store
 	Queue       Enqueuer
 	Now         func() time.Time
+	// Postings reads the postings cache to judge a skipped application
+	// that named its posting (nil: judged posting_not_found).
+	Postings PostingGetter
 }
 
 func (s *Service) now() time.Time {
@@ -92,7 +95,7 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	return f, nil
+	return f, s.loadPosting(ctx, companyID, &f)
 }
 
 // view is the candidate's status view: the marker's view (not_exported

@@ -50,8 +50,10 @@ func TestAppliedToPublishedPosting(t *testing.T) {
 	if out["reason"] != "posting_closed" {
 		t.Errorf("closed posting: %v, want skipped posting_closed", out)
 	}
-	if st := f.status("pa-3"); st.State != "skipped" || st.Exportable {
-		t.Errorf("status of the closed-posting application: %+v, want skipped, not exportable", st)
+	for c, want := range map[string]string{"pa-2": "posting_not_found", "pa-3": "posting_closed"} {
+		if st := f.status(c); st.State != "skipped" || st.Exportable || st.Reason != want {
+			t.Errorf("status of %s: %+v, want skipped, not exportable, %s", c, st, want)
+		}
 	}
 	f.drain(false)
 	for _, c := range []string{"pa-2", "pa-3"} {
