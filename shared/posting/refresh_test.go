@@ -187,7 +187,7 @@ func TestRefresh(t *testing.T) {
 		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.NotConnected},
 		{"revoked: skipped", func(t *testing.T, e *env) {
 			e.setStatus(t, company, connection.Revoked, "")
-		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.Revoked},
+		}, posting.Result{Skipped: "revoked"}, "", nil, map[string]link.Flag{}, connection.Revoked},
 		{"another pass holds the lease: skipped", func(t *testing.T, e *env) {
 			if err := e.postings.AcquireRefresh(context.Background(), company, "other", time.Now(), time.Minute); err != nil {
 				t.Fatal(err)
