@@ -26,6 +26,7 @@ import (
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
@@ -56,6 +57,7 @@ type App struct {
 	Exports     *dynamo.Exports
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
+	Settings    *dynamo.Settings
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -66,6 +68,7 @@ type App struct {
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
+	SettingsSvc *settings.Service
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
@@ -94,6 +97,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Settings = dynamo.NewSettings(db, tables)
+	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
 		a.Events = dynamo.NewEvents(db, tables)
@@ -149,9 +154,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
 		}
 		a.Exporter = &export.Exporter{
-			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
-			Postings: a.Postings,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
@@ -159,11 +163,17 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}
-	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
+	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
-		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now, Postings: a.Postings}
+		a.ExportSvc = &export.Service{
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings,
+			Postings: a.Postings, Queue: a.ExportQueue, Now: opt.Now,
+		}
+		if a.Refresher != nil {
+			a.ExportSvc.Reloader = postingReloader{a.Refresher}
+		}
 		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 		}
 	}
 	if a.Setup, err = a.newSetup(tokenKey); err != nil {

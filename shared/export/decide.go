@@ -4,6 +4,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // Via says who asks Decide: it selects which rules apply.
@@ -74,6 +75,10 @@ type Input struct {
 
 	// Conn is the company's connection (the zero Connection when none).
 	Conn connection.Connection
+	// Settings are the company's settings (the defaults when none: the
+	// safe answers). Callers may leave them zero and read them only when
+	// Decide's answer depends on them (decideWithSettings).
+	Settings settings.Settings
 	// Link is the link of the position considered (LinkFound false when
 	// the position is not linked or PositionID is empty). For a push, the
 	// link of the position the candidate was exported for.
@@ -87,14 +92,18 @@ type Input struct {
 	Event      event.Type       // the event (ViaEvent, ViaJob); "" otherwise
 	Candidate  *event.Candidate // the snapshot; nil when unknown (ViaStatus, pushes)
 	PositionID string           // the position considered; "" for none
-	Manual     bool             // a job queued by the Export button (ViaJob)
-
-	// PostingID is the posting an application names (candidate.applied
-	// with data.postingId): it replaces the position's link (rules 4–6)
-	// with the posting rule (decidePosting). PostingState is its state in
-	// the company's postings cache, "" when not cached.
-	PostingID    string
+	// PostingID is a Lever posting chosen at the moment of export (the
+	// Export button with postingId, and its job) or named by an
+	// application (candidate.applied with data.postingId, and its job),
+	// "" otherwise; exactly one of PositionID and PostingID is set, or
+	// neither (general).
+	PostingID string
+	// PostingState is the chosen posting's state in the company's cached
+	// postings, "" when it is not among them (ViaButton, ViaStatus).
 	PostingState string
+	// AllowClosed lets the button export to a closed chosen posting.
+	AllowClosed bool
+	Manual      bool // a job queued by the Export button (ViaJob)
 }
 
 // Decide is the one answer to "may this candidate be exported (or this
@@ -106,16 +115,21 @@ type Input struct {
 //     reauth_required (connection.Unusable);
 //  3. ViaEvent: candidate.position_changed is Ignore
 //     position_changed_is_not_a_trigger;
-//  4. no position: Skip position_not_linked unless the company allows
-//     general opportunities and (ViaEvent, or an automatic job) the event is
+//  4. a chosen posting (PostingID; the button and the status): Skip
+//     posting_not_found when it is not among the company's postings,
+//     posting_closed when closed unless AllowClosed, and for an
+//     application (ViaEvent) when not open for applications (draft,
+//     pending, rejected) (a job does not check again: the button or intake
+//     did, a moment before); no position: Skip
+//     position_not_linked unless the company's settings allow general
+//     opportunities and (ViaEvent, or an automatic job) the event is
 //     contact_accepted or applied; a position without link: Skip
 //     position_not_linked;
 //  5. ViaEvent: a link whose trigger the event does not reach (link.Fires):
 //     Ignore trigger_not_reached;
 //  6. a link flagged posting_closed / posting_gone: Skip with the flag;
-//     (4–6 are replaced, for an application naming its posting, by
-//     decidePosting: posting_not_found / posting_closed;)
-//  7. the consent gate, unless the company opted out: ViaEvent and
+//  7. the consent gate, unless the company's settings opt out
+//     (ExportBeforeConsent): ViaEvent and
 //     automatic jobs need event.ConsentGiven; the button and its jobs need
 //     consent.granted in the snapshot; ViaStatus does not check (no
 //     snapshot): Skip no_consent;
@@ -126,8 +140,10 @@ type Input struct {
 // for intake (an export may be queued ahead of it; the job decides) and
 // Skip not_exported for the job; failed or skipped is Skip not_exported;
 // exporting is Wait in_progress; exported with its position no longer
-// linked is Skip position_not_linked; otherwise Export. Link flags do not
-// hold pushes: the opportunity exists already.
+// linked is Skip position_not_linked (an export to a chosen posting, or a
+// general opportunity, has no position: no link holds its pushes);
+// otherwise Export. Link flags do not hold pushes: the opportunity exists
+// already.
 func Decide(in Input) Decision {
 	if in.Job == KindPush {
 		return decidePush(in)
@@ -142,15 +158,23 @@ func Decide(in Input) Decision {
 	if in.Via == ViaEvent && in.Event == event.PositionChanged {
 		return Decision{Ignore, ReasonPositionChanged}
 	}
-	if in.PostingID != "" {
-		if d, stop := decidePosting(in); stop {
-			return d
+	switch {
+	case in.PostingID != "":
+		if in.Via != ViaJob {
+			switch {
+			case in.PostingState == "":
+				return Decision{Skip, ReasonPostingNotFound}
+			case in.PostingState == postingClosed && !in.AllowClosed:
+				return Decision{Skip, ReasonPostingClosed}
+			case in.Via == ViaEvent && !openForApplications(in.PostingState):
+				return Decision{Skip, ReasonPostingClosed}
+			}
 		}
-	} else if in.PositionID == "" {
-		if !in.Conn.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
+	case in.PositionID == "":
+		if !in.Settings.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
 			return Decision{Skip, ReasonPositionNotLinked}
 		}
-	} else {
+	default:
 		if !in.LinkFound {
 			return Decision{Skip, ReasonPositionNotLinked}
 		}
@@ -164,7 +188,7 @@ func Decide(in Input) Decision {
 			return Decision{Skip, ReasonPostingGone}
 		}
 	}
-	if !in.Conn.ExportBeforeConsent && in.Via != ViaStatus {
+	if !in.Settings.ExportBeforeConsent && in.Via != ViaStatus {
 		var c event.Candidate
 		if in.Candidate != nil {
 			c = *in.Candidate
@@ -181,6 +205,18 @@ func Decide(in Input) Decision {
 		return Decision{Wait, ReasonInProgress}
 	}
 	return Decision{Action: Export}
+}
+
+// postingClosed is the Lever state of a closed posting.
+const postingClosed = "closed"
+
+// settingsMatter reports whether the company's settings could turn d, an
+// answer given with default settings, into another: only Skip
+// position_not_linked for no position (allowGeneralOpportunity) and Skip
+// no_consent (exportBeforeConsent) can change, since the defaults are the
+// strictest answers.
+func settingsMatter(in Input, d Decision) bool {
+	return d.Action == Skip && (d.Reason == ReasonNoConsent || (d.Reason == ReasonPositionNotLinked && in.PositionID == "" && in.PostingID == "" && in.Job == KindExport))
 }
 
 func decidePush(in Input) Decision {

@@ -24,19 +24,18 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual, PostingID: j.PostingID}
-	switch {
-	case !conn.Active():
-	case j.PostingID != "":
-		if in.PostingState, err = readPostingState(ctx, x.Postings, j.CompanyID, j.PostingID); err != nil {
-			return err
-		}
-	default:
+	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
+		PositionID: j.PositionID, PostingID: j.PostingID, Manual: j.Manual}
+	if conn.Active() {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
 	}
-	switch d := Decide(in); d.Action {
+	d, in, err := decideWithSettings(ctx, x.Settings, j.CompanyID, in)
+	if err != nil {
+		return err
+	}
+	switch d.Action {
 	case Skip:
 		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID, "posting_id", j.PostingID)
 		if j.PostingID != "" {
@@ -49,7 +48,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	postingID := in.Link.PostingID
 	if j.PostingID != "" {
-		postingID = j.PostingID // the posting the candidate applied to: no link
+		postingID = j.PostingID // chosen at the moment of export, or named by the application: no link
 	}
 
 	claimID := newClaimID()

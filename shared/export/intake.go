@@ -38,6 +38,7 @@ type Intake struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Queue       Enqueuer
 	// Postings reads the postings cache for applications that name their
 	// posting (nil: such applications are skipped posting_not_found).
@@ -128,7 +129,11 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
-	switch dec := Decide(d); dec.Action {
+	dec, _, err := decideWithSettings(ctx, in.Settings, e.CompanyID, d)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	switch dec.Action {
 	case Skip:
 		k := key
 		if job.Kind == KindPush {

@@ -6,14 +6,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
-	"github.com/leverlink/leverlink/shared/posting"
 )
-
-// PostingGetter reads one posting of the company's postings cache
-// (posting.Store.Get): apperr NotFound when it is not cached.
-type PostingGetter interface {
-	Get(ctx context.Context, companyID, postingID string) (posting.Posting, error)
-}
 
 // readPostingState returns the cached state of postingID ("" when it is
 // not cached, or when postings is nil: the posting rule then skips
@@ -42,10 +35,10 @@ func recordPostingSkip(ctx context.Context, markers Store, k Key, now time.Time,
 	return nil
 }
 
-// loadPosting fills in, for the status, the posting a skipped application
+// loadSkippedPosting fills in, for the status, the posting a skipped application
 // named when the status is not asked for a position: the marker records
 // no position but the posting (SkipPosting, or Confirm).
-func (s *Service) loadPosting(ctx context.Context, companyID string, f *facts) error {
+func (s *Service) loadSkippedPosting(ctx context.Context, companyID string, f *facts) error {
 	m := f.in.Marker
 	if f.in.PositionID != "" || !f.in.MarkerFound || m.PositionID != "" || m.PostingID == "" || m.State != Skipped {
 		return nil

@@ -26,11 +26,13 @@ const (
 	// push's position was unlinked after the export.
 	ReasonPositionNotLinked Reason = "position_not_linked"
 	// The linked posting is closed, or gone from Lever: exports are held
-	// until the link changes or the posting reopens.
+	// until the link changes or the posting reopens. posting_closed is also
+	// the answer for a closed posting chosen at the moment of export
+	// (unless allowClosed).
 	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
 	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
-	// An application names a posting the company's postings cache does
-	// not hold (unknown to Lever at the last refresh, or deleted).
+	// A posting chosen at the moment of export (after one reload), or
+	// named by an application, is not among the company's Lever postings.
 	ReasonPostingNotFound Reason = "posting_not_found"
 	// The consent gate: no consent in the snapshot, nor by the event.
 	ReasonNoConsent Reason = "no_consent"

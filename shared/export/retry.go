@@ -8,7 +8,8 @@ import (
 
 // Retry queues a failed or skipped export again (POST /exports/{id}/retry
 // and the setup page's Retry). The position defaults to the failed
-// export's. Errors: apperr Conflict with Reason not_failed for any other
+// export's (unless the request names a postingId: an export to a
+// posting chosen now is retried by naming it again). Errors: apperr Conflict with Reason not_failed for any other
 // state; otherwise as RequestExport.
 func (s *Service) Retry(ctx context.Context, companyID, candidateID string, in ExportRequest) (StatusView, error) {
 	cur, err := s.Status(ctx, companyID, candidateID, in.PositionID)
@@ -18,7 +19,7 @@ func (s *Service) Retry(ctx context.Context, companyID, candidateID string, in E
 	if cur.State != string(Failed) && cur.State != string(Skipped) {
 		return StatusView{}, apperr.E(apperr.Conflict, "only failed or skipped exports can be retried (state is %s)", cur.State).WithReason("not_failed")
 	}
-	if in.PositionID == "" {
+	if in.PositionID == "" && in.PostingID == "" {
 		in.PositionID = cur.PositionID
 	}
 	return s.RequestExport(ctx, companyID, candidateID, in)

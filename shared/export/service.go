@@ -10,6 +10,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // StatusView answers "is this candidate in Lever, and if the Export button
@@ -55,11 +56,11 @@ type Service struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter  // nil: the defaults
+	Postings    PostingGetter   // the cached postings, for postingId (chosen.go)
+	Reloader    PostingReloader // reloads them once on a miss; nil: no reload
 	Queue       Enqueuer
 	Now         func() time.Time
-	// Postings reads the postings cache to judge a skipped application
-	// that named its posting (nil: judged posting_not_found).
-	Postings PostingGetter
 }
 
 func (s *Service) now() time.Time {
@@ -74,8 +75,9 @@ type facts struct {
 	in Input
 }
 
-// load reads the candidate's marker, the company's connection and the link
-// of positionID (the marker's position when empty) for Decide.
+// load reads the candidate's marker, the company's connection and
+// settings, and the link of positionID (the marker's position when empty)
+// for Decide.
 func (s *Service) load(ctx context.Context, companyID, candidateID, positionID string) (facts, error) {
 	var f facts
 	var err error
@@ -90,12 +92,17 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 	if f.in.Conn, _, err = connection.Usable(ctx, s.Connections, companyID); err != nil {
 		return f, fmt.Errorf("export status: %w", err)
 	}
+	if s.Settings != nil {
+		if f.in.Settings, err = settings.Of(ctx, s.Settings, companyID); err != nil {
+			return f, fmt.Errorf("export status: %w", err)
+		}
+	}
 	if f.in.Conn.Active() {
 		if f.in.Link, f.in.LinkFound, err = readLink(ctx, s.Links, companyID, positionID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	return f, s.loadPosting(ctx, companyID, &f)
+	return f, s.loadSkippedPosting(ctx, companyID, &f)
 }
 
 // view is the candidate's status view: the marker's view (not_exported
@@ -143,20 +150,28 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 	return view(f, candidateID), nil
 }
 
-// ExportRequest is the body of POST /candidates/{candidateId}/export.
+// ExportRequest is the body of POST /candidates/{candidateId}/export:
+// positionId (a linked position) or postingId (a Lever posting chosen now,
+// chosen.go), or neither (a general opportunity, where the company's
+// settings allow it).
 type ExportRequest struct {
-	PositionID string          `json:"positionId,omitempty"`
-	Candidate  event.Candidate `json:"candidate"`
+	PositionID  string          `json:"positionId,omitempty"`
+	PostingID   string          `json:"postingId,omitempty"`
+	AllowClosed bool            `json:"allowClosed,omitempty"` // with postingId: a closed posting is fine
+	Candidate   event.Candidate `json:"candidate"`
 }
 
 // RequestExport queues a manual export (the Export button), as Decide
 // (ViaButton) allows: for positionId, or the position of the candidate's
-// last attempt when empty. Errors: apperr Invalid naming the field for a
-// bad snapshot; apperr Conflict with Reason already_exported (the returned
-// view carries the Lever URL); apperr Invalid with the Reason of a Skip
-// (not_connected, lever_revoked, reauth_required, position_not_linked,
-// posting_closed, posting_gone, no_consent; the API answers 422) with the
-// view. An export in progress is queued again (the claim lets one write).
+// last attempt when empty; or to postingId, chosen now (chosen.go). Errors:
+// apperr Invalid naming the field for a bad snapshot or both positionId and
+// postingId; apperr Conflict with Reason already_exported (the returned
+// view carries the Lever URL of the export: also when postingId names
+// another posting, since a candidate is never exported twice nor moved);
+// apperr Invalid with the Reason of a Skip (not_connected, lever_revoked,
+// reauth_required, position_not_linked, posting_closed, posting_gone,
+// posting_not_found, no_consent; the API answers 422) with the view. An
+// export in progress is queued again (the claim lets one write).
 func (s *Service) RequestExport(ctx context.Context, companyID, candidateID string, in ExportRequest) (StatusView, error) {
 	if in.Candidate.ID == "" {
 		in.Candidate.ID = candidateID
@@ -172,9 +187,18 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 			return StatusView{}, err
 		}
 	}
+	if err := checkChosen(in.PositionID, in.PostingID); err != nil {
+		return StatusView{}, err
+	}
 	f, err := s.load(ctx, companyID, candidateID, in.PositionID)
 	if err != nil {
 		return StatusView{}, err
+	}
+	if in.PostingID != "" {
+		f.in.PositionID, f.in.LinkFound, f.in.AllowClosed = "", false, in.AllowClosed
+		if err := s.loadPosting(ctx, companyID, in.PostingID, &f.in); err != nil {
+			return StatusView{}, err
+		}
 	}
 	v := view(f, candidateID)
 	bin := f.in
@@ -195,7 +219,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		// silently swallowed a retry right after a failure. Double clicks
 		// are harmless: the export claim lets one job write.
 		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
-		PositionID: f.in.PositionID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
+		PositionID: f.in.PositionID, PostingID: f.in.PostingID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
 	body, err := job.Encode()
 	if err != nil {
@@ -230,6 +254,12 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	if err != nil {
 		return nil, "", fmt.Errorf("list exports: %w", err)
 	}
+	var cs settings.Settings
+	if s.Settings != nil {
+		if cs, err = settings.Of(ctx, s.Settings, companyID); err != nil {
+			return nil, "", fmt.Errorf("list exports: %w", err)
+		}
+	}
 	type linked struct {
 		l     link.Link
 		found bool
@@ -237,7 +267,7 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	links := map[string]linked{}
 	out := make([]StatusView, 0, len(ms))
 	for _, m := range ms {
-		f := facts{in: Input{Conn: conn, Marker: m, MarkerFound: true, PositionID: m.PositionID}}
+		f := facts{in: Input{Conn: conn, Settings: cs, Marker: m, MarkerFound: true, PositionID: m.PositionID}}
 		if conn.Active() && m.PositionID != "" {
 			got, ok := links[m.PositionID]
 			if !ok {

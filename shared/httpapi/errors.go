@@ -34,7 +34,13 @@ type ErrorDetail struct {
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
 	"position_not_linked": true, "no_consent": true,
-	"posting_closed": true, "posting_gone": true,
+	"posting_closed": true, "posting_gone": true, "posting_not_found": true,
+}
+
+// preconditions are the reasons of a failed or missing If-Match
+// (settings.Service.Put): 412 and 428.
+var preconditions = map[string]int{
+	"stale_version": http.StatusPreconditionFailed, "if_match_required": http.StatusPreconditionRequired,
 }
 
 // Status returns the HTTP status for err.
@@ -48,6 +54,9 @@ func Status(err error) int {
 	}
 	if unprocessable[e.Reason] {
 		return http.StatusUnprocessableEntity
+	}
+	if st, ok := preconditions[e.Reason]; ok {
+		return st
 	}
 	switch e.Code {
 	case apperr.Invalid:

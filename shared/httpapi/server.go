@@ -13,6 +13,7 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // Server is the management API. Build it once per cold start; Handler is
@@ -28,6 +29,7 @@ type Server struct {
 	Links           link.Store
 	LinkService     *link.Service
 	Exports         *export.Service
+	Settings        *settings.Service
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log             *slog.Logger
@@ -61,6 +63,8 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE "+c+"/links/{positionId}", s.deleteLink)
 	route("POST "+c+"/candidates/{candidateId}/export", s.requestExport)
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
+	route("GET "+c+"/settings", s.getSettings)
+	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
 	if s.Setup != nil {
@@ -252,6 +256,9 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 }
 
 func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("postingId") {
+		return s.exportStatusForPosting(w, r)
+	}
 	pos := r.URL.Query().Get("positionId")
 	if pos != "" {
 		if err := event.CheckID("positionId", pos); err != nil {

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
-	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
@@ -67,16 +65,23 @@ func (f *fixture) unlink(positionID string) {
 	}
 }
 
-// settings changes the company's connection settings directly in the store
-// (there is no API for them yet).
-func (f *fixture) settings(fn func(*connection.Connection)) {
+// setSettings sets the company's settings through the API (GET for the
+// ETag, then PUT with If-Match), changing the fields given.
+func (f *fixture) setSettings(changes map[string]bool) {
 	f.t.Helper()
-	_, err := f.App.Connections.Update(context.Background(), company, func(c *connection.Connection) error {
-		fn(c)
-		return nil
-	})
-	if err != nil {
-		f.t.Fatalf("update connection settings: %v", err)
+	doc, etag, code := f.getSettings()
+	if code != 200 {
+		f.t.Fatalf("GET settings: %d", code)
+	}
+	body := map[string]any{}
+	for _, k := range []string{"allowGeneralOpportunity", "exportBeforeConsent", "announceInternalPostings"} {
+		body[k] = doc[k]
+	}
+	for k, v := range changes {
+		body[k] = v
+	}
+	if code, out, _ := f.putSettings(body, etag); code != 200 {
+		f.t.Fatalf("PUT settings %v: %d %v", changes, code, out)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 const (
@@ -49,6 +50,8 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"GET", company + "/settings", []string{"200"}},
+	{"PUT", company + "/settings", []string{"200", "412", "428"}},
 	{"POST", company + "/setup-sessions", []string{"201"}},
 }
 
@@ -233,6 +236,7 @@ func TestSchemasMatchGo(t *testing.T) {
 		"Link":               reflect.TypeFor[link.View](),
 		"ExportRequest":      reflect.TypeFor[export.ExportRequest](),
 		"ExportStatus":       reflect.TypeFor[export.StatusView](),
+		"Settings":           reflect.TypeFor[settings.Document](),
 		"Event":              reflect.TypeFor[event.Event](),
 		"CandidateData":      reflect.TypeFor[event.CandidateData](),
 		"MessageData":        reflect.TypeFor[event.MessageData](),

@@ -8,7 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
@@ -105,7 +104,10 @@ func TestSetupPageFlow(t *testing.T) {
 		waitText("#failed-list", "Lever refused the candidate: "))
 	s.screenshot(t, ctx, "failed-export")
 	s.run(t, ctx, "retry refused", chromedp.Click(chromedp.CSS("#failed-list button")), waitText("#notice", "no consent on record"))
-	s.settings(t, func(c *connection.Connection) { c.ExportBeforeConsent = true })
+	if code := s.Do("PUT", "/v1/companies/"+company+"/settings", map[string]any{
+		"allowGeneralOpportunity": false, "exportBeforeConsent": true, "announceInternalPostings": false}, nil); code != 200 {
+		t.Fatalf("PUT settings: %d", code)
+	}
 	s.run(t, ctx, "retry", chromedp.Click(chromedp.CSS("#failed-list button")), waitText("#notice", "queued again"))
 	s.Drain(20 * time.Second)
 	s.run(t, ctx, "exported", chromedp.Reload(), waitText("#recent-list", "Candidate cand-7"), waitText("#failed-empty", "No failed exports."))

@@ -191,7 +191,7 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("%s: text %q does not contain %q (%v)", sel, got, want, err)
+				return fmt.Errorf("%s: text %q does not contain %q (%w)", sel, got, want, err)
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
