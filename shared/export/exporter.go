@@ -79,13 +79,10 @@ type Exporter struct {
 	Lever       LeverFactory
 	Revoker     AuthFailures
 	Resumes     ResumeFetcher // nil: only inline resumes
-	// Postings reads the postings cache for jobs that name their posting
-	// (nil: such jobs are skipped posting_not_found).
-	Postings   PostingGetter
-	Source     string        // the marketplace name, written as the Lever source
-	StaleAfter time.Duration // a claim older than this is abandoned (default 2m)
-	Log        *slog.Logger
-	Now        func() time.Time
+	Source      string        // the marketplace name, written as the Lever source
+	StaleAfter  time.Duration // a claim older than this is abandoned (default 2m)
+	Log         *slog.Logger
+	Now         func() time.Time
 
 	users sync.Map // company/email → cachedUser
 }
