@@ -200,32 +200,41 @@ func TestPublishingChanges(t *testing.T) {
 	}
 }
 
-// TestInternalPostingsAnnouncedWhenOptedIn: with the company's setting on,
-// internal-only postings are announced too.
+// TestInternalPostingsAnnouncedWhenOptedIn: once the company's settings
+// say announceInternalPostings (PUT /settings), the app's refresher
+// (POST /postings/reload) announces internal-only postings too; before,
+// only public ones.
 func TestInternalPostingsAnnouncedWhenOptedIn(t *testing.T) {
 	t.Parallel()
 	e, _ := newEnv(t)
 	acct := connect(t, e, "intl")
-	r, _ := countingRefresher(t, e)
 	ann := memstore.NewAnnouncements()
-	settings := &memstore.AnnounceSettings{}
-	settings.SetInternal("intl", true)
-	r.Announcer, r.Settings = ann, settings
+	e.App.Refresher.Announcer = ann
 	api := e.Fake.URL + "/v1"
 	tok := acct.Authorize().AccessToken
 	pa := "?perform_as=" + acct.AdminID()
+	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Public","state":"published","distributionChannels":["public"]}`)
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Internal transfer","state":"published","distributionChannels":["internal"]}`)
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Unlisted","state":"internal"}`)
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Draft","state":"draft"}`)
-	if _, err := r.Refresh(ctxT(t), "intl"); err != nil {
-		t.Fatal(err)
+	announced := func() []string {
+		var got []string
+		for _, c := range ann.Changes("intl") {
+			got = append(got, string(c.Type)+" "+c.Posting.Text)
+		}
+		slices.Sort(got)
+		return got
 	}
-	var got []string
-	for _, c := range ann.Changes("intl") {
-		got = append(got, string(c.Type)+" "+c.Posting.Text)
+	reload(t, e, "intl")
+	if want := []string{"posting.published Public"}; !slices.Equal(announced(), want) {
+		t.Fatalf("default settings: announced %v, want %v", announced(), want)
 	}
-	slices.Sort(got)
-	if want := []string{"posting.published Internal transfer", "posting.published Unlisted"}; !slices.Equal(got, want) {
-		t.Fatalf("announced %v, want %v", got, want)
+	if code := e.Do("PUT", path("intl", "/settings"), map[string]any{"allowGeneralOpportunity": false, "exportBeforeConsent": false, "announceInternalPostings": true}, nil); code != http.StatusOK {
+		t.Fatalf("PUT /settings: %d", code)
+	}
+	reload(t, e, "intl")
+	want := []string{"posting.published Internal transfer", "posting.published Public", "posting.published Unlisted"}
+	if got := announced(); !slices.Equal(got, want) {
+		t.Fatalf("announceInternalPostings: announced %v, want %v", got, want)
 	}
 }
