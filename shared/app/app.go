@@ -152,6 +152,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Refresher = &posting.Refresher{
 			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
 			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
+			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
@@ -173,7 +174,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.ExportSvc.Reloader = postingReloader{a.Refresher}
 		}
 		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 		}
 	}
 	if a.Setup, err = a.newSetup(tokenKey); err != nil {

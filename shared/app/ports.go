@@ -9,6 +9,7 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
@@ -20,7 +21,21 @@ var (
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
 	_ export.PostingReloader     = postingReloader{}
+	_ posting.AnnounceSettings   = announceSettings{}
 )
+
+// announceSettings reads announceInternalPostings from the company's
+// settings (the default, false, for a company that never wrote any).
+type announceSettings struct{ g settings.Getter }
+
+// InternalAnnounced reports the company's announceInternalPostings.
+func (a announceSettings) InternalAnnounced(ctx context.Context, companyID string) (bool, error) {
+	s, err := settings.Of(ctx, a.g, companyID)
+	if err != nil {
+		return false, err
+	}
+	return s.AnnounceInternalPostings, nil
+}
 
 // refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
 type refreshEnqueuer struct{ q *sqsqueue.Queue }

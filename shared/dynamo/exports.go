@@ -274,6 +274,17 @@ func setString(u expression.UpdateBuilder, name, v string) expression.UpdateBuil
 // (a non-empty claim, fresh or stale); then it changes nothing and returns
 // nil.
 func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason, positionID string) error {
+	return e.skip(ctx, k, now, reason, "positionId", positionID)
+}
+
+// SkipPosting is Skip recording, when not empty, the posting an
+// application named (postingId) instead of a position.
+func (e *Exports) SkipPosting(ctx context.Context, k export.Key, now time.Time, reason, postingID string) error {
+	return e.skip(ctx, k, now, reason, "postingId", postingID)
+}
+
+// skip is Skip, recording value under attr when value is not empty.
+func (e *Exports) skip(ctx context.Context, k export.Key, now time.Time, reason, attr, value string) error {
 	if err := validKey(k); err != nil {
 		return err
 	}
@@ -285,8 +296,8 @@ func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason,
 	if k.ActivityID != "" {
 		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
 	}
-	if positionID != "" {
-		u = u.Set(expression.Name("positionId"), expression.Value(positionID))
+	if value != "" {
+		u = u.Set(expression.Name(attr), expression.Value(value))
 	}
 	u = setIndex(setString(u, "reason", reason), k, export.Skipped, now)
 	c := expression.Or(

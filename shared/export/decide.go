@@ -95,8 +95,10 @@ type Input struct {
 	Candidate  *event.Candidate // the snapshot; nil when unknown (ViaStatus, pushes)
 	PositionID string           // the position considered; "" for none
 	// PostingID is a Lever posting chosen at the moment of export (the
-	// Export button with postingId, and its job), "" otherwise; exactly
-	// one of PositionID and PostingID is set, or neither (general).
+	// Export button with postingId, and its job) or named by an
+	// application (candidate.applied with data.postingId, and its job),
+	// "" otherwise; exactly one of PositionID and PostingID is set, or
+	// neither (general).
 	PostingID string
 	// PostingState is the chosen posting's state in the company's cached
 	// postings, "" when it is not among them (ViaButton, ViaStatus).
@@ -142,8 +144,10 @@ func (in Input) waiting() bool {
 //     position_changed_is_not_a_trigger;
 //  4. a chosen posting (PostingID; the button and the status): Skip
 //     posting_not_found when it is not among the company's postings,
-//     posting_closed when closed unless AllowClosed (a job does not check
-//     again: the button did, a moment before); no position: Skip
+//     posting_closed when closed unless AllowClosed, and for an
+//     application (ViaEvent) when not open for applications (draft,
+//     pending, rejected) (a job does not check again: the button or intake
+//     did, a moment before); no position: Skip
 //     position_not_linked unless the company's settings allow general
 //     opportunities and (ViaEvent, or an automatic job) the event is
 //     contact_accepted or applied; a position without link: Skip
@@ -189,6 +193,8 @@ func Decide(in Input) Decision {
 			case in.PostingState == "":
 				return Decision{Skip, ReasonPostingNotFound}
 			case in.PostingState == postingClosed && !in.AllowClosed:
+				return Decision{Skip, ReasonPostingClosed}
+			case in.Via == ViaEvent && !openForApplications(in.PostingState):
 				return Decision{Skip, ReasonPostingClosed}
 			}
 		}

@@ -116,6 +116,34 @@ func decideCases() []decideCase {
 		{"event: closed beats no consent", with(base(ViaEvent), func(in *Input) {
 			in.Link, in.Link.Trigger, in.Event, in.Candidate = closed, link.Replied, event.Replied, bare
 		}), skip(ReasonPostingClosed)},
+		// 4–6 for an application naming its posting (decidePosting)
+		{"event: applied to a published posting, no position", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.Candidate, in.PositionID, in.Link, in.LinkFound = event.Applied, bare, "", link.Link{}, false
+			in.PostingID, in.PostingState = "post-9", "published"
+		}), export},
+		{"event: applied to an internal posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "internal"
+		}), export},
+		{"event: applied to an unknown posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		}), skip(ReasonPostingNotFound)},
+		{"job: a named posting is not checked again (intake did)", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		}), export},
+		{"event: applied to a draft posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "draft"
+		}), skip(ReasonPostingClosed)},
+		{"event: named posting replaces an unlinked position", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.Candidate, in.LinkFound, in.Link = event.Applied, bare, false, link.Link{}
+			in.PostingID, in.PostingState = "post-9", "published"
+		}), export},
+		{"event: named posting still needs consent (gate kept)", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState, in.Candidate = event.Replied, "post-9", "published", bare
+			in.Link.Trigger = link.Replied
+		}), skip(ReasonNoConsent)},
+		{"event: named posting, exporting marker", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState, in.Marker, in.MarkerFound = event.Applied, "post-9", "published", exporting, true
+		}), wait},
 		// 7. consent
 		{"event: accepted is consent", with(base(ViaEvent), func(in *Input) { in.Candidate = bare }), export},
 		{"event: applied is consent", with(base(ViaEvent), func(in *Input) { in.Candidate, in.Event = bare, event.Applied }), export},

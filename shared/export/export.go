@@ -37,7 +37,10 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	switch d.Action {
 	case Skip:
-		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID)
+		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID, "posting_id", j.PostingID)
+		if j.PostingID != "" {
+			return recordPostingSkip(ctx, x.Markers, key, x.now(), d.Reason, j.PostingID)
+		}
 		return x.skip(ctx, key, d.Reason, j.PositionID)
 	case Ignore, Wait: // not returned for a job that carries no marker
 		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
@@ -45,7 +48,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	postingID := in.Link.PostingID
 	if j.PostingID != "" {
-		postingID = j.PostingID // chosen at the moment of export: no link
+		postingID = j.PostingID // chosen at the moment of export, or named by the application: no link
 	}
 
 	claimID := newClaimID()

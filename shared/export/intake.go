@@ -40,9 +40,12 @@ type Intake struct {
 	Markers     Store
 	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Queue       Enqueuer
-	EventTTL    time.Duration
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Postings reads the postings cache for applications that name their
+	// posting (nil: such applications are skipped posting_not_found).
+	Postings PostingGetter
+	EventTTL time.Duration
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (in *Intake) now() time.Time {
@@ -104,8 +107,9 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		if e.Type == event.Applied {
 			job.Origin = lever.OriginApplied
 		}
+		job.PostingID = e.Candidate.PostingID
 	}
-	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, Now: in.now()}
+	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, PostingID: job.PostingID, Now: in.now()}
 	// Read only what Decide will look at: the marker first (an exported
 	// candidate is answered already_exported whatever else holds), the link
 	// only for a usable connection.
@@ -115,7 +119,11 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	case e.Type != event.PositionChanged:
 		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
 		if err == nil && conn.Active() && !(d.MarkerFound && d.Marker.State == Exported) {
-			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+			if job.PostingID != "" {
+				d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
+			} else {
+				d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+			}
 		}
 	}
 	if err != nil {
@@ -131,7 +139,13 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		if job.Kind == KindPush {
 			k.ActivityID = job.ActivityID() // a push's skip is its activity's
 		}
-		if err := recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID); err != nil {
+		var err error
+		if job.PostingID != "" {
+			err = recordPostingSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PostingID)
+		} else {
+			err = recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID)
+		}
+		if err != nil {
 			return Outcome{}, fmt.Errorf("intake: %w", err)
 		}
 		return Outcome{Status: "skipped", Reason: dec.Reason}, nil

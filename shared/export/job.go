@@ -29,8 +29,10 @@ type Job struct {
 	EventID     string     `json:"eventId"`
 	EventType   event.Type `json:"eventType,omitempty"`
 	PositionID  string     `json:"positionId,omitempty"`
-	// PostingID is the Lever posting chosen at the moment of export (the
-	// Export button with postingId); "" for a linked or general export.
+	// PostingID is the Lever posting of the export without a link: chosen
+	// at the moment of export (the Export button with postingId), or the
+	// posting a candidate.applied named (data.postingId); "" for a linked
+	// or general export.
 	PostingID string `json:"postingId,omitempty"`
 	Manual    bool   `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
 	Origin    string `json:"origin,omitempty"` // sourced | applied

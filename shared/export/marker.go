@@ -80,7 +80,9 @@ type Marker struct {
 //
 // Skip records state skipped with reason (and the position the event was
 // about, when not empty) unless the marker is exported or claimed; it is for
-// events that never reached a claim.
+// events that never reached a claim. SkipPosting is Skip for an
+// application that named its posting: it records the posting id instead
+// of a position, so the status can judge it again.
 //
 // Record marks a marker exported in one conditional write (opportunity,
 // note and reason recorded) unless it is exported or claimed; it reports
@@ -99,6 +101,7 @@ type Store interface {
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
 	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error
 	Skip(ctx context.Context, k Key, now time.Time, reason, positionID string) error
+	SkipPosting(ctx context.Context, k Key, now time.Time, reason, postingID string) error
 	Record(ctx context.Context, k Key, now time.Time, opportunityID, noteID, reason string) (bool, error)
 	List(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
 }

@@ -31,8 +31,8 @@ const (
 	// (unless allowClosed).
 	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
 	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
-	// A posting chosen at the moment of export is not among the company's
-	// Lever postings (after one reload).
+	// A posting chosen at the moment of export (after one reload), or
+	// named by an application, is not among the company's Lever postings.
 	ReasonPostingNotFound Reason = "posting_not_found"
 	// The consent gate: no consent in the snapshot, nor by the event.
 	ReasonNoConsent Reason = "no_consent"

@@ -136,7 +136,7 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	return f, nil
+	return f, s.loadSkippedPosting(ctx, companyID, &f)
 }
 
 // view is the candidate's status view: the marker's view (not_exported

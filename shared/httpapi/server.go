@@ -19,17 +19,20 @@ import (
 // Server is the management API. Build it once per cold start; Handler is
 // safe for concurrent use.
 type Server struct {
-	Keys          KeySource
-	Connect       *connection.Service
-	Postings      posting.Store
-	Refresher     *posting.Refresher
-	Links         link.Store
-	LinkService   *link.Service
-	Exports       *export.Service
-	Settings      *settings.Service
-	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
-	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
-	Log           *slog.Logger
+	Keys     KeySource
+	Connect  *connection.Service
+	Postings posting.Store
+	// PostingContents holds postings' oversized content (nil: none kept
+	// outside the cache; see posting.ContentStore).
+	PostingContents posting.ContentStore
+	Refresher       *posting.Refresher
+	Links           link.Store
+	LinkService     *link.Service
+	Exports         *export.Service
+	Settings        *settings.Service
+	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
+	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	Log             *slog.Logger
 	// Setup is the hosted setup page (shared/setup), nil when not wired.
 	Setup SetupPage
 }
@@ -54,6 +57,7 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE "+c+"/connection", s.deleteConnection)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
+	route("GET "+c+"/postings/{postingId}", s.getPosting)
 	route("GET "+c+"/links", s.listLinks)
 	route("PUT "+c+"/links/{positionId}", s.putLink)
 	route("DELETE "+c+"/links/{positionId}", s.deleteLink)
@@ -154,11 +158,24 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) listPostings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v, err := posting.List(r.Context(), s.Postings, r.PathValue("companyId"), q.Get("state"), q.Get("q"))
+	full, err := posting.ParseInclude(q.Get("include"))
+	if err != nil {
+		return err
+	}
+	v, err := posting.ListFull(r.Context(), s.Postings, s.PostingContents, r.PathValue("companyId"), q.Get("state"), q.Get("q"), full)
 	if err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) getPosting(w http.ResponseWriter, r *http.Request) error {
+	p, err := posting.Full(r.Context(), s.Postings, s.PostingContents, r.PathValue("companyId"), r.PathValue("postingId"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
