@@ -65,6 +65,10 @@ type Event struct {
 type CandidateData struct {
 	Candidate  Candidate `json:"candidate"`
 	PositionID string    `json:"positionId,omitempty" maxLength:"128"`
+	// PostingID is the Lever posting a candidate.applied applied to (a
+	// posting the vendor published from GET /postings or a posting.*
+	// event): no link is needed. Only candidate.applied carries it.
+	PostingID string `json:"postingId,omitempty" maxLength:"128"`
 }
 
 // MessageData is the data of message.created.
@@ -200,7 +204,8 @@ func Parse(body []byte) (Event, error) {
 	case e.Type.IsCandidate():
 		var raw struct {
 			Candidate  json.RawMessage `json:"candidate"`
-			PositionID string          `json:"positionId,omitempty"`
+			PositionID string          `json:"positionId,omitempty" maxLength:"128"`
+			PostingID  string          `json:"postingId,omitempty" maxLength:"128"`
 		}
 		if err := jsondecode.Strict("data", e.Data, &raw); err != nil {
 			return Event{}, err
@@ -208,7 +213,7 @@ func Parse(body []byte) (Event, error) {
 		if len(raw.Candidate) == 0 || string(raw.Candidate) == "null" {
 			return Event{}, apperr.InvalidField("data.candidate", "is required")
 		}
-		d := CandidateData{PositionID: raw.PositionID}
+		d := CandidateData{PositionID: raw.PositionID, PostingID: raw.PostingID}
 		if err := jsondecode.Strict("data.candidate", raw.Candidate, &d.Candidate); err != nil {
 			return Event{}, err
 		}
@@ -217,6 +222,14 @@ func Parse(body []byte) (Event, error) {
 		}
 		if d.PositionID != "" {
 			if err := checkID("data.positionId", d.PositionID); err != nil {
+				return Event{}, err
+			}
+		}
+		if d.PostingID != "" {
+			if e.Type != Applied {
+				return Event{}, apperr.InvalidField("data.postingId", "only %s carries a postingId", Applied)
+			}
+			if err := checkID("data.postingId", d.PostingID); err != nil {
 				return Event{}, err
 			}
 		}

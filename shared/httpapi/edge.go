@@ -18,10 +18,10 @@ const (
 
 // envelopeCode is the envelope code of an error answered with status. A 422
 // (a well-formed request the company's current state does not allow; the
-// reason says why) never carries unauthorized, whatever the apperr code
-// behind it: the caller's credentials are fine, so it is invalid.
+// reason says why) is invalid, whatever the apperr code behind it (never
+// unauthorized: the caller's credentials are fine).
 func envelopeCode(status int, c apperr.Code) string {
-	if status == http.StatusUnprocessableEntity && c == apperr.Unauthorized {
+	if status == http.StatusUnprocessableEntity {
 		return string(apperr.Invalid)
 	}
 	return string(c)
@@ -56,14 +56,28 @@ var ErrUncleanPath = apperr.InvalidField("path", "must not contain '.' or '..' s
 type edge struct {
 	mux    *http.ServeMux
 	routes map[string][]string
+	trees  map[string]http.Handler
 	log    func() *slog.Logger
 }
 
+// treeRoot reports whether p is the root of a mounted tree ("/setup" or
+// "/setup/"): the tree answers those itself (its own redirect included).
+func treeRoot(trees map[string]http.Handler, p string) bool {
+	_, ok := trees[strings.TrimSuffix(p, "/")]
+	return ok
+}
+
 // newEdge registers on mux, for every path pattern of routes, a handler
-// answering 405 for the methods that path does not serve, and a catch-all
+// answering 405 for the methods that path does not serve, every tree of
+// trees (a handler serving its root path and everything under it, such as
+// the setup page, which answers its own 404s and 405s), and a catch-all
 // 404, then returns the edge around mux.
-func newEdge(mux *http.ServeMux, routes map[string][]string, log func() *slog.Logger) http.Handler {
-	e := &edge{mux: mux, routes: routes, log: log}
+func newEdge(mux *http.ServeMux, routes map[string][]string, trees map[string]http.Handler, log func() *slog.Logger) http.Handler {
+	e := &edge{mux: mux, routes: routes, trees: trees, log: log}
+	for root, h := range trees {
+		mux.Handle(root, h)
+		mux.Handle(root+"/", h)
+	}
 	for p, methods := range routes {
 		allow := append([]string(nil), methods...)
 		sort.Strings(allow)
@@ -83,7 +97,7 @@ func newEdge(mux *http.ServeMux, routes map[string][]string, log func() *slog.Lo
 // ServeHTTP implements http.Handler.
 func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = withRequestID(w, r)
-	if !CleanPath(r.URL.Path) {
+	if !CleanPath(r.URL.Path) && !treeRoot(e.trees, r.URL.Path) {
 		WriteError(w, r, e.log(), ErrUncleanPath)
 		return
 	}

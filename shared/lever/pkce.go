@@ -11,16 +11,20 @@ import (
 // code_challenge_method=S256. Lever's documentation does not mention PKCE;
 // its authorization server (Auth0, LEVER.md §1) supports it, so leverlink
 // sends it unless turned off (LEVER_PKCE=off, docs/runbook.md). An empty
-// verifier gives AuthCodeURL.
-func (o *OAuth) AuthCodeURLPKCE(state, verifier string) string {
-	if verifier == "" {
-		return o.AuthCodeURL(state)
-	}
-	return o.cfg.AuthCodeURL(state,
+// verifier sends no PKCE. extra scopes are asked for on top of the
+// configured ones (AuthCodeURLWithScopes).
+func (o *OAuth) AuthCodeURLPKCE(state, verifier string, extra ...string) string {
+	opts := []oauth2.AuthCodeOption{
 		oauth2.SetAuthURLParam("audience", o.audience),
 		oauth2.SetAuthURLParam("prompt", "consent"),
-		oauth2.S256ChallengeOption(verifier),
-	)
+	}
+	if so := o.scopeOption(extra); so != nil {
+		opts = append(opts, so)
+	}
+	if verifier != "" {
+		opts = append(opts, oauth2.S256ChallengeOption(verifier))
+	}
+	return o.cfg.AuthCodeURL(state, opts...)
 }
 
 // ExchangePKCE is Exchange sending code_verifier (the verifier whose

@@ -14,25 +14,31 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
+	"github.com/leverlink/leverlink/shared/setup"
 )
 
 // inputs are the schemas of what clients send, and the Go types decoding
 // them.
 var inputs = map[string]reflect.Type{
-	"AuthorizeInput": reflect.TypeFor[connection.AuthorizeInput](),
-	"LinkInput":      reflect.TypeFor[link.PutInput](),
-	"ExportRequest":  reflect.TypeFor[export.ExportRequest](),
-	"Event":          reflect.TypeFor[event.Event](),
-	"CandidateData":  reflect.TypeFor[event.CandidateData](),
-	"MessageData":    reflect.TypeFor[event.MessageData](),
-	"NoteData":       reflect.TypeFor[event.NoteData](),
-	"Candidate":      reflect.TypeFor[event.Candidate](),
-	"Location":       reflect.TypeFor[event.Location](),
-	"Person":         reflect.TypeFor[event.Person](),
-	"Consent":        reflect.TypeFor[event.Consent](),
-	"Resume":         reflect.TypeFor[event.Resume](),
-	"Message":        reflect.TypeFor[event.Message](),
-	"Note":           reflect.TypeFor[event.Note](),
+	"AuthorizeInput":    reflect.TypeFor[connection.AuthorizeInput](),
+	"LinkInput":         reflect.TypeFor[link.PutInput](),
+	"ExportRequest":     reflect.TypeFor[export.ExportRequest](),
+	"Event":             reflect.TypeFor[event.Event](),
+	"CandidateData":     reflect.TypeFor[event.CandidateData](),
+	"MessageData":       reflect.TypeFor[event.MessageData](),
+	"NoteData":          reflect.TypeFor[event.NoteData](),
+	"Candidate":         reflect.TypeFor[event.Candidate](),
+	"Location":          reflect.TypeFor[event.Location](),
+	"Person":            reflect.TypeFor[event.Person](),
+	"Consent":           reflect.TypeFor[event.Consent](),
+	"Resume":            reflect.TypeFor[event.Resume](),
+	"Message":           reflect.TypeFor[event.Message](),
+	"Note":              reflect.TypeFor[event.Note](),
+	"Settings":          reflect.TypeFor[settings.Document](),
+	"ActivityRetry":     reflect.TypeFor[export.ActivityRetry](),
+	"SetupSessionInput": reflect.TypeFor[setup.NewSessionInput](),
+	"SetupPosition":     reflect.TypeFor[setup.Position](),
 }
 
 // TestLimitsMatchCode: every string a client sends is bounded in the code
@@ -42,10 +48,15 @@ func TestLimitsMatchCode(t *testing.T) {
 	doc := loadDoc(t)
 	schemas := m(m(doc["components"])["schemas"])
 	resolve := func(s map[string]any) map[string]any {
-		for s["$ref"] != nil {
+		for {
+			if all, ok := s["allOf"].([]any); ok && len(all) == 1 { // a $ref with its own description
+				s = m(all[0])
+			}
+			if s["$ref"] == nil {
+				return s
+			}
 			s = m(schemas[strings.TrimPrefix(s["$ref"].(string), "#/components/schemas/")])
 		}
-		return s
 	}
 	for name, typ := range inputs {
 		props := m(m(schemas[name])["properties"])
