@@ -67,21 +67,23 @@ func treeRoot(trees map[string]http.Handler, p string) bool {
 	return ok
 }
 
-// newEdge registers on mux, for every path pattern of routes, a handler
-// answering 405 for the methods that path does not serve, every tree of
-// trees (a handler serving its root path and everything under it, such as
-// the setup page, which answers its own 404s and 405s), and a catch-all
-// 404, then returns the edge around mux.
+// newEdge registers on mux every tree of trees (a handler serving its root
+// path and everything under it, such as the setup page, which answers its
+// own 404s and 405s) and a catch-all answering 405 (with Allow) for a path
+// of routes asked with a method it does not serve, else 404; then returns
+// the edge around mux. The 405 paths live in a mux of their own, without
+// methods, so that they never conflict with mux's method patterns.
 func newEdge(mux *http.ServeMux, routes map[string][]string, trees map[string]http.Handler, log func() *slog.Logger) http.Handler {
 	e := &edge{mux: mux, routes: routes, trees: trees, log: log}
 	for root, h := range trees {
 		mux.Handle(root, h)
 		mux.Handle(root+"/", h)
 	}
+	others := http.NewServeMux()
 	for p, methods := range routes {
 		allow := append([]string(nil), methods...)
 		sort.Strings(allow)
-		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		others.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			writeEnvelope(w, r, e.log(), http.StatusMethodNotAllowed, ErrorDetail{
 				Code: CodeMethodNotAllowed, Message: "use " + strings.Join(allow, " or ") + " for this path",
@@ -89,6 +91,10 @@ func newEdge(mux *http.ServeMux, routes map[string][]string, trees map[string]ht
 		}))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := others.Handler(r); pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
 		WriteError(w, r, e.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	return e
