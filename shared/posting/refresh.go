@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -175,10 +174,10 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	if err != nil {
 		return res, r.authOrErr(ctx, &res, err)
 	}
-	params := lever.PostingsParams{Limit: 100}
-	if strings.Contains(conn.Scopes, "confidential") {
-		params.Confidentiality = "all"
-	}
+	// Both job sites: Lever lists only the public one unless asked
+	// (#list-all-postings distributionChannel); an internal-only posting
+	// must be linkable too.
+	params := lever.PostingsParams{Limit: 100, DistributionChannels: lever.AllChannels, Confidentiality: conn.Confidentiality()}
 	var fetched []Posting
 	offset := ""
 	for {
