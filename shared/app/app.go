@@ -20,6 +20,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
@@ -55,6 +56,7 @@ type App struct {
 	Exports     *dynamo.Exports
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
+	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -62,6 +64,7 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Deployment = dynamo.NewDeployment(db, tables)
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
 		a.Events = dynamo.NewEvents(db, tables)
@@ -125,9 +129,11 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		lc := leverclient.Config{
 			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret),
 			AuthBaseURL: cfg.LeverAuthBaseURL, APIBaseURL: cfg.LeverAPIBaseURL, HTTPClient: opt.HTTPClient, OnCall: opt.OnLeverCall,
+			RedirectHosts: cfg.LeverRedirectHosts,
 		}
 		a.LeverOAuth = &leverclient.OAuth{Config: lc}
-		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Log: log, Now: opt.Now}
+		a.Health = &health.Monitor{Store: a.Deployment, Log: log, Now: opt.Now}
+		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Watch: a.Health, Log: log, Now: opt.Now}
 		a.Levers = &leverclient.Clients{
 			Config: lc, Vault: a.Vault, Buckets: a.Buckets,
 			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},

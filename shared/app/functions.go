@@ -97,7 +97,7 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Health: a.Deployment, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
 }
 

@@ -46,6 +46,7 @@ type connRecord struct {
 	SealedRefresh           []byte `dynamodbav:"sealedRefresh,omitempty"`
 	AccessExpiry            int64  `dynamodbav:"accessExpiry,omitempty"`
 	Scopes                  string `dynamodbav:"scopes,omitempty"`
+	TokenRefreshedAt        int64  `dynamodbav:"tokenRefreshedAt,omitempty"`
 	ConnectedAt             int64  `dynamodbav:"connectedAt,omitempty"`
 	UpdatedAt               int64  `dynamodbav:"updatedAt,omitempty"`
 	LastError               string `dynamodbav:"lastError,omitempty"`
@@ -62,7 +63,7 @@ func toConnRecord(c connection.Connection) connRecord {
 		PK: c.CompanyID, Status: string(c.Status), Environment: string(c.Environment),
 		LeverAccountID: c.LeverAccountID, PerformAsID: c.PerformAsID, PerformAsEmail: c.PerformAsEmail,
 		SealedAccess: c.SealedAccess, SealedRefresh: c.SealedRefresh,
-		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes,
+		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes, TokenRefreshedAt: nanos(c.TokenRefreshedAt),
 		ConnectedAt: nanos(c.ConnectedAt), UpdatedAt: nanos(c.UpdatedAt),
 		LastError: c.LastError, RevokedReason: c.RevokedReason,
 		AllowGeneralOpportunity: c.AllowGeneralOpportunity, ExportBeforeConsent: c.ExportBeforeConsent,
@@ -75,7 +76,7 @@ func (r connRecord) connection() connection.Connection {
 		CompanyID: r.PK, Status: connection.Status(r.Status), Environment: connection.Environment(r.Environment),
 		LeverAccountID: r.LeverAccountID, PerformAsID: r.PerformAsID, PerformAsEmail: r.PerformAsEmail,
 		SealedAccess: r.SealedAccess, SealedRefresh: r.SealedRefresh,
-		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes,
+		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes, TokenRefreshedAt: fromNanos(r.TokenRefreshedAt),
 		ConnectedAt: fromNanos(r.ConnectedAt), UpdatedAt: fromNanos(r.UpdatedAt),
 		LastError: r.LastError, RevokedReason: r.RevokedReason,
 		AllowGeneralOpportunity: r.AllowGeneralOpportunity, ExportBeforeConsent: r.ExportBeforeConsent,

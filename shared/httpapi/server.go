@@ -11,6 +11,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 )
@@ -25,6 +26,7 @@ type Server struct {
 	Links         link.Store
 	LinkService   *link.Service
 	Exports       *export.Service
+	Health        health.Store // the deployment's state (GET /v1/health)
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
@@ -37,6 +39,7 @@ func (s *Server) Handler() http.Handler {
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.wrap(h))
 	}
+	mux.Handle("GET /v1/health", s.wrapVendor(s.getHealth))
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
