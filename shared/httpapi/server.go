@@ -26,7 +26,7 @@ type Server struct {
 	Links         link.Store
 	LinkService   *link.Service
 	Exports       *export.Service
-	Health        health.Store // the deployment's state (GET /v1/health)
+	Health        health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
