@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil {
 		a.Refresher = &posting.Refresher{
 			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
-			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, Tokens: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
 		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,

@@ -29,7 +29,7 @@ const (
 
 // Stable codes and metric names.
 const (
-	// CodeCredentialsBroken is the "code" of the ERROR log line written each
+	// CodeCredentialsBroken is the "alert" attribute of the ERROR log line written each
 	// time Lever refuses the deployment's client credentials.
 	CodeCredentialsBroken = "lever_credentials_broken"
 	// MetricNamespace and MetricCredentialsBroken name the CloudWatch metric
@@ -116,7 +116,7 @@ func (m *Monitor) TokenResult(ctx context.Context, err error) {
 			}},
 		}
 		m.log().ErrorContext(ctx, "Lever refused this deployment's client credentials: fix the Lever client id/secret (docs/runbook.md); no connection is revoked",
-			"code", CodeCredentialsBroken, "reason", lever.ReasonClientRejected, "_aws", emf, MetricCredentialsBroken, 1)
+			"alert", CodeCredentialsBroken, "reason", lever.ReasonClientRejected, "_aws", emf, MetricCredentialsBroken, 1)
 		m.record(ctx, State{LeverCredentials: Broken, Reason: lever.ReasonClientRejected})
 	}
 }

@@ -46,6 +46,13 @@ type AuthFailures interface {
 	HandleAuthFailure(ctx context.Context, companyID string, err error) (reason string, ok bool, rerr error)
 }
 
+// TokenKeeper refreshes a company's Lever tokens when they were issued
+// longer than maxAge ago (0: its default, under a day), reporting whether
+// it did (connection.Vault.KeepFresh). Errors as the vault's.
+type TokenKeeper interface {
+	KeepFresh(ctx context.Context, companyID string, maxAge time.Duration) (bool, error)
+}
+
 // RefreshQueue sends refresh requests, one message per company.
 type RefreshQueue interface {
 	EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error
@@ -62,6 +69,7 @@ type Refresher struct {
 	Links       LinkFlagger
 	Lever       LeverFactory
 	Revoker     AuthFailures
+	Tokens      TokenKeeper // nil: tokens are refreshed only when they expire
 	Queue       RefreshQueue
 	LeaseTTL    time.Duration // default 2m
 	Log         *slog.Logger
@@ -169,6 +177,13 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	if joinAfter != nil && cache.RefreshedAt.After(*joinAfter) {
 		res.Skipped, res.Fetched = "joined", len(cache.Postings)
 		return res, nil
+	}
+	if r.Tokens != nil {
+		// Every pass, scheduled or not, keeps the grant alive: an idle
+		// company's refresh token is used at least daily.
+		if _, err := r.Tokens.KeepFresh(ctx, companyID, 0); err != nil {
+			return res, r.authOrErr(ctx, &res, fmt.Errorf("refresh: keep tokens fresh: %w", err))
+		}
 	}
 	cli, err := r.Lever.PostingsLever(ctx, conn)
 	if err != nil {
