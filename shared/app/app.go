@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,
-			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}

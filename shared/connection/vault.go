@@ -154,7 +154,7 @@ func (v *Vault) AccessToken(ctx context.Context, companyID string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("vault: %w", err)
 		}
-		if !c.Active() {
+		if !c.holdsTokens() {
 			return "", notActive(c)
 		}
 		now := v.now()
@@ -188,11 +188,11 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, fr
 		return "", err // Conflict: someone else refreshes
 	}
 	// Someone may have refreshed between our read and our lease.
-	if c.Active() && fresh(c) {
+	if c.holdsTokens() && fresh(c) {
 		v.release(ctx, companyID, owner)
 		return v.open(ctx, c, c.SealedAccess)
 	}
-	if !c.Active() {
+	if !c.holdsTokens() {
 		v.release(ctx, companyID, owner)
 		return "", notActive(c)
 	}
@@ -234,7 +234,7 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, fr
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_, err := v.Store.Update(wctx, companyID, func(cur *Connection) error {
-			if !cur.Active() {
+			if !cur.holdsTokens() {
 				return notActive(*cur)
 			}
 			cur.SealedAccess, cur.SealedRefresh, cur.AccessExpiry = access, refresh, g.Expiry
@@ -283,7 +283,7 @@ func (v *Vault) KeepFresh(ctx context.Context, companyID string, maxAge time.Dur
 		if err != nil {
 			return false, fmt.Errorf("vault: %w", err)
 		}
-		if !c.Active() {
+		if !c.holdsTokens() {
 			return false, notActive(c)
 		}
 		now := v.now()
@@ -344,7 +344,7 @@ func (v *Vault) open(ctx context.Context, c Connection, sealed []byte) (string, 
 // concurrent reconnect wins.
 func (v *Vault) markReauth(ctx context.Context, companyID string, sealed []byte) {
 	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
-		if !cur.Active() || (!bytes.Equal(cur.SealedAccess, sealed) && !bytes.Equal(cur.SealedRefresh, sealed)) {
+		if !cur.holdsTokens() || (!bytes.Equal(cur.SealedAccess, sealed) && !bytes.Equal(cur.SealedRefresh, sealed)) {
 			return apperr.E(apperr.Conflict, "connection changed")
 		}
 		cur.Status = ReauthRequired
@@ -362,7 +362,7 @@ func (v *Vault) markReauth(ctx context.Context, companyID string, sealed []byte)
 // given one, so the next AccessToken call refreshes. For a 401 from Lever.
 func (v *Vault) Invalidate(ctx context.Context, companyID, token string) {
 	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
-		if !cur.Active() {
+		if !cur.holdsTokens() {
 			return notActive(*cur)
 		}
 		if cur, err := v.Sealer.Open(companyID, cur.SealedAccess); err != nil || cur != token {
@@ -426,4 +426,32 @@ func (t Tokens) AccessToken(ctx context.Context) (string, error) {
 // Invalidate forces the next AccessToken to refresh (see Vault.Invalidate).
 func (t Tokens) Invalidate(ctx context.Context, token string) {
 	t.Vault.Invalidate(ctx, t.CompanyID, token)
+}
+
+// holdsTokens reports whether the connection's tokens are live: connected,
+// or waiting for a new perform-as user (the grant itself is fine then, and
+// PUT /connection/perform-as needs a token to look the user up).
+func (c Connection) holdsTokens() bool {
+	return c.Status == Connected || c.Status == PerformAsInactive
+}
+
+// MarkPerformAsInactive records that Lever refused a write because the
+// perform-as user userID is deactivated: a connected connection whose
+// perform-as user is still userID becomes perform_as_inactive (work waits
+// until SetPerformAs). A connection that changed meanwhile is left alone.
+// Errors: the store's. Safe for concurrent use.
+func (v *Vault) MarkPerformAsInactive(ctx context.Context, companyID, userID string) error {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if cur.Status != Connected || cur.PerformAsID != userID {
+			return apperr.E(apperr.Conflict, "connection changed")
+		}
+		cur.Status, cur.LastError = PerformAsInactive, ReasonPerformAsInactive
+		cur.UpdatedAt = v.now()
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.Conflict) {
+		return fmt.Errorf("vault: mark perform-as inactive: %w", err)
+	}
+	v.log().WarnContext(ctx, "perform-as user deactivated in Lever; exports wait for a new one", "company_id", companyID, "perform_as_id", userID)
+	return nil
 }

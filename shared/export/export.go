@@ -25,7 +25,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return err
 	}
 	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual}
-	if conn.Active() {
+	if waitsOrActive(conn) {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
@@ -34,7 +34,14 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	case Skip:
 		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID)
 		return x.skip(ctx, key, d.Reason, j.PositionID)
-	case Ignore, Wait: // not returned for a job that carries no marker
+	case Wait:
+		if d.Reason == ReasonPerformAsInactive {
+			log.InfoContext(ctx, "export waits for a perform-as user", "reason", d.Reason)
+			return errPerformAsWait()
+		}
+		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
+		return nil
+	case Ignore: // not returned for a job that carries no marker
 		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
 		return nil
 	}
@@ -59,9 +66,9 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	m, err = x.createOrAdopt(ctx, cli, conn, j, m, claimID, postingID, log)
 	if err != nil {
-		return x.settle(ctx, key, claimID, err)
+		return x.settle(ctx, key, claimID, x.performAsRefused(ctx, cli, conn, err))
 	}
-	return x.settle(ctx, key, "", x.ensureHistory(ctx, conn, m, j))
+	return x.settle(ctx, key, "", x.performAsRefused(ctx, cli, conn, x.ensureHistory(ctx, conn, m, j)))
 }
 
 // createOrAdopt makes sure one opportunity exists for the candidate on the

@@ -113,7 +113,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		err = readPushFacts(ctx, in.Markers, in.Links, key, &d)
 	case e.Type != event.PositionChanged:
 		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
-		if err == nil && conn.Active() && !(d.MarkerFound && d.Marker.State == Exported) {
+		if err == nil && waitsOrActive(conn) && !(d.MarkerFound && d.Marker.State == Exported) {
 			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
 		}
 	}

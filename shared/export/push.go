@@ -20,7 +20,7 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		return err
 	}
 	in := Input{Via: ViaJob, Job: KindPush, Conn: conn, Event: j.EventType}
-	if conn.Active() {
+	if waitsOrActive(conn) {
 		if err := readPushFacts(ctx, x.Markers, x.Links, Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID}, &in); err != nil {
 			return err
 		}
@@ -31,6 +31,9 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		log.InfoContext(ctx, "push skipped", "reason", d.Reason, "position_id", m.PositionID)
 		return x.skip(ctx, ak, d.Reason, "")
 	case Wait:
+		if d.Reason == ReasonPerformAsInactive {
+			return errPerformAsWait()
+		}
 		return apperr.E(apperr.Transient, "the candidate's export is not confirmed yet").WithReason(reasonExportInProgress)
 	case Ignore:
 		return nil
@@ -46,11 +49,11 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		text = teamNote(j.CandidateID, *j.Note, x.Source)
 	}
 	if err := x.writeNote(ctx, cli, ak, m.OpportunityID, text); err != nil {
-		return x.settle(ctx, ak, "", err)
+		return x.settle(ctx, ak, "", x.performAsRefused(ctx, cli, conn, err))
 	}
 	log.InfoContext(ctx, "activity pushed", "opportunity_id", m.OpportunityID)
 	if j.Message != nil {
-		return x.settle(ctx, ak, "", x.progress(ctx, cli, m, stageFor([]event.Message{*j.Message})))
+		return x.settle(ctx, ak, "", x.performAsRefused(ctx, cli, conn, x.progress(ctx, cli, m, stageFor([]event.Message{*j.Message}))))
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 // docs/events.md list the same set; Reasons is that set.
 type Reason string
 
-// Reasons. Decide returns the first eleven; a job's outcome the last two.
+// Reasons. Decide returns the first twelve; a job's outcome the last two.
 const (
 	// The candidate's opportunity exists (never exported twice).
 	ReasonAlreadyExported Reason = "already_exported"
@@ -22,6 +22,9 @@ const (
 	ReasonNotConnected   Reason = connection.ReasonNotConnected
 	ReasonLeverRevoked   Reason = connection.ReasonLeverRevoked
 	ReasonReauthRequired Reason = connection.ReasonReauth
+	// The perform-as user was deactivated in Lever: exports and pushes
+	// wait (retried later) until PUT /connection/perform-as repairs it.
+	ReasonPerformAsInactive Reason = connection.ReasonPerformAsInactive
 	// The position has no link (and no general opportunity applies), or a
 	// push's position was unlinked after the export.
 	ReasonPositionNotLinked Reason = "position_not_linked"
@@ -45,7 +48,7 @@ const (
 
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
-	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
+	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired, ReasonPerformAsInactive,
 	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
 	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
 }

@@ -87,7 +87,7 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 	if f.in.Conn, _, err = connection.Usable(ctx, s.Connections, companyID); err != nil {
 		return f, fmt.Errorf("export status: %w", err)
 	}
-	if f.in.Conn.Active() {
+	if waitsOrActive(f.in.Conn) {
 		if f.in.Link, f.in.LinkFound, err = readLink(ctx, s.Links, companyID, positionID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
@@ -235,7 +235,7 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	out := make([]StatusView, 0, len(ms))
 	for _, m := range ms {
 		f := facts{in: Input{Conn: conn, Marker: m, MarkerFound: true, PositionID: m.PositionID}}
-		if conn.Active() && m.PositionID != "" {
+		if waitsOrActive(conn) && m.PositionID != "" {
 			got, ok := links[m.PositionID]
 			if !ok {
 				if got.l, got.found, err = readLink(ctx, s.Links, companyID, m.PositionID); err != nil {

@@ -43,6 +43,7 @@ func (s *Server) Handler() http.Handler {
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
+	route("PUT "+c+"/connection/perform-as", s.putPerformAs)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
 	route("GET "+c+"/links", s.listLinks)
