@@ -60,15 +60,15 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	case claimed == ClaimInProgress:
 		return apperr.E(apperr.Transient, "another attempt holds the export claim").WithReason(string(ReasonInProgress))
 	}
-	cli, err := x.Lever.Lever(ctx, conn)
+	cli, err := x.lever(ctx, conn)
 	if err != nil {
 		return x.settle(ctx, key, claimID, err)
 	}
 	m, err = x.createOrAdopt(ctx, cli, conn, j, m, claimID, postingID, log)
 	if err != nil {
-		return x.settle(ctx, key, claimID, x.performAsRefused(ctx, cli, conn, err))
+		return x.settle(ctx, key, claimID, err)
 	}
-	return x.settle(ctx, key, "", x.performAsRefused(ctx, cli, conn, x.ensureHistory(ctx, conn, m, j)))
+	return x.settle(ctx, key, "", x.ensureHistory(ctx, conn, m, j))
 }
 
 // createOrAdopt makes sure one opportunity exists for the candidate on the

@@ -62,3 +62,36 @@ func (x *Exporter) performAsRefused(ctx context.Context, cli Lever, conn connect
 	}
 	return errPerformAsWait()
 }
+
+// lever returns the connection's Lever client with its writes guarded by
+// performAsRefused, so every write of a job (create, notes, stage) turns a
+// refusal caused by a deactivated perform-as user into a wait.
+func (x *Exporter) lever(ctx context.Context, conn connection.Connection) (Lever, error) {
+	cli, err := x.Lever.Lever(ctx, conn)
+	if err != nil || x.PerformAs == nil {
+		return cli, err
+	}
+	return performAsGuard{Lever: cli, x: x, conn: conn}, nil
+}
+
+// performAsGuard is a Lever whose writes pass their errors through
+// performAsRefused.
+type performAsGuard struct {
+	Lever
+	x    *Exporter
+	conn connection.Connection
+}
+
+func (g performAsGuard) CreateOpportunity(ctx context.Context, in lever.OpportunityInput) (lever.Opportunity, error) {
+	o, err := g.Lever.CreateOpportunity(ctx, in)
+	return o, g.x.performAsRefused(ctx, g.Lever, g.conn, err)
+}
+
+func (g performAsGuard) CreateNote(ctx context.Context, opportunityID string, in lever.NoteInput) (string, error) {
+	id, err := g.Lever.CreateNote(ctx, opportunityID, in)
+	return id, g.x.performAsRefused(ctx, g.Lever, g.conn, err)
+}
+
+func (g performAsGuard) ChangeStage(ctx context.Context, opportunityID, stageID string) error {
+	return g.x.performAsRefused(ctx, g.Lever, g.conn, g.Lever.ChangeStage(ctx, opportunityID, stageID))
+}

@@ -38,7 +38,7 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 	case Ignore:
 		return nil
 	}
-	cli, err := x.Lever.Lever(ctx, conn)
+	cli, err := x.lever(ctx, conn)
 	if err != nil {
 		return x.settle(ctx, ak, "", err)
 	}
@@ -49,11 +49,11 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		text = teamNote(j.CandidateID, *j.Note, x.Source)
 	}
 	if err := x.writeNote(ctx, cli, ak, m.OpportunityID, text); err != nil {
-		return x.settle(ctx, ak, "", x.performAsRefused(ctx, cli, conn, err))
+		return x.settle(ctx, ak, "", err)
 	}
 	log.InfoContext(ctx, "activity pushed", "opportunity_id", m.OpportunityID)
 	if j.Message != nil {
-		return x.settle(ctx, ak, "", x.performAsRefused(ctx, cli, conn, x.progress(ctx, cli, m, stageFor([]event.Message{*j.Message}))))
+		return x.settle(ctx, ak, "", x.progress(ctx, cli, m, stageFor([]event.Message{*j.Message})))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
@@ -140,4 +141,79 @@ func TestUnknownContactRetriedWithout(t *testing.T) {
 		t.Errorf("POST /opportunities: got %d, want 2 (refused with contact, created without)", got)
 	}
 	f.oneOpp(email("cand-1"))
+}
+
+// TestPerformAsDeactivated: a perform-as user deactivated in Lever after
+// connect is detected at the first refused write; the connection shows
+// perform_as_inactive with the user's email; pushes and exports wait
+// (nothing failed one by one, nothing written); PUT /connection/perform-as
+// refuses a deactivated or unknown user, accepts an active one without
+// reconnecting, and the waiting work then runs.
+func TestPerformAsDeactivated(t *testing.T) {
+	f := setup(t)
+	f.link("pos-1", f.postings[0].ID, "")
+	f.send(candEvent("candidate.contact_accepted", "pos-1", cand("cand-1")), 202, "queued")
+	f.drain(false)
+	o := f.oneOpp(email("cand-1"))
+	admin := f.acct.AdminID()
+	if !f.acct.DeactivateUser(admin) {
+		t.Fatal("deactivate the perform-as user")
+	}
+
+	f.send(noteEvent("cand-1", "n-1", "While deactivated"), 202, "queued")
+	if n := f.Drain(6 * time.Second); n == 0 {
+		t.Errorf("the push did not wait (no retried message)")
+	}
+	var conn connection.View
+	if code := f.Do("GET", "/v1/companies/"+company+"/connection", nil, &conn); code != 200 ||
+		conn.Status != connection.PerformAsInactive || conn.PerformAs == nil || conn.PerformAs.Email == "" || conn.LastError != "perform_as_inactive" {
+		t.Fatalf("connection: got %d %+v, want perform_as_inactive with the user's email", code, conn)
+	}
+	// A new candidate waits too: queued, not exported, not failed.
+	f.send(candEvent("candidate.contact_accepted", "pos-1", cand("cand-2")), 202, "queued")
+	f.Drain(4 * time.Second)
+	if got := f.oppsOf(email("cand-2")); len(got) != 0 {
+		t.Errorf("exported while the perform-as user is inactive: %d", len(got))
+	}
+	notesBefore := len(f.noteTexts(o.ID))
+	if notesBefore != 0 {
+		t.Errorf("notes while waiting: got %q, want none", f.noteTexts(o.ID))
+	}
+	var failed struct {
+		Exports []map[string]any `json:"exports"`
+	}
+	if code := f.Do("GET", "/v1/companies/"+company+"/exports?state=failed", nil, &failed); code != 200 || len(failed.Exports) != 0 {
+		t.Errorf("failed exports while waiting: got %d %v, want none", code, failed.Exports)
+	}
+
+	// Repair.
+	gone := f.acct.AddUser(leverfake.User{Name: "Gone", Email: "gone@acme.example"})
+	f.acct.DeactivateUser(gone.ID)
+	for _, tc := range []struct {
+		email string
+		want  int
+	}{
+		{"not-an-email", 400},
+		{"nobody@acme.example", 400},
+		{"gone@acme.example", 400},
+	} {
+		var out errorAnswer
+		if code := f.Do("PUT", "/v1/companies/"+company+"/connection/perform-as", map[string]any{"email": tc.email}, &out); code != tc.want || out.Error.Field != "email" {
+			t.Errorf("PUT perform-as %s: got %d %+v, want %d naming email", tc.email, code, out.Error, tc.want)
+		}
+	}
+	rec := f.acct.AddUser(leverfake.User{Name: "Rec", Email: "rec@acme.example"})
+	conn = connection.View{}
+	if code := f.Do("PUT", "/v1/companies/"+company+"/connection/perform-as", map[string]any{"email": "rec@acme.example"}, &conn); code != 200 ||
+		conn.Status != connection.Connected || conn.PerformAs == nil || conn.PerformAs.ID != rec.ID || conn.LastError != "" {
+		t.Fatalf("PUT perform-as rec: got %d %+v, want connected as %s", code, conn, rec.ID)
+	}
+	f.drain(false)
+	if got := f.noteTexts(o.ID); len(got) != 1 {
+		t.Errorf("notes after repair: got %d, want the waiting note", len(got))
+	}
+	if st := f.status("cand-2"); st.State != "exported" {
+		t.Errorf("cand-2 after repair: got %+v, want exported", st)
+	}
+	f.noDuplicates()
 }
