@@ -48,6 +48,8 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"PUT", company + "/connection/perform-as", []string{"200"}},
+	{"GET", "/v1/health", []string{"200"}}, // vendor keys only (wrapVendor)
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
@@ -85,6 +87,10 @@ func TestRouteListMatchesServer(t *testing.T) {
 	var got, want []string
 	for _, mm := range re.FindAllStringSubmatch(string(src), -1) {
 		got = append(got, mm[1]+" "+company+mm[2])
+	}
+	vendor := regexp.MustCompile(`mux\.Handle\("([A-Z]+) ([^"]*)", s\.wrapVendor`)
+	for _, mm := range vendor.FindAllStringSubmatch(string(src), -1) {
+		got = append(got, mm[1]+" "+mm[2])
 	}
 	for _, r := range management {
 		want = append(want, r.method+" "+r.path)
