@@ -6,6 +6,7 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -18,7 +19,7 @@ var (
 	_ posting.RefreshQueue       = refreshEnqueuer{}
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
-	_ link.ActiveChecker         = activeChecker{}
+	_ export.PostingReloader     = postingReloader{}
 )
 
 // refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
@@ -52,14 +53,11 @@ func (p postingExists) Exists(ctx context.Context, companyID, postingID string) 
 	return ps.State, err
 }
 
-// activeChecker reports whether a company has an active connection (none:
-// false, no error).
-type activeChecker struct{ s *dynamo.Connections }
+// postingReloader reloads a company's postings now (posting.Reload), for
+// an export to a posting chosen at the moment of export.
+type postingReloader struct{ r *posting.Refresher }
 
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
+func (p postingReloader) Reload(ctx context.Context, companyID string) error {
+	_, err := posting.Reload(ctx, p.r, companyID, 0)
+	return err
 }

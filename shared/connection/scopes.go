@@ -2,10 +2,6 @@ package connection
 
 import "strings"
 
-// ScopeConfidential is the Lever scope that lets a connection see
-// confidential postings and opportunities (confidentiality=all).
-const ScopeConfidential = "confidential:access:admin"
-
 // HasScope reports whether the connection's granted scopes (Lever's
 // space-separated scope string) include scope. Pure.
 func (c Connection) HasScope(scope string) bool {

@@ -90,8 +90,8 @@ func (e *Exports) get(ctx context.Context, k export.Key) (export.Marker, bool, e
 }
 
 // Claim takes the marker for claimID at now with one conditional write,
-// which succeeds when there is no marker, its state is failed or skipped,
-// it is exporting with no holder, or its holder claimed it before
+// which succeeds when there is no marker, its state is queued, failed or
+// skipped, it is exporting with no holder, or its holder claimed it before
 // now-staleAfter; it sets state exporting, the claim, Attempts+1, clears
 // Reason and returns the marker as stored. Otherwise it returns apperr
 // Conflict with Reason "already_exported" together with the stored marker
@@ -120,7 +120,7 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 	u = setIndex(u, k, export.Exporting, now)
 	c := expression.Or(
 		expression.Name(attrPK).AttributeNotExists(),
-		state.In(expression.Value(export.Failed), expression.Value(export.Skipped)),
+		state.In(expression.Value(export.Queued), expression.Value(export.Failed), expression.Value(export.Skipped)),
 		expression.And(
 			state.Equal(expression.Value(export.Exporting)),
 			expression.Or(

@@ -24,13 +24,18 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual}
+	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
+		PositionID: j.PositionID, PostingID: j.PostingID, Manual: j.Manual}
 	if waitsOrActive(conn) {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
 	}
-	switch d := Decide(in); d.Action {
+	d, in, err := decideWithSettings(ctx, x.Settings, j.CompanyID, in)
+	if err != nil {
+		return err
+	}
+	switch d.Action {
 	case Skip:
 		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID)
 		return x.skip(ctx, key, d.Reason, j.PositionID)
@@ -46,6 +51,9 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return nil
 	}
 	postingID := in.Link.PostingID
+	if j.PostingID != "" {
+		postingID = j.PostingID // chosen at the moment of export: no link
+	}
 
 	claimID := newClaimID()
 	m, claimed, err := x.claim(ctx, key, claimID)

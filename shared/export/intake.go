@@ -38,6 +38,7 @@ type Intake struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Queue       Enqueuer
 	EventTTL    time.Duration
 	Log         *slog.Logger
@@ -104,7 +105,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 			job.Origin = lever.OriginApplied
 		}
 	}
-	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID}
+	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, Now: in.now()}
 	// Read only what Decide will look at: the marker first (an exported
 	// candidate is answered already_exported whatever else holds), the link
 	// only for a usable connection.
@@ -120,7 +121,11 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
-	switch dec := Decide(d); dec.Action {
+	dec, _, err := decideWithSettings(ctx, in.Settings, e.CompanyID, d)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	switch dec.Action {
 	case Skip:
 		k := key
 		if job.Kind == KindPush {
@@ -133,12 +138,27 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	case Ignore:
 		return Outcome{Status: "ignored", Reason: dec.Reason}, nil
 	}
-	body, err := job.Encode()
-	if err != nil {
-		return Outcome{}, apperr.Wrap(apperr.Internal, err, "encode job")
+	if job.Kind == KindExport {
+		// Queued is a state: the status answers in_progress from now on,
+		// and a push that follows at once is queued behind this export.
+		if _, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID); err != nil {
+			return Outcome{}, fmt.Errorf("intake: record queued: %w", err)
+		}
 	}
-	if err := in.Queue.Enqueue(ctx, job.GroupID(), job.DedupID(), body); err != nil {
-		return Outcome{}, fmt.Errorf("intake: enqueue: %w", err)
+	if err := enqueue(ctx, in.Queue, job); err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
 	return Outcome{Status: "queued"}, nil
+}
+
+// enqueue encodes j and sends it to its FIFO group.
+func enqueue(ctx context.Context, q Enqueuer, j Job) error {
+	body, err := j.Encode()
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, err, "encode job")
+	}
+	if err := q.Enqueue(ctx, j.GroupID(), j.DedupID(), body); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
 }

@@ -29,9 +29,14 @@ const (
 	// push's position was unlinked after the export.
 	ReasonPositionNotLinked Reason = "position_not_linked"
 	// The linked posting is closed, or gone from Lever: exports are held
-	// until the link changes or the posting reopens.
+	// until the link changes or the posting reopens. posting_closed is also
+	// the answer for a closed posting chosen at the moment of export
+	// (unless allowClosed).
 	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
 	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
+	// A posting chosen at the moment of export is not among the company's
+	// Lever postings (after one reload).
+	ReasonPostingNotFound Reason = "posting_not_found"
 	// The consent gate: no consent in the snapshot, nor by the event.
 	ReasonNoConsent Reason = "no_consent"
 	// The event is before the link's trigger (ignored, not recorded).
@@ -49,7 +54,7 @@ const (
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired, ReasonPerformAsInactive,
-	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
+	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
 	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
 }
 

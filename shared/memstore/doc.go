@@ -2,7 +2,7 @@
 // leverlink: connections and OAuth states (connection), links (link), the
 // postings cache and its refresh lease (posting), export markers and the
 // LinkedIn contact index (export), seen events (export.SeenStore), token
-// buckets (throttle) and queues (queue).
+// buckets (throttle), queues (queue) and company settings (settings).
 //
 // They pass the same contract suites (shared/storetest) as the DynamoDB and
 // SQS adapters, so domain tests can run on them without emulators, in one

@@ -83,3 +83,13 @@ func TestDeployment(t *testing.T) {
 	t.Parallel()
 	storetest.DeploymentStoreContract(t, func(*testing.T) health.Store { return memstore.NewDeployment() })
 }
+
+func TestExportsQueue(t *testing.T) {
+	t.Parallel()
+	storetest.QueuedStateContract(t, func(*testing.T) export.Store { return memstore.NewExports() })
+}
+
+func TestActivityStore(t *testing.T) {
+	t.Parallel()
+	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
+}

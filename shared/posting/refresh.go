@@ -191,7 +191,9 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	}
 	// Both job sites: Lever lists only the public one unless asked
 	// (#list-all-postings distributionChannel); an internal-only posting
-	// must be linkable too.
+	// must be linkable too. Confidential postings are listed only for a
+	// grant with confidential access (Lever's "Confidential Data"), asked
+	// for by POST /connection/authorize with confidential: true.
 	params := lever.PostingsParams{Limit: 100, DistributionChannels: lever.AllChannels, Confidentiality: conn.Confidentiality()}
 	var fetched []Posting
 	offset := ""

@@ -186,7 +186,7 @@ func TestRefresh(t *testing.T) {
 		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.NotConnected},
 		{"revoked: skipped", func(t *testing.T, e *env) {
 			e.setStatus(t, company, connection.Revoked, "")
-		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.Revoked},
+		}, posting.Result{Skipped: "revoked"}, "", nil, map[string]link.Flag{}, connection.Revoked},
 		{"another pass holds the lease: skipped", func(t *testing.T, e *env) {
 			if err := e.postings.AcquireRefresh(context.Background(), company, "other", time.Now(), time.Minute); err != nil {
 				t.Fatal(err)
@@ -299,11 +299,11 @@ func TestReload(t *testing.T) {
 		wantSkip   string
 	}{
 		{"runs a pass", func(t *testing.T, e *env) { e.account.AddPosting(leverfake.Posting{Text: "X"}) }, "", "", ""},
-		{"not connected", func(t *testing.T, e *env) { e.setStatus(t, company, connection.NotConnected, "") }, apperr.Unauthorized, "not_connected", ""},
-		{"revoked in Lever", func(t *testing.T, e *env) { e.account.Revoke() }, apperr.Unauthorized, "lever_revoked", ""},
+		{"not connected", func(t *testing.T, e *env) { e.setStatus(t, company, connection.NotConnected, "") }, apperr.Invalid, "not_connected", ""},
+		{"revoked in Lever", func(t *testing.T, e *env) { e.account.Revoke() }, apperr.Invalid, "lever_revoked", ""},
 		{"tokens unusable", func(t *testing.T, e *env) {
 			e.levers.err = apperr.E(apperr.Unauthorized, "x").WithReason(connection.ReasonReauth)
-		}, apperr.Unauthorized, "reauth_required", ""},
+		}, apperr.Invalid, "reauth_required", ""},
 		{"joins a pass that ends meanwhile", func(t *testing.T, e *env) {
 			ctx := context.Background()
 			if err := e.postings.AcquireRefresh(ctx, company, "other", time.Now(), time.Minute); err != nil {

@@ -94,7 +94,7 @@ func List(ctx context.Context, store Store, companyID, state, q string) (ListVie
 
 // Reload refreshes the company's postings synchronously (the "Reload"
 // link). When another pass is running it waits for that pass instead of
-// starting a second one, until ctx's deadline. Errors: apperr Unauthorized
+// starting a second one, until ctx's deadline. Errors: apperr Invalid
 // with Reason not_connected / lever_revoked / reauth_required; Transient on
 // Lever trouble or when ctx ends first.
 func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Duration) (Result, error) {
@@ -116,11 +116,11 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 		case "", "joined":
 			return res, nil
 		case "not_connected":
-			return res, apperr.E(apperr.Unauthorized, "Lever is not connected for this company").WithReason("not_connected")
+			return res, apperr.E(apperr.Invalid, "Lever is not connected for this company").WithReason("not_connected")
 		case "revoked":
-			return res, apperr.E(apperr.Unauthorized, "Lever revoked this company's access").WithReason("lever_revoked")
+			return res, apperr.E(apperr.Invalid, "Lever revoked this company's access").WithReason("lever_revoked")
 		case "reauth_required":
-			return res, apperr.E(apperr.Unauthorized, "the stored Lever tokens cannot be used; reconnect Lever").WithReason("reauth_required")
+			return res, apperr.E(apperr.Invalid, "the stored Lever tokens cannot be used; reconnect Lever").WithReason("reauth_required")
 		}
 		// in_progress: wait for the other pass to record its refreshedAt.
 		select {

@@ -31,7 +31,7 @@ func TestArchivedLeadGetsNewOpportunity(t *testing.T) {
 				f.link(tc.position, f.postings[0].ID, "")
 				in.Postings = []string{f.postings[0].ID}
 			} else {
-				f.settings(func(c *connection.Connection) { c.AllowGeneralOpportunity = true })
+				f.setSettings(map[string]bool{"allowGeneralOpportunity": true})
 			}
 			old, err := f.leverClient().CreateOpportunity(ctx, in)
 			if err != nil {
@@ -101,7 +101,7 @@ func TestConfidentialLookup(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	secret := f.acct.AddPosting(leverfake.Posting{Text: "Stealth Lead", State: "published", Confidentiality: "confidential"})
-	f.settings(func(c *connection.Connection) { c.Scopes += " " + connection.ScopeConfidential })
+	f.updateConn(func(c *connection.Connection) { c.Scopes += " " + connection.ScopeConfidential })
 	if code := f.Do("POST", "/v1/companies/"+company+"/postings/reload", nil, nil); code != 200 {
 		t.Fatalf("reload postings: %d", code)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 const (
@@ -38,7 +39,7 @@ type route struct {
 var management = []route{
 	{"POST", company + "/connection/authorize", []string{"200"}},
 	{"GET", company + "/connection", []string{"200"}},
-	{"DELETE", company + "/connection", []string{"204"}},
+	{"DELETE", company + "/connection", []string{"200"}},
 	{"GET", company + "/postings", []string{"200"}},
 	{"POST", company + "/postings/reload", []string{"200", "422", "429"}},
 	{"GET", company + "/links", []string{"200"}},
@@ -48,7 +49,12 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
-	{"PUT", company + "/connection/perform-as", []string{"200"}},
+	{"GET", company + "/settings", []string{"200"}},
+	{"PUT", company + "/settings", []string{"200", "412", "428"}},
+	{"GET", company + "/activities", []string{"200"}},
+	{"POST", company + "/exports/{candidateId}/activities/retry", []string{"202", "404", "409", "422"}},
+	{"POST", company + "/setup-sessions", []string{"201"}},
+	{"PUT", company + "/connection/perform-as", []string{"200", "422"}},
 	{"GET", "/v1/health", []string{"200"}}, // vendor keys only (wrapVendor)
 }
 
@@ -220,31 +226,36 @@ func TestSchemasMatchGo(t *testing.T) {
 	doc := loadDoc(t)
 	schemas := m(m(doc["components"])["schemas"])
 	for name, typ := range map[string]reflect.Type{
-		"ErrorBody":       reflect.TypeFor[httpapi.ErrorBody](),
-		"ErrorDetail":     reflect.TypeFor[httpapi.ErrorDetail](),
-		"AuthorizeInput":  reflect.TypeFor[connection.AuthorizeInput](),
-		"ConnectionView":  reflect.TypeFor[connection.View](),
-		"PerformAs":       reflect.TypeFor[connection.PerformAs](),
-		"Posting":         reflect.TypeFor[posting.Posting](),
-		"PostingList":     reflect.TypeFor[posting.ListView](),
-		"RefreshResult":   reflect.TypeFor[posting.Result](),
-		"LinkInput":       reflect.TypeFor[link.PutInput](),
-		"Link":            reflect.TypeFor[link.View](),
-		"ExportRequest":   reflect.TypeFor[export.ExportRequest](),
-		"ExportStatus":    reflect.TypeFor[export.StatusView](),
-		"Event":           reflect.TypeFor[event.Event](),
-		"CandidateData":   reflect.TypeFor[event.CandidateData](),
-		"MessageData":     reflect.TypeFor[event.MessageData](),
-		"NoteData":        reflect.TypeFor[event.NoteData](),
-		"Candidate":       reflect.TypeFor[event.Candidate](),
-		"Location":        reflect.TypeFor[event.Location](),
-		"Person":          reflect.TypeFor[event.Person](),
-		"Consent":         reflect.TypeFor[event.Consent](),
-		"Resume":          reflect.TypeFor[event.Resume](),
-		"Message":         reflect.TypeFor[event.Message](),
-		"Note":            reflect.TypeFor[event.Note](),
-		"EventOutcome":    reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
-		"ExportErrorBody": reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
+		"ErrorBody":         reflect.TypeFor[httpapi.ErrorBody](),
+		"ErrorDetail":       reflect.TypeFor[httpapi.ErrorDetail](),
+		"AuthorizeInput":    reflect.TypeFor[connection.AuthorizeInput](),
+		"ConnectionView":    reflect.TypeFor[connection.View](),
+		"PerformAs":         reflect.TypeFor[connection.PerformAs](),
+		"Posting":           reflect.TypeFor[posting.Posting](),
+		"PostingList":       reflect.TypeFor[posting.ListView](),
+		"RefreshResult":     reflect.TypeFor[posting.Result](),
+		"LinkInput":         reflect.TypeFor[link.PutInput](),
+		"Link":              reflect.TypeFor[link.View](),
+		"ExportRequest":     reflect.TypeFor[export.ExportRequest](),
+		"ExportStatus":      reflect.TypeFor[export.StatusView](),
+		"Settings":          reflect.TypeFor[settings.Document](),
+		"Event":             reflect.TypeFor[event.Event](),
+		"CandidateData":     reflect.TypeFor[event.CandidateData](),
+		"MessageData":       reflect.TypeFor[event.MessageData](),
+		"NoteData":          reflect.TypeFor[event.NoteData](),
+		"Candidate":         reflect.TypeFor[event.Candidate](),
+		"Location":          reflect.TypeFor[event.Location](),
+		"Person":            reflect.TypeFor[event.Person](),
+		"Consent":           reflect.TypeFor[event.Consent](),
+		"Resume":            reflect.TypeFor[event.Resume](),
+		"Message":           reflect.TypeFor[event.Message](),
+		"Note":              reflect.TypeFor[event.Note](),
+		"EventOutcome":      reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
+		"ExportErrorBody":   reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
+		"DisconnectView":    reflect.TypeFor[connection.DisconnectView](),
+		"ActivityView":      reflect.TypeFor[export.ActivityView](),
+		"ActivityRetry":     reflect.TypeFor[export.ActivityRetry](),
+		"ActivityErrorBody": reflect.TypeFor[httpapi.ErrorBody](), // plus activity, added by retryActivity
 	} {
 		s := schemas[name]
 		if s == nil {
@@ -261,6 +272,8 @@ func TestSchemasMatchGo(t *testing.T) {
 			goFields = append(goFields, "eventId")
 		case "ExportErrorBody":
 			goFields = append(goFields, "export")
+		case "ActivityErrorBody":
+			goFields = append(goFields, "activity")
 		}
 		sort.Strings(doced)
 		sort.Strings(goFields)
