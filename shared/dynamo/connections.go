@@ -36,23 +36,24 @@ func NewConnections(db DB, t Tables) *Connections {
 
 // connRecord is the stored form of a connection.Connection.
 type connRecord struct {
-	PK             string `dynamodbav:"pk"`
-	Status         string `dynamodbav:"status,omitempty"`
-	Environment    string `dynamodbav:"environment,omitempty"`
-	LeverAccountID string `dynamodbav:"leverAccountId,omitempty"`
-	PerformAsID    string `dynamodbav:"performAsId,omitempty"`
-	PerformAsEmail string `dynamodbav:"performAsEmail,omitempty"`
-	SealedAccess   []byte `dynamodbav:"sealedAccess,omitempty"`
-	SealedRefresh  []byte `dynamodbav:"sealedRefresh,omitempty"`
-	AccessExpiry   int64  `dynamodbav:"accessExpiry,omitempty"`
-	Scopes         string `dynamodbav:"scopes,omitempty"`
-	ConnectedAt    int64  `dynamodbav:"connectedAt,omitempty"`
-	UpdatedAt      int64  `dynamodbav:"updatedAt,omitempty"`
-	LastError      string `dynamodbav:"lastError,omitempty"`
-	RevokedReason  string `dynamodbav:"revokedReason,omitempty"`
-	LeaseOwner     string `dynamodbav:"leaseOwner,omitempty"`
-	LeaseUntil     int64  `dynamodbav:"leaseUntil,omitempty"`
-	Version        int64  `dynamodbav:"version"`
+	PK               string `dynamodbav:"pk"`
+	Status           string `dynamodbav:"status,omitempty"`
+	Environment      string `dynamodbav:"environment,omitempty"`
+	LeverAccountID   string `dynamodbav:"leverAccountId,omitempty"`
+	PerformAsID      string `dynamodbav:"performAsId,omitempty"`
+	PerformAsEmail   string `dynamodbav:"performAsEmail,omitempty"`
+	SealedAccess     []byte `dynamodbav:"sealedAccess,omitempty"`
+	SealedRefresh    []byte `dynamodbav:"sealedRefresh,omitempty"`
+	AccessExpiry     int64  `dynamodbav:"accessExpiry,omitempty"`
+	Scopes           string `dynamodbav:"scopes,omitempty"`
+	TokenRefreshedAt int64  `dynamodbav:"tokenRefreshedAt,omitempty"`
+	ConnectedAt      int64  `dynamodbav:"connectedAt,omitempty"`
+	UpdatedAt        int64  `dynamodbav:"updatedAt,omitempty"`
+	LastError        string `dynamodbav:"lastError,omitempty"`
+	RevokedReason    string `dynamodbav:"revokedReason,omitempty"`
+	LeaseOwner       string `dynamodbav:"leaseOwner,omitempty"`
+	LeaseUntil       int64  `dynamodbav:"leaseUntil,omitempty"`
+	Version          int64  `dynamodbav:"version"`
 }
 
 func toConnRecord(c connection.Connection) connRecord {
@@ -60,7 +61,7 @@ func toConnRecord(c connection.Connection) connRecord {
 		PK: c.CompanyID, Status: string(c.Status), Environment: string(c.Environment),
 		LeverAccountID: c.LeverAccountID, PerformAsID: c.PerformAsID, PerformAsEmail: c.PerformAsEmail,
 		SealedAccess: c.SealedAccess, SealedRefresh: c.SealedRefresh,
-		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes,
+		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes, TokenRefreshedAt: nanos(c.TokenRefreshedAt),
 		ConnectedAt: nanos(c.ConnectedAt), UpdatedAt: nanos(c.UpdatedAt),
 		LastError: c.LastError, RevokedReason: c.RevokedReason,
 		LeaseOwner: c.LeaseOwner, LeaseUntil: nanos(c.LeaseUntil), Version: c.Version,
@@ -72,7 +73,7 @@ func (r connRecord) connection() connection.Connection {
 		CompanyID: r.PK, Status: connection.Status(r.Status), Environment: connection.Environment(r.Environment),
 		LeverAccountID: r.LeverAccountID, PerformAsID: r.PerformAsID, PerformAsEmail: r.PerformAsEmail,
 		SealedAccess: r.SealedAccess, SealedRefresh: r.SealedRefresh,
-		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes,
+		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes, TokenRefreshedAt: fromNanos(r.TokenRefreshedAt),
 		ConnectedAt: fromNanos(r.ConnectedAt), UpdatedAt: fromNanos(r.UpdatedAt),
 		LastError: r.LastError, RevokedReason: r.RevokedReason,
 		LeaseOwner: r.LeaseOwner, LeaseUntil: fromNanos(r.LeaseUntil), Version: r.Version,

@@ -11,6 +11,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
@@ -30,6 +31,7 @@ type Server struct {
 	LinkService     *link.Service
 	Exports         *export.Service
 	Settings        *settings.Service
+	Health          health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log             *slog.Logger
@@ -52,9 +54,11 @@ func (s *Server) Handler() http.Handler {
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.wrap(h))
 	}
+	mux.Handle("GET /v1/health", s.wrapVendor(s.getHealth))
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
+	route("PUT "+c+"/connection/perform-as", s.putPerformAs)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
 	route("GET "+c+"/postings/{postingId}", s.getPosting)
