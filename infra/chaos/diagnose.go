@@ -41,6 +41,7 @@ type trackState struct {
 	pending map[string]string    // message id → cause logged during the current run
 	runs    map[string][]receipt // body key → runs, in order
 	causes  map[string]int       // normalized cause of a retried run → count
+	durs    []time.Duration      // wall time of each batch
 }
 
 type receipt struct {
@@ -120,7 +121,9 @@ func bodyKey(body string) string {
 // ctx is the poller's: its end during the batch is a kill.
 func (t *tracker) Wrap(h sqspoll.BatchHandler) sqspoll.BatchHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		start := time.Now()
 		resp, err := h(ctx, ev)
+		took := time.Since(start)
 		failed := map[string]bool{}
 		for _, f := range resp.BatchItemFailures {
 			failed[f.ItemIdentifier] = true
@@ -128,6 +131,7 @@ func (t *tracker) Wrap(h sqspoll.BatchHandler) sqspoll.BatchHandler {
 		killed := ctx.Err() != nil
 		t.s.mu.Lock()
 		defer t.s.mu.Unlock()
+		t.s.durs = append(t.s.durs, took)
 		for _, r := range ev.Records {
 			n, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
 			cause, logged := t.s.pending[r.MessageId]
@@ -228,10 +232,12 @@ func markerSummary(ctx context.Context, env *harness.Env, k export.Key) string {
 	return s
 }
 
-// diagnose prints why messages were retried, why the DLQ'd ones never
-// succeeded, and the markers of the lost candidates.
-func diagnose(ctx context.Context, env *harness.Env, t *tracker, lost []export.Key, verbose bool) {
+// diagnose prints how long batches took against their deadline, why
+// messages were retried, why the DLQ'd ones never succeeded, and the
+// markers of the lost candidates.
+func diagnose(ctx context.Context, env *harness.Env, t *tracker, batchDeadline time.Duration, lost []export.Key, verbose bool) {
 	t.s.mu.Lock()
+	durs := slices.Clone(t.s.durs)
 	type kv struct {
 		k string
 		n int
@@ -244,6 +250,15 @@ func diagnose(ctx context.Context, env *harness.Env, t *tracker, lost []export.K
 	}
 	t.s.mu.Unlock()
 	slices.SortFunc(causes, func(a, b kv) int { return b.n - a.n })
+	over := 0
+	for _, d := range durs {
+		if d >= batchDeadline {
+			over++
+		}
+	}
+	fmt.Println()
+	fmt.Printf("batch wall time: p50 %s, p95 %s, max %s; %d of %d batches ran into the %s batch deadline (a loaded machine: raise -lambda-timeout and -visibility, or lower -pollers)\n",
+		harness.Percentile(durs, 50).Round(time.Millisecond), harness.Percentile(durs, 95).Round(time.Millisecond), harness.Percentile(durs, 100).Round(time.Millisecond), over, len(durs), batchDeadline)
 	fmt.Println()
 	fmt.Printf("## why messages stayed on the queue (%d handled receives not done)\n\n", total)
 	var rows [][]string

@@ -415,7 +415,7 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 		{"Lever answers: 429 / 5xx / other", fmt.Sprintf("%d / %d / %d", ls.ByStatus[429], count5xx(ls.ByStatus), ls.ByStatus[0])},
 		{"fake: 429s from its own limiter", fmt.Sprint(counters["429"])},
 	}))
-	diagnose(ctx, env, track, lostKeys, c.verbose)
+	diagnose(ctx, env, track, c.lambdaTO, lostKeys, c.verbose)
 	ok := lost == 0 && dupOpps == 0 && dupNotes == 0
 	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d)\n", harness.PassFail(ok), lost, dupOpps, dupNotes)
 	if !ok {
