@@ -98,6 +98,8 @@ var (
 	uuidRe    = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	hexRe     = regexp.MustCompile(`\b[0-9a-f]{16,}\b`)
 	companyRe = regexp.MustCompile(`\bchaos\d+\b`)
+	candRe    = regexp.MustCompile(`\bc\d{5}\b`)
+	sdkRe     = regexp.MustCompile(`operation error DynamoDB: (\w+), https response error StatusCode: \d+, RequestID: [^,]*, (canceled, )?`)
 )
 
 // normalizeCause is a retried job's error without ids, so that causes can
@@ -106,8 +108,10 @@ func normalizeCause(code, msg string) string {
 	msg = uuidRe.ReplaceAllString(msg, "<id>")
 	msg = hexRe.ReplaceAllString(msg, "<id>")
 	msg = companyRe.ReplaceAllString(msg, "<company>")
-	if len(msg) > 140 {
-		msg = msg[:140] + "…"
+	msg = candRe.ReplaceAllString(msg, "<candidate>")
+	msg = sdkRe.ReplaceAllString(msg, "DynamoDB $1: ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
 	}
 	return code + ": " + msg
 }
