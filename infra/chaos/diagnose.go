@@ -180,7 +180,9 @@ type dlqEntry struct {
 	marker   string    // the job's marker: state, attempts, reason, last error
 }
 
-// readDLQ receives every message of the export DLQ (they stay there) and
+// readDLQ receives and deletes every message of the export DLQ (a FIFO
+// queue hides a group's next message while one is in flight, so reading
+// all of them needs the deletes; the verdict counted them before) and
 // reads the marker of each one's job.
 func readDLQ(ctx context.Context, env *harness.Env, t *tracker) ([]dlqEntry, error) {
 	var out []dlqEntry
@@ -199,6 +201,9 @@ func readDLQ(ctx context.Context, env *harness.Env, t *tracker) ([]dlqEntry, err
 				continue
 			}
 			seen[m.ID] = true
+			if err := env.DLQ.Delete(ctx, m.ReceiptHandle); err != nil {
+				log.Printf("delete a DLQ message: %v", err)
+			}
 			e := dlqEntry{runs: t.runsOf(string(m.Body))}
 			j, err := export.DecodeJob(m.Body)
 			if err != nil {
