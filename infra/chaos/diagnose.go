@@ -226,7 +226,7 @@ func readDLQ(ctx context.Context, env *harness.Env, t *tracker) ([]dlqEntry, err
 func markerSummary(ctx context.Context, env *harness.Env, k export.Key) string {
 	m, err := env.App.Exports.Get(ctx, k)
 	if err != nil {
-		return "no marker (" + err.Error() + ")"
+		return "no marker (" + normalizeCause("", err.Error())[2:] + ")"
 	}
 	s := fmt.Sprintf("%s, %d claims", m.State, m.Attempts)
 	if m.ClaimID != "" {
