@@ -127,46 +127,15 @@ func (s *Connections) get(ctx context.Context, companyID string) (connection.Con
 // returned as is. Update returns what it wrote (Version advanced by one;
 // CompanyID cannot be changed by fn).
 func (s *Connections) Update(ctx context.Context, companyID string, fn func(*connection.Connection) error) (connection.Connection, error) {
-	for attempt := 1; ; attempt++ {
-		cur, found, err := s.get(ctx, companyID)
-		if err != nil {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID, err)
-		}
-		if !found {
-			cur = connection.Connection{CompanyID: companyID}
-		}
-		read := cur.Version
-		if err := fn(&cur); err != nil {
-			return connection.Connection{}, err
-		}
-		cur.CompanyID, cur.Version = companyID, read+1
-
-		item, err := attributevalue.MarshalMap(toConnRecord(cur))
-		if err != nil {
-			return connection.Connection{}, apperr.Wrap(apperr.Internal, err, "dynamo: encode connection %s", companyID)
-		}
-		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
-		if read == 0 {
-			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
-		} else {
-			in.ConditionExpression = aws.String("version = :v")
-			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": avN(read)}
-		}
-		_, err = s.db.PutItem(ctx, in)
-		if err == nil {
-			return cur, nil
-		}
-		if cf, _ := isCondFailed(err); !cf {
-			return connection.Connection{}, storageErr(err, "update connection %s", companyID)
-		}
-		if attempt >= updateAttempts {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID,
-				apperr.Wrap(apperr.Conflict, err, "connection changed concurrently %d times", attempt))
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID, err)
-		}
-	}
+	return updateVersioned(ctx, s.db, s.table, companyID, versioned[connection.Connection]{
+		what: "connection",
+		read: func(ctx context.Context) (connection.Connection, bool, error) { return s.get(ctx, companyID) },
+		zero: func() connection.Connection { return connection.Connection{CompanyID: companyID} },
+		ver:  func(c *connection.Connection) *int64 { c.CompanyID = companyID; return &c.Version },
+		encode: func(c connection.Connection) (map[string]types.AttributeValue, error) {
+			return attributevalue.MarshalMap(toConnRecord(c))
+		},
+	}, fn)
 }
 
 // AcquireLease takes the token-refresh lease for owner until now+ttl when
