@@ -286,21 +286,31 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+// pageQuery reads a state listing's query: state (failed when absent) and
+// limit (1 to 100; 0 when absent: the store's default). Errors: apperr
+// Invalid naming limit.
+func pageQuery(r *http.Request) (state string, limit int, err error) {
 	q := r.URL.Query()
-	state := q.Get("state")
+	state = q.Get("state")
 	if state == "" {
 		state = string(export.Failed)
 	}
-	limit := 0
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
+			return "", 0, apperr.InvalidField("limit", "must be an integer from 1 to 100")
 		}
 		limit = n
 	}
-	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	return state, limit, nil
+}
+
+func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+	state, limit, err := pageQuery(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -321,20 +331,11 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = string(export.Failed)
+	state, limit, err := pageQuery(r)
+	if err != nil {
+		return err
 	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
