@@ -7,6 +7,7 @@ import (
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/storetest"
@@ -92,6 +93,14 @@ func TestBuckets(t *testing.T) {
 	storetest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewBuckets(db, tables)
+	})
+}
+
+func TestDeployment(t *testing.T) {
+	t.Parallel()
+	storetest.DeploymentStoreContract(t, func(t *testing.T) health.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewDeployment(db, tables)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
@@ -31,6 +32,7 @@ type Server struct {
 	LinkService     *link.Service
 	Exports         *export.Service
 	Settings        *settings.Service
+	Health          health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	ResumeHosts     []string      // RESUME_ALLOWED_HOSTS: the hosts a snapshot's resume URL may name
@@ -59,9 +61,12 @@ func (s *Server) Handler() http.Handler {
 		method, path, _ := strings.Cut(pattern, " ")
 		paths[path] = append(paths[path], method)
 	}
+	mux.Handle("GET /v1/health", s.wrapVendor(s.getHealth))
+	paths["/v1/health"] = []string{"GET"}
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
+	route("PUT "+c+"/connection/perform-as", s.putPerformAs)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
 	route("GET "+c+"/postings/{postingId}", s.getPosting)
@@ -287,33 +292,56 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+// page is a state listing's query: the state (failed when absent), the
+// limit (0 when absent: the store's default) and the store's cursor opened
+// from the signed one the client sent ("" on the first page).
+type page struct {
+	state, cursor string
+	limit         int
+}
+
+// pageQuery reads a state listing's query for the listing named kind
+// ("exports", "activities"): state, limit (1 to 100) and a cursor this API
+// signed for this company, listing and state. Errors: apperr Invalid naming
+// limit or cursor.
+func (s *Server) pageQuery(r *http.Request, kind string) (page, error) {
 	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = string(export.Failed)
+	p := page{state: q.Get("state")}
+	if p.state == "" {
+		p.state = string(export.Failed)
 	}
-	limit := 0
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
+			return page{}, apperr.InvalidField("limit", "must be an integer from 1 to 100")
 		}
-		limit = n
+		p.limit = n
 	}
-	companyID, cursor := r.PathValue("companyId"), q.Get("cursor")
-	if cursor != "" {
-		raw, err := openCursor(s.cursorKey(), companyID, "exports/"+state, cursor)
+	if c := q.Get("cursor"); c != "" {
+		raw, err := openCursor(s.cursorKey(), r.PathValue("companyId"), kind+"/"+p.state, c)
 		if err != nil {
-			return err
+			return page{}, err
 		}
-		cursor = raw
+		p.cursor = raw
 	}
-	items, next, err := s.Exports.Failed(r.Context(), companyID, state, cursor, limit)
+	return p, nil
+}
+
+// nextCursor signs the store's next cursor for the listing pageQuery read.
+func (s *Server) nextCursor(r *http.Request, kind string, p page, next string) string {
+	return signCursor(s.cursorKey(), r.PathValue("companyId"), kind+"/"+p.state, next)
+}
+
+func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.pageQuery(r, "exports")
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": signCursor(s.cursorKey(), companyID, "exports/"+state, next)})
+	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), p.state, p.cursor, p.limit)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": s.nextCursor(r, "exports", p, next)})
 	return nil
 }
 
@@ -333,24 +361,15 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = string(export.Failed)
-	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	p, err := s.pageQuery(r, "activities")
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": next})
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), p.state, p.cursor, p.limit)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": s.nextCursor(r, "activities", p, next)})
 	return nil
 }
 

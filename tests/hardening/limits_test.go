@@ -61,11 +61,13 @@ func TestNo500FromClientInput(t *testing.T) {
 		"forged signature":      base64.RawURLEncoding.EncodeToString([]byte("x")) + "." + base64.RawURLEncoding.EncodeToString(make([]byte, 32)),
 		"too long":              long(1025),
 	}
-	for name, cur := range cursors {
-		t.Run("cursor "+name, func(t *testing.T) {
-			if a := api(t, e, "GET", c+"/exports?state=failed&cursor="+escape(cur), ""); a.status != 400 || a.env.Error.Field != "cursor" {
-				t.Errorf("got %s, want 400 naming cursor", a)
-			}
-		})
+	for _, listing := range []string{"exports", "activities"} {
+		for name, cur := range cursors {
+			t.Run(listing+" cursor "+name, func(t *testing.T) {
+				if a := api(t, e, "GET", c+"/"+listing+"?state=failed&cursor="+escape(cur), ""); a.status != 400 || a.env.Error.Field != "cursor" {
+					t.Errorf("got %s, want 400 naming cursor", a)
+				}
+			})
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 // them.
 var inputs = map[string]reflect.Type{
 	"AuthorizeInput":    reflect.TypeFor[connection.AuthorizeInput](),
+	"PerformAsInput":    reflect.TypeFor[connection.PerformAsInput](),
 	"LinkInput":         reflect.TypeFor[link.PutInput](),
 	"ExportRequest":     reflect.TypeFor[export.ExportRequest](),
 	"Event":             reflect.TypeFor[event.Event](),
