@@ -137,7 +137,7 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	start, err := StartURL(cb, connection.StartQuery(s.FlowKey, u))
+	start, err := AuthorizeLink(s.FlowKey, cb, u)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,16 @@ func StartURL(callbackURL, query string) (string, error) {
 	return base + StartPath + "?" + query, nil
 }
 
+// AuthorizeLink is the link an admin's browser opens to connect Lever, for
+// every surface that offers it (the API's authorizeUrl, the setup page's
+// Connect button): the start link of the deployment serving callbackURL,
+// carrying leverURL (connection.Service.Authorize's authorize URL) signed
+// with flowKey, so the browser that opens it gets the flow cookie the
+// callback checks. Errors: StartURL's.
+func AuthorizeLink(flowKey []byte, callbackURL, leverURL string) (string, error) {
+	return StartURL(callbackURL, connection.StartQuery(flowKey, leverURL))
+}
+
 // start serves the start link: GET only; a link not made by this
 // deployment shows an error page.
 func (h *OAuthCallback) start(w http.ResponseWriter, r *http.Request) {

@@ -128,7 +128,13 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) e
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": u})
+	// The page navigates the admin's browser to the start link (never to
+	// Lever directly): it sets the flow cookie the callback checks.
+	link, err := httpapi.AuthorizeLink(h.FlowKey, cb, u)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": link})
 	return nil
 }
 
