@@ -161,7 +161,7 @@
         // perform-as), no reconnect needed; reconnecting stays possible.
         st.textContent = 'Perform-as user inactive: choose an active Lever user.';
         d.textContent = 'The Lever user leverlink acts as' + (who ? ' (' + who + ')' : '') + ' is no longer active in Lever. ' +
-          'Candidates and notes wait (nothing is lost) until you enter the email of an active Lever user below, or reconnect as one.';
+          'Candidates and notes wait (they are not failed) until you enter the email of an active Lever user below, or reconnect as one.';
         $('btn-connect').textContent = 'Reconnect Lever instead';
         break;
       case 'suspended':
@@ -631,7 +631,7 @@
     b.disabled = true;
     api('PUT', 'connection/perform-as', { email: email }).then(function (v) {
       input.value = '';
-      notice('Leverlink now acts as ' + ((v && v.performAs && v.performAs.email) || email) + ' in Lever. Waiting candidates and notes are sent shortly.', 'ok');
+      notice('Leverlink now acts as ' + ((v && v.performAs && v.performAs.email) || email) + ' in Lever. Waiting candidates and notes are sent at their next retry (within minutes).', 'ok');
       return load();
     }, function (e) {
       notice(e.field === 'email' ? 'Not changed: ' + e.message + ' (' + email + ').' : e.message, 'error');
