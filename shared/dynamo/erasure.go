@@ -108,8 +108,8 @@ func (e *Exports) ForgetContact(ctx context.Context, companyID, contactID string
 	n := 0
 	for _, it := range items {
 		_, err := e.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: aws.String(e.table),
-			Key:       map[string]types.AttributeValue{attrPK: it[attrPK], attrSK: it[attrSK]},
+			TableName:                 aws.String(e.table),
+			Key:                       map[string]types.AttributeValue{attrPK: it[attrPK], attrSK: it[attrSK]},
 			ConditionExpression:       aws.String("contactId = :c"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":c": avS(contactID)},
 		})
