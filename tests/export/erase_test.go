@@ -224,10 +224,18 @@ func TestEraseCandidate(t *testing.T) {
 }
 
 // TestEraseQueuedJob: a job queued before the DELETE never exports: the
-// exporter's claim returns the tombstone and Decide skips it erased.
+// exporter's claim returns the tombstone and Decide skips it erased; a
+// push queued before it is not written either, and records nothing.
 func TestEraseQueuedJob(t *testing.T) {
 	f := setup(t)
 	f.link("pos-1", f.postings[0].ID, "")
+	f.send(candEvent("candidate.contact_accepted", "pos-1", cand("er-p")), 202, "queued")
+	f.drain(false)
+	opp := f.oneOpp(email("er-p"))
+	f.send(noteEvent("er-p", "n-late", "Queued before the erasure"), 202, "queued")
+	if got, _ := f.erase(apptest.APIKey, company, "er-p", 200); got.Removed.ExportMarker != 1 {
+		t.Fatalf("DELETE er-p = %+v, want the exported marker removed", got)
+	}
 	f.send(candEvent("candidate.contact_accepted", "pos-1", cand("er-q")), 202, "queued")
 	if code := f.Do("POST", "/v1/companies/"+company+"/candidates/er-b/export", exportBody("pos-1", cand("er-b")), nil); code != 202 {
 		t.Fatalf("Export button: %d", code)
@@ -248,6 +256,12 @@ func TestEraseQueuedJob(t *testing.T) {
 		if st := f.status(id); st.State != "erased" || st.Reason != "erased" {
 			t.Fatalf("%s after the queued job ran: %+v, want erased", id, st)
 		}
+	}
+	if n := countContaining(f.noteTexts(opp.ID), "Queued before the erasure"); n != 0 {
+		t.Fatalf("the push queued before the erasure was written to Lever (%d notes)", n)
+	}
+	if leak := holding(f.tableItems(), "n-late", "note:"); len(leak) > 0 {
+		t.Fatalf("the discarded push recorded:\n  %s", strings.Join(leak, "\n  "))
 	}
 	if !strings.Contains(f.Logs.String(), `"reason":"erased"`) {
 		t.Errorf("the exporter did not log the erased skip")
