@@ -22,6 +22,7 @@ import (
 	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
@@ -43,6 +44,10 @@ type Options struct {
 	OnLeverCall func(endpoint string, status int, dur time.Duration)
 	Now         func() time.Time
 	StaleAfter  time.Duration // export claim staleness (default 2m)
+	// ResumeAllowLoopback lets resume downloads reach 127.0.0.1 (tests'
+	// servers). Only Go code sets it: no configuration can, so a deployed
+	// stack always refuses loopback, private and link-local addresses.
+	ResumeAllowLoopback bool
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -68,6 +73,8 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	CursorKey   []byte          // signs the API's page cursors, derived from the token key
+	FlowKey     []byte          // binds OAuth flows (PKCE verifier, start link, cookie), derived from the token key
 	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
@@ -136,6 +143,12 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		if a.CursorKey, err = connection.DeriveKey(key, httpapi.CursorPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if a.FlowKey, err = connection.DeriveKey(key, connection.FlowPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
 		clientSecret, err := opt.Secrets.Get(ctx, cfg.LeverClientSecretParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: read secret parameter %s: %w", cfg.LeverClientSecretParam, err)
@@ -157,6 +170,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
+			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
 		}
 	}
 	if a.Vault != nil {
@@ -170,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
-			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
+			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}

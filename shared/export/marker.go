@@ -52,6 +52,7 @@ type Marker struct {
 	StageID       string // last lead stage set by leverlink (forward-only progression)
 	Reason        string // stable reason code for failed / skipped
 	LastError     string // a short, safe description of the last error
+	ResumeDropped bool   // exported without the snapshot's resume (LastError says why)
 	ExportedAt    time.Time
 	UpdatedAt     time.Time
 	Version       int64

@@ -108,9 +108,7 @@ func errorDetail(err error) ErrorDetail {
 	if !ownReason(d.Reason) {
 		d.Reason, d.Detail = "", d.Reason
 	}
-	if status == http.StatusUnprocessableEntity {
-		d.Code = string(apperr.Invalid)
-	}
+	d.Code = envelopeCode(status, e.Code)
 	if e.Code == apperr.Transient {
 		d.Message = "temporary failure; retry later"
 	}

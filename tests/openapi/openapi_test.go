@@ -63,8 +63,9 @@ var management = []route{
 
 // public are the routes of the webhook and oauth functions (no bearer key).
 var public = []route{
-	{"POST", "/v1/events", []string{"200", "202", "400", "401", "404", "503"}},
+	{"POST", "/v1/events", []string{"200", "202", "400", "401", "405", "503"}},
 	{"GET", "/oauth/lever/callback", []string{"302", "400", "405", "503"}},
+	{"GET", "/v1/connect/start", []string{"302", "400", "405"}},
 }
 
 func loadDoc(t *testing.T) map[string]any {
