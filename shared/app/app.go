@@ -19,6 +19,7 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/httpapi"
@@ -82,6 +83,9 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
+	// Erasure erases (the vendor's DELETE …/candidates/{id}) and
+	// anonymises (Lever's candidate.deleted) a candidate.
+	Erasure *erasure.Service
 
 	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
 	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
@@ -109,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Buckets = dynamo.NewBuckets(db, tables)
 	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
+	a.Erasure = &erasure.Service{Store: a.Exports, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)

@@ -98,7 +98,7 @@ func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
 		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Settings: a.SettingsSvc, Health: a.Deployment,
-		RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey, ResumeHosts: a.Config.ResumeAllowedHosts,
+		Erasure: a.Erasure, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey, ResumeHosts: a.Config.ResumeAllowedHosts,
 		Log: a.Log,
 	}
 	if a.Setup != nil {

@@ -70,6 +70,13 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return x.settle(ctx, key, "", x.ensureHistory(ctx, conn, m, j))
 	case claimed == ClaimInProgress:
 		return apperr.E(apperr.Transient, "another attempt holds the export claim").WithReason(string(ReasonInProgress))
+	case claimed == ClaimErased:
+		// Erased after the job was queued: Decide again on the tombstone
+		// the claim returned (Skip erased); nothing is recorded or written.
+		in.Marker, in.MarkerFound = m, true
+		d := Decide(in)
+		log.InfoContext(ctx, "export skipped", "reason", d.Reason)
+		return nil
 	}
 	cli, err := x.lever(ctx, conn)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // must be hidden, why" (GET /candidates/{id}/export).
 type StatusView struct {
 	CandidateID   string     `json:"candidateId"`
-	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped
+	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped | erased
 	Exportable    bool       `json:"exportable"`
 	Reason        Reason     `json:"reason,omitempty"`
 	LeverURL      string     `json:"leverUrl,omitempty"`

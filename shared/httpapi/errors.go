@@ -50,7 +50,7 @@ var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true, "perform_as_inactive": true,
 	"position_not_linked": true, "no_consent": true,
 	"not_exported": true, "posting_closed": true, "posting_gone": true, "posting_not_found": true,
-	"posting_not_linkable": true,
+	"posting_not_linkable": true, "erased": true,
 }
 
 // preconditions are the reasons of a failed or missing If-Match

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
@@ -32,6 +34,7 @@ type Server struct {
 	LinkService     *link.Service
 	Exports         *export.Service
 	Settings        *settings.Service
+	Erasure         Eraser        // DELETE /candidates/{candidateId}
 	Health          health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
@@ -41,6 +44,12 @@ type Server struct {
 	Log             *slog.Logger
 	// Setup is the hosted setup page (shared/setup), nil when not wired.
 	Setup SetupPage
+}
+
+// Eraser erases a candidate (erasure.Service.Erase): everything leverlink
+// holds for it but an anonymous tombstone.
+type Eraser interface {
+	Erase(ctx context.Context, companyID, candidateID string) (erasure.Report, error)
 }
 
 // SetupPage is the hosted setup page: it serves everything under /setup/
@@ -75,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE "+c+"/links/{positionId}", s.deleteLink)
 	route("POST "+c+"/candidates/{candidateId}/export", s.requestExport)
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
+	route("DELETE "+c+"/candidates/{candidateId}", s.eraseCandidate)
 	route("GET "+c+"/settings", s.getSettings)
 	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
@@ -271,6 +281,24 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 		ErrorBody
 		Export export.StatusView `json:"export"`
 	}{ErrorBody{errorDetail(err)}, v})
+	return nil
+}
+
+// eraseCandidate is the vendor's erasure request: 200 with what was
+// removed (the same shape again for a candidate erased already); 409
+// in_progress with Retry-After while an export may be writing to Lever.
+func (s *Server) eraseCandidate(w http.ResponseWriter, r *http.Request) error {
+	if s.Erasure == nil {
+		return apperr.E(apperr.NotFound, "erasure is not available")
+	}
+	rep, err := s.Erasure.Erase(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"))
+	if e := apperr.As(err); e != nil && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, rep)
 	return nil
 }
 
