@@ -295,5 +295,5 @@ func connectionDecision(in Input) (Decision, bool) {
 // (links, markers) must be read for conn: it is usable, or only waits for
 // its perform-as user.
 func waitsOrActive(c connection.Connection) bool {
-	return c.Active() || c.Status == connection.PerformAsInactive
+	return c.Unreadable() == ""
 }

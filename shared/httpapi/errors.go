@@ -47,7 +47,7 @@ func ownReason(r string) bool {
 // unprocessable are reasons for which a well-formed request cannot be
 // carried out in the company's current state: 422.
 var unprocessable = map[string]bool{
-	"not_connected": true, "lever_revoked": true, "reauth_required": true,
+	"not_connected": true, "lever_revoked": true, "reauth_required": true, "perform_as_inactive": true,
 	"position_not_linked": true, "no_consent": true,
 	"not_exported": true, "posting_closed": true, "posting_gone": true, "posting_not_found": true,
 	"posting_not_linkable": true, "erased": true,

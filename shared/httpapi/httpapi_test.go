@@ -18,6 +18,7 @@ func TestStatus(t *testing.T) {
 		{apperr.InvalidField("x", "bad"), 400},
 		{apperr.E(apperr.Invalid, "no").WithReason("position_not_linked"), 422},
 		{apperr.E(apperr.Unauthorized, "no").WithReason("lever_revoked"), 422},
+		{apperr.E(apperr.Invalid, "no").WithReason("perform_as_inactive"), 422},
 		{apperr.E(apperr.Unauthorized, "no key").WithReason("invalid_key"), 401},
 		{apperr.E(apperr.Forbidden, "scope"), 403},
 		{apperr.E(apperr.NotFound, "x"), 404},

@@ -147,6 +147,23 @@ func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, s Session) 
 	return nil
 }
 
+// performAs chooses the Lever user leverlink acts as (the repair of a
+// perform_as_inactive connection, no reconnect): PUT
+// /connection/perform-as's rules. It answers the connection view.
+func (h *Handler) performAs(w http.ResponseWriter, r *http.Request, s Session) error {
+	var in connection.PerformAsInput
+	if err := httpapi.Decode(r, &in, false); err != nil {
+		return err
+	}
+	v, err := h.Connections.SetPerformAs(r.Context(), s.CompanyID, in)
+	if err != nil {
+		return err
+	}
+	h.log().InfoContext(r.Context(), "setup page set the perform-as user", "company_id", s.CompanyID, "session_id", s.AuditID())
+	httpapi.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
 func (h *Handler) reload(w http.ResponseWriter, r *http.Request, s Session) error {
 	if err := h.Postings.Reload(r.Context(), s.CompanyID); err != nil {
 		return err

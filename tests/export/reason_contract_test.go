@@ -203,7 +203,11 @@ func TestReasonContract(t *testing.T) {
 		w.call(actRetryRoute, "POST", p("/exports/never/activities/retry"), noteBody("n-1", "Never seen"))
 		w.call(reloadRoute, "POST", p("/postings/reload"), nil)
 		w.call(performRoute, "PUT", p("/connection/perform-as"), map[string]any{"email": "rec@acme.example"})
+		w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 	}
+	// The perform-as user deactivated: linking waits for the repair.
+	f.updateConn(func(c *connection.Connection) { c.Status = connection.PerformAsInactive })
+	w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 	f.updateConn(func(c *connection.Connection) { c.Status = connection.Connected })
 	if code := f.Do("DELETE", p("/connection"), nil, nil); code != 200 {
 		t.Fatalf("disconnect: %d", code)

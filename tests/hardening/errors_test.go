@@ -26,6 +26,7 @@ func TestErrorsThatHelp(t *testing.T) {
 	}{
 		{"unknown route", func() answer { return api(t, e, "GET", c+"/nope", "") }, 404, "not_found", "", ""},
 		{"wrong method", func() answer { return api(t, e, "PATCH", c+"/links", "") }, 405, "method_not_allowed", "", "GET"},
+		{"health wrong method", func() answer { return api(t, e, "POST", "/v1/health", "") }, 405, "method_not_allowed", "", "GET"},
 		{"dot segment", func() answer { return api(t, e, "GET", c+"/links/../connection", "") }, 400, "invalid", "path", ""},
 		{"single dot", func() answer { return api(t, e, "GET", c+"/./links", "") }, 400, "invalid", "path", ""},
 		{"escaped dot segment", func() answer { return api(t, e, "GET", c+"/links/%2e%2e/connection", "") }, 400, "invalid", "path", ""},
