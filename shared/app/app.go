@@ -23,6 +23,7 @@ import (
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
@@ -39,6 +40,9 @@ type Options struct {
 	OnLeverCall func(endpoint string, status int, dur time.Duration)
 	Now         func() time.Time
 	StaleAfter  time.Duration // export claim staleness (default 2m)
+	// EventSender receives outbound events when no VendorEventsUrl is set
+	// (the local stack's printer); nil keeps the feed alone.
+	EventSender outbox.Sender
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -55,6 +59,7 @@ type App struct {
 	Exports     *dynamo.Exports
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
+	Outbox      *dynamo.Outbox
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -69,8 +74,12 @@ type App struct {
 	Intake      *export.Intake
 	Exporter    *export.Exporter
 
-	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
-	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
+	Dispatcher *outbox.Dispatcher // outbound events: record and deliver
+	Feed       *outbox.Feed       // the per-company events feed
+
+	ExportJobs   *lambdahandler.Exports   // the exporter function's handler
+	RefreshJobs  *lambdahandler.Refreshes // the refresher function's handler
+	DispatchJobs *lambdahandler.Dispatch  // the dispatcher function's handler
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -86,7 +95,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	tables := dynamo.Tables{Connections: cfg.ConnectionsTable, Links: cfg.LinksTable, Exports: cfg.ExportsTable, Events: cfg.EventsTable}
+	tables := dynamo.Tables{Connections: cfg.ConnectionsTable, Links: cfg.LinksTable, Exports: cfg.ExportsTable, Events: cfg.EventsTable, Outbox: cfg.OutboxTable}
 	a.Connections = dynamo.NewConnections(db, tables)
 	a.Links = dynamo.NewLinks(db, tables)
 	a.Postings = dynamo.NewPostings(db, tables)
@@ -154,6 +163,11 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}
+	if cfg.OutboxTable != "" {
+		if err := a.wireOutbox(ctx, db, tables, opt); err != nil {
+			return nil, err
+		}
+	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
 	if a.ExportQueue != nil {
 		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now}
@@ -162,4 +176,23 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// wireOutbox builds the feed, the dispatcher and its handler. With a
+// VendorEventsUrl the dispatcher pushes events signed with the secret of
+// VendorEventsSecretParam (read now); without one, opt.EventSender (the
+// local receiver) or nothing: the feed alone.
+func (a *App) wireOutbox(ctx context.Context, db dynamo.TxDB, tables dynamo.Tables, opt Options) error {
+	a.Outbox = dynamo.NewOutbox(db, tables)
+	a.Dispatcher = &outbox.Dispatcher{Store: a.Outbox, Sender: opt.EventSender, Log: a.Log, Now: opt.Now}
+	if url := a.Config.VendorEventsURL; url != "" && a.Config.VendorEventsSecretParam != "" {
+		s, err := opt.Secrets.Get(ctx, a.Config.VendorEventsSecretParam)
+		if err != nil {
+			return fmt.Errorf("app: read secret parameter %s: %w", a.Config.VendorEventsSecretParam, err)
+		}
+		a.Dispatcher.Sender = &outbox.HTTPSender{URL: url, Secret: strings.TrimSpace(s), Client: opt.HTTPClient, Now: opt.Now}
+	}
+	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != ""}
+	a.DispatchJobs = &lambdahandler.Dispatch{Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log}
+	return nil
 }

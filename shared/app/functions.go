@@ -64,6 +64,15 @@ func NewRefresher(ctx context.Context) (ScheduleFunc, error) {
 	return a.RefresherFunction(), nil
 }
 
+// NewDispatcher builds the dispatcher function.
+func NewDispatcher(ctx context.Context) (ScheduleFunc, error) {
+	a, err := Boot(ctx, config.Dispatcher)
+	if err != nil {
+		return nil, err
+	}
+	return a.DispatcherFunction(), nil
+}
+
 // The functions' Lambda handlers on a wired App: what Lambda invokes, and
 // what the local stack invokes through the same JSON boundary.
 
@@ -85,6 +94,10 @@ func (a *App) ExporterFunction() lambdahandler.BatchFunc { return a.ExportJobs.H
 // RefresherFunction is the refresher function's handler.
 func (a *App) RefresherFunction() ScheduleFunc { return a.RefreshJobs.Handle }
 
+// DispatcherFunction is the dispatcher function's handler: a DynamoDB
+// stream batch or the retry schedule.
+func (a *App) DispatcherFunction() ScheduleFunc { return a.DispatchJobs.Handle }
+
 // The HTTP functions' handlers, for tests that call them in-process.
 
 // APIHandler serves the management API with the keys of the APIKeysParam
@@ -97,7 +110,7 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	return &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
 }
 

@@ -18,17 +18,18 @@ import (
 // Function names a deployable function.
 type Function string
 
-// The five functions (DESIGN §1).
+// The functions (DESIGN §1, and the dispatcher of outbound events).
 const (
-	API       Function = "api"
-	Webhook   Function = "webhook"
-	OAuth     Function = "oauth"
-	Exporter  Function = "exporter"
-	Refresher Function = "refresher"
+	API        Function = "api"
+	Webhook    Function = "webhook"
+	OAuth      Function = "oauth"
+	Exporter   Function = "exporter"
+	Refresher  Function = "refresher"
+	Dispatcher Function = "dispatcher"
 )
 
 // Functions lists every function.
-var Functions = []Function{API, Webhook, OAuth, Exporter, Refresher}
+var Functions = []Function{API, Webhook, OAuth, Exporter, Refresher, Dispatcher}
 
 // Config is the union of what the functions read. Secrets are not here: only
 // the names of the SSM parameters that hold them (see shared/secret).
@@ -44,6 +45,7 @@ type Config struct {
 	LinksTable       string
 	ExportsTable     string
 	EventsTable      string
+	OutboxTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
 
@@ -56,6 +58,9 @@ type Config struct {
 	APIKeysParam       string
 	WebhookSecretParam string
 	TokenKeyParam      string
+
+	VendorEventsURL         string // "" - no pushes, the feed alone
+	VendorEventsSecretParam string
 
 	MarketplaceName      string
 	AllowedReturnOrigins []string
@@ -117,6 +122,10 @@ var specs = []spec{
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
 	{name: "EXPORTS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ExportsTable })},
 	{name: "EVENTS_TABLE", fns: []Function{API, Webhook, OAuth}, required: true, set: str(func(c *Config) *string { return &c.EventsTable })},
+	{name: "OUTBOX_TABLE", fns: []Function{API, Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.OutboxTable })},
+	// Optional: empty means no pushes; the feed alone works.
+	{name: "VENDOR_EVENTS_URL", fns: []Function{API, Dispatcher}, set: absURL(func(c *Config) *string { return &c.VendorEventsURL })},
+	{name: "VENDOR_EVENTS_SECRET_PARAM", fns: []Function{Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.VendorEventsSecretParam })},
 	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 

@@ -8,6 +8,7 @@ import (
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
@@ -92,5 +93,13 @@ func TestBuckets(t *testing.T) {
 	storetest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewBuckets(db, tables)
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	storetest.OutboxStoreContract(t, func(t *testing.T) outbox.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewOutbox(db, tables)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 )
 
@@ -25,6 +26,7 @@ type Server struct {
 	Links         link.Store
 	LinkService   *link.Service
 	Exports       *export.Service
+	Events        *outbox.Feed  // the outbound events feed
 	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log           *slog.Logger
@@ -49,6 +51,8 @@ func (s *Server) Handler() http.Handler {
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
+	route("GET "+c+"/events", s.listEvents)
+	route("POST "+c+"/events/redeliver", s.redeliverEvents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
