@@ -43,6 +43,8 @@ var functionUses = map[string][]string{
 		"dynamo.Links.Get", "dynamo.Links.Put", "dynamo.Links.Delete", "dynamo.Links.List",
 		// exports: status, request, failed list, retry
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
+		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
@@ -64,7 +66,16 @@ var functionUses = map[string][]string{
 		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
 		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
 	},
+	"dispatcher": {
+		// outbox.Dispatcher: record (Append), deliver (Pending, Modify), sweep
+		"dynamo.Outbox.Append", "dynamo.Outbox.Pending", "dynamo.Outbox.PendingCompanies", "dynamo.Outbox.Modify",
+	},
 }
+
+// streamTriggerActions are what Lambda's event source mapping needs on the
+// DynamoDB stream it reads (Lambda developer guide, "Execution role
+// permissions" for DynamoDB Streams).
+var streamTriggerActions = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 
 // sqsTriggerActions are what Lambda's event source mapping needs on the
 // queue it polls (Lambda developer guide, "Execution role permissions" for
@@ -228,7 +239,11 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 			continue
 		}
 		q := resourceKey(p["EventSourceArn"])
-		for _, a := range sqsTriggerActions {
+		acts := sqsTriggerActions
+		if ga := asSlice(asMap(p["EventSourceArn"])["Fn::GetAtt"]); len(ga) == 2 && ga[1] == "StreamArn" {
+			acts = streamTriggerActions
+		}
+		for _, a := range acts {
 			want[grant{a, q}] = true
 		}
 	}

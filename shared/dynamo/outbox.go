@@ -288,9 +288,12 @@ func (o *Outbox) Pending(ctx context.Context, companyID string, limit int) ([]ou
 func (o *Outbox) PendingCompanies(ctx context.Context, limit int) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	in := &dynamodb.ScanInput{TableName: aws.String(o.table), IndexName: aws.String(outboxPendingIdx), ProjectionExpression: aws.String("gpk")}
+	var start map[string]types.AttributeValue
 	for {
-		res, err := o.db.Scan(ctx, in)
+		res, err := o.db.Scan(ctx, &dynamodb.ScanInput{
+			TableName: aws.String(o.table), IndexName: aws.String(outboxPendingIdx),
+			ProjectionExpression: aws.String("gpk"), ExclusiveStartKey: start,
+		})
 		if err != nil {
 			return nil, storageErr(err, "scan pending outbox")
 		}
@@ -303,7 +306,7 @@ func (o *Outbox) PendingCompanies(ctx context.Context, limit int) ([]string, err
 		if len(res.LastEvaluatedKey) == 0 || len(out) >= limit {
 			return out, nil
 		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+		start = res.LastEvaluatedKey
 	}
 }
 
