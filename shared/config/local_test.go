@@ -19,7 +19,7 @@ func TestLocal(t *testing.T) {
 		"DYNAMODB_ENDPOINT": s.DynamoDBEndpoint, "SQS_ENDPOINT": s.SQSEndpoint,
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "x", "EVENTS_TABLE": "e", "OUTBOX_TABLE": "o",
 		"VENDOR_EVENTS_SECRET_PARAM": got.VendorEventsSecretParam,
-		"EXPORT_QUEUE_URL": s.ExportQueueURL, "REFRESH_QUEUE_URL": s.RefreshQueueURL,
+		"EXPORT_QUEUE_URL":           s.ExportQueueURL, "REFRESH_QUEUE_URL": s.RefreshQueueURL,
 		"LEVER_CLIENT_ID": "client", "LEVER_CLIENT_SECRET_PARAM": got.LeverClientSecretParam,
 		"LEVER_REDIRECT_URL":  "http://127.0.0.1:8080/oauth/lever/callback",
 		"LEVER_AUTH_BASE_URL": "http://127.0.0.1:8765", "LEVER_API_BASE_URL": "http://127.0.0.1:8765/v1",
