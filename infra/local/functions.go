@@ -169,7 +169,7 @@ func dispatcherWorkers(ctx context.Context, st *stack, s settings, a *app.App, l
 	if d, err := time.ParseDuration(os.Getenv("LEVERLINK_EVENT_RETRY_EVERY")); err == nil && d > 0 {
 		every = d
 	}
-	return append(ws, worker{Name: "dispatcher-schedule", Run: schedule(dispatcher, every, log)})
+	return append(ws, worker{Name: "dispatcher", Run: schedule(dispatcher, every, log)}) // the retry schedule
 }
 
 // scheduleEvery reads the refresher's rate(N minutes) schedule from the

@@ -289,7 +289,7 @@ func TestRunAgainstEmulators(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || rep.Status != "ok" || rep.DynamoDB != "ok" || rep.SQS != "ok" || len(rep.Functions) != 5 {
+	if resp.StatusCode != 200 || rep.Status != "ok" || rep.DynamoDB != "ok" || rep.SQS != "ok" || len(rep.Functions) != 6 {
 		t.Errorf("/healthz = %d %+v", resp.StatusCode, rep)
 	}
 	for _, f := range rep.Functions {

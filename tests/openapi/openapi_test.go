@@ -48,6 +48,8 @@ var management = []route{
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"GET", company + "/events", []string{"200"}},
+	{"POST", company + "/events/redeliver", []string{"202", "409"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
