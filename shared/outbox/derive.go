@@ -170,5 +170,7 @@ func fromLink(old *link.Link, l link.Link, t time.Time) []Event {
 		return nil
 	}
 	source := fmt.Sprintf("link/%s/%s/v%d", l.CompanyID, l.PositionID, l.Version)
-	return []Event{mk(typ, source, l.CompanyID, "", at(l.UpdatedAt, t), LinkData{PositionID: l.PositionID, PostingID: l.PostingID})}
+	// Flag writes leave UpdatedAt (the link's own edit time) alone: the
+	// change's commit time is when it happened.
+	return []Event{mk(typ, source, l.CompanyID, "", at(t, l.UpdatedAt), LinkData{PositionID: l.PositionID, PostingID: l.PostingID})}
 }

@@ -27,7 +27,7 @@ func conn(st connection.Status, version int64) *connection.Connection {
 }
 
 func lnk(f link.Flag, version int64) *link.Link {
-	return &link.Link{CompanyID: "co1", PositionID: "pos1", PostingID: "post1", Flag: f, Version: version, UpdatedAt: t0}
+	return &link.Link{CompanyID: "co1", PositionID: "pos1", PostingID: "post1", Flag: f, Version: version, UpdatedAt: t0.Add(-time.Hour)}
 }
 
 func TestDerive(t *testing.T) {
@@ -62,9 +62,9 @@ func TestDerive(t *testing.T) {
 		{"perform-as inactive (a later state)", outbox.Change{OldConn: conn(connection.Connected, 2), NewConn: conn("perform_as_inactive", 3)},
 			[]outbox.Type{outbox.ConnectionPerformAsInactive}, `{"status":"perform_as_inactive"}`},
 		{"disconnected by the vendor is no event", outbox.Change{OldConn: conn(connection.Connected, 2), NewConn: conn(connection.NotConnected, 3)}, nil, ""},
-		{"posting closed", outbox.Change{OldLink: lnk("", 1), NewLink: lnk(link.FlagPostingClosed, 2)},
+		{"posting closed", outbox.Change{OldLink: lnk("", 1), NewLink: lnk(link.FlagPostingClosed, 2), At: t0},
 			[]outbox.Type{outbox.LinkPostingClosed}, `{"positionId":"pos1","postingId":"post1"}`},
-		{"posting gone", outbox.Change{OldLink: lnk(link.FlagPostingClosed, 2), NewLink: lnk(link.FlagPostingGone, 3)},
+		{"posting gone", outbox.Change{OldLink: lnk(link.FlagPostingClosed, 2), NewLink: lnk(link.FlagPostingGone, 3), At: t0},
 			[]outbox.Type{outbox.LinkPostingGone}, `{"positionId":"pos1","postingId":"post1"}`},
 		{"flag kept is no event", outbox.Change{OldLink: lnk(link.FlagPostingGone, 3), NewLink: lnk(link.FlagPostingGone, 4)}, nil, ""},
 		{"flag cleared is no event", outbox.Change{OldLink: lnk(link.FlagPostingGone, 3), NewLink: lnk("", 4)}, nil, ""},
