@@ -188,6 +188,11 @@ func run() error {
 		return err
 	}
 
+	say("What the vendor was told: export.succeeded in the outbound events feed (make run prints each event it would POST without VENDOR_EVENTS_URL)")
+	if err := showEvent(base, "export.succeeded"); err != nil {
+		return err
+	}
+
 	say("Disconnect Lever: tokens deleted, links removed, what was exported stays in Lever")
 	if err := api("DELETE", base+"/connection", nil, 204, nil); err != nil {
 		return err
@@ -303,4 +308,30 @@ func indent(raw []byte) string {
 	}
 	b, _ := json.MarshalIndent(v, "     ", "  ")
 	return string(b)
+}
+
+// showEvent polls the company's outbound events feed until an event of typ
+// is in it (the dispatcher records it from the exports table's stream),
+// and prints it.
+func showEvent(base, typ string) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		var page struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := apiQuiet("GET", base+"/events?limit=500", &page); err != nil {
+			return err
+		}
+		for _, raw := range page.Events {
+			var ev struct {
+				Type string `json:"type"`
+			}
+			if json.Unmarshal(raw, &ev) == nil && ev.Type == typ {
+				fmt.Printf("   → GET %s/events\n   ← 200 … %s\n", base, indent(raw))
+				return nil
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return fmt.Errorf("no %s in the events feed after 15s", typ)
 }
