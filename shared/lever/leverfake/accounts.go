@@ -11,6 +11,7 @@ type account struct {
 	users          []*User
 	postings       []*Posting
 	stages         []Stage
+	webhooks       []*Webhook // created through the API (webhooks.go)
 	contacts       map[string]*Contact
 	emailIndex     map[string]string // canonical email -> contact id
 	opps           []*Opportunity

@@ -35,6 +35,9 @@ func (f *Fake) routes() {
 		{"GET /v1/opportunities/{id}/resumes", f.listResumes},
 		{"GET /v1/archive_reasons", f.listArchiveReasons},
 		{"GET /v1/archive_reasons/{id}", f.getArchiveReason},
+		{"GET /v1/webhooks", f.listWebhooks},
+		{"POST /v1/webhooks", f.createWebhook},
+		{"DELETE /v1/webhooks/{id}", f.deleteWebhook},
 	} {
 		m.Handle(rt.pattern, f.v1(label(rt.pattern), rt.h))
 	}
