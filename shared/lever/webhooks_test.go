@@ -2,12 +2,20 @@ package lever_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/lever"
+	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/leverhook"
 )
 
 func TestWebhooksRegisterListDelete(t *testing.T) {
@@ -74,5 +82,121 @@ func TestCreateWebhookAnswerShapes(t *testing.T) {
 		if err != nil || w.ID != "w1" || w.SignatureToken != "tok" || w.UpdatedAt != 2 {
 			t.Errorf("%s: %+v, %v", name, w, err)
 		}
+	}
+}
+
+// hookReceiver collects verified Lever webhook deliveries.
+type hookReceiver struct {
+	mu     sync.Mutex
+	tokens map[string]string // event → signature token
+	got    []leverhook.Delivery
+	errs   []error
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var peek struct {
+		Event string `json:"event"`
+	}
+	_ = json.Unmarshal(body, &peek)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d, err := leverhook.Verify(body, h.tokens[peek.Event], time.Now(), time.Hour)
+	if err != nil || r.Header.Get("User-Agent") != "Lever-Webhooks" {
+		h.errs = append(h.errs, fmt.Errorf("%v (user agent %q)", err, r.Header.Get("User-Agent")))
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	h.got = append(h.got, d)
+}
+
+func (h *hookReceiver) events() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, d := range h.got {
+		out = append(out, d.Event)
+	}
+	return out
+}
+
+// The recruiter's actions through Lever's own API reach a registered
+// webhook signed as Lever documents; the fake drops and duplicates on
+// request.
+func TestWebhookDeliveriesFromRecruiterActions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, noRate(), lever.Config{})
+	ctx := context.Background()
+	recv := &hookReceiver{tokens: map[string]string{}}
+	srv := httptest.NewServer(recv)
+	t.Cleanup(srv.Close)
+	for _, ev := range []string{"candidateStageChange", "candidateArchiveChange", "candidateHired"} {
+		w, err := e.client.CreateWebhook(ctx, srv.URL+"/v1/lever/webhooks/acme", ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recv.tokens[ev] = w.SignatureToken
+	}
+	opp, err := e.client.CreateOpportunity(ctx, lever.OpportunityInput{Name: "Ada", Emails: []string{"ada@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(n int) []string {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) && len(recv.events()) < n {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return recv.events()
+	}
+	if err := e.client.ChangeStage(ctx, opp.ID, "lead-responded"); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(1); len(got) != 1 || got[0] != "candidateStageChange" {
+		t.Fatalf("after a stage change: %v", got)
+	}
+	var data struct {
+		OpportunityID string `json:"opportunityId"`
+		ToStageID     string `json:"toStageId"`
+		FromStageID   string `json:"fromStageId"`
+	}
+	_ = json.Unmarshal(recv.got[0].Data, &data)
+	if data.OpportunityID != opp.ID || data.ToStageID != "lead-responded" || data.FromStageID != opp.Stage {
+		t.Errorf("stage change data %+v, want %s from %s to lead-responded", data, opp.ID, opp.Stage)
+	}
+	reasons, err := e.client.ListArchiveReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hired := ""
+	for _, r := range reasons {
+		if r.Type == "hired" {
+			hired = r.ID
+		}
+	}
+	if _, err := e.client.SetArchived(ctx, opp.ID, hired); err != nil {
+		t.Fatal(err)
+	}
+	// Separate deliveries may arrive in any order (assumption: Lever
+	// promises none).
+	if got := wait(3); len(got) != 3 || !slices.Contains(got[1:], "candidateArchiveChange") || !slices.Contains(got[1:], "candidateHired") {
+		t.Fatalf("after archiving as hired: %v", got)
+	}
+
+	// Faults: the next stage change is dropped, the one after duplicated.
+	e.acc.SetWebhookFaults(leverfake.WebhookFaults{Drop: 1, Duplicate: 1})
+	if _, err := e.client.SetArchived(ctx, opp.ID, ""); err != nil { // candidateArchiveChange: dropped
+		t.Fatal(err)
+	}
+	if err := e.client.ChangeStage(ctx, opp.ID, "offer"); err != nil { // duplicated
+		t.Fatal(err)
+	}
+	got := wait(5)
+	if len(got) != 5 || got[3] != "candidateStageChange" || got[4] != "candidateStageChange" || recv.got[3].ID != recv.got[4].ID {
+		t.Fatalf("with faults: %v, want the stage change twice with one id and the unarchive dropped", got)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if len(recv.errs) > 0 {
+		t.Errorf("deliveries refused: %v", recv.errs)
 	}
 }

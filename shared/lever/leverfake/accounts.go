@@ -3,6 +3,7 @@ package leverfake
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // account is one Lever customer's data. Guarded by Fake.mu.
@@ -12,6 +13,8 @@ type account struct {
 	postings       []*Posting
 	stages         []Stage
 	webhooks       []*Webhook // created through the API (webhooks.go)
+	hookFaults     WebhookFaults
+	hookDelivered  atomic.Int64
 	contacts       map[string]*Contact
 	emailIndex     map[string]string // canonical email -> contact id
 	opps           []*Opportunity

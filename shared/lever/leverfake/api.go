@@ -569,7 +569,13 @@ func (f *Fake) setArchived(w http.ResponseWriter, r *http.Request, a *account) {
 			return
 		}
 	}
+	var prev *Archived
+	if o.Archived != nil {
+		c := *o.Archived
+		prev = &c
+	}
 	a.setArchived(o, reason, f.nowMillis())
+	f.archiveChangedLocked(a, o, prev) // webhook_delivery.go
 	writeData(w, http.StatusOK, a.render(o))
 }
 
@@ -811,9 +817,11 @@ func (f *Fake) changeStage(w http.ResponseWriter, r *http.Request, a *account) {
 	}
 	pa, _ := checkPerformAs(w, r, a, false)
 	now := f.nowMillis()
+	from := o.Stage
 	o.Stage = in.Stage
 	o.UpdatedAt, o.LastAdvancedAt = now, now
 	o.StageChanges = append(o.StageChanges, StageChange{ToStageID: in.Stage, ToStageIndex: a.stageIndex(in.Stage), UpdatedAt: now, UserID: pa})
+	f.stageChangedLocked(a, o, from) // webhook_delivery.go
 	// The recorded PUT /opportunities/:id/stage answer is the whole
 	// opportunity (opportunity-archived.json).
 	writeData(w, http.StatusOK, a.render(o))
