@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO          ?= go
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOLANGCI    := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 BIN         := $(CURDIR)/bin
 FUNCTIONS   := api webhook oauth exporter refresher
 EMULATORS   := infra/emulators/with-emulators.sh
@@ -20,12 +20,13 @@ export CGO_ENABLED ?= 1
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## install what is missing: Go modules and the pinned emulators
+deps: ## install what is missing: Go modules, the pinned emulators, Chromium (browser tests)
 	@$(GO) mod download
 	@infra/emulators/install.sh
+	@infra/browser/install.sh
 
 .PHONY: test
 test: deps ## start the emulators on free ports, run go test -race ./..., stop them
@@ -46,43 +47,44 @@ run: deps ## start the whole stack locally; Ctrl-C stops everything
 LINT_REGIONS ?= us-east-1 us-east-2 us-west-2 ca-central-1 eu-west-1 eu-west-2 eu-west-3 eu-central-1 eu-north-1 ap-southeast-1 ap-southeast-2 ap-northeast-1 ap-south-1
 TEMPLATE     ?= template.yaml
 
-.PHONY: lint-template
+# `make lint` runs every check in LINT; add a check as a lint-<name> target
+# and append it here.
+LINT := lint-go lint-template
+
+.PHONY: lint $(LINT)
+lint: $(LINT) ## every static check: the lint-* targets listed in LINT
+
 lint-template: ## cfn-lint (info checks, every supported region), the SAM transform, the template tests
 	cfn-lint -c I --regions $(LINT_REGIONS) -- $(TEMPLATE)
 	@mkdir -p .aws-sam-local
 	python3 infra/samcheck/transform.py $(TEMPLATE) -o .aws-sam-local/transformed.json
 	LEVERLINK_TEMPLATE=$(abspath $(TEMPLATE)) $(GO) test -count=1 ./infra/templatecheck/...
 
-.PHONY: lint
-lint: lint-template ## gofmt, go vet, staticcheck (pinned), go mod tidy diff, and lint-template
-	@out="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^infra/emulators/node_modules/'))"; \
+lint-go: ## gofmt, go vet, golangci-lint (pinned, .golangci.yml), go mod tidy -diff
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
-	@cp go.mod /tmp/leverlink-go.mod.bak; cp go.sum /tmp/leverlink-go.sum.bak; \
-	  $(GO) mod tidy; \
-	  if ! git diff --quiet -- go.mod go.sum; then \
-	    echo "go mod tidy changed go.mod/go.sum:"; git --no-pager diff -- go.mod go.sum; \
-	    cp /tmp/leverlink-go.mod.bak go.mod; cp /tmp/leverlink-go.sum.bak go.sum; exit 1; fi
+	$(GO) run $(GOLANGCI) run ./...
+	$(GO) mod tidy -diff
 
 .PHONY: build
 build: $(addprefix build-fn-,$(FUNCTIONS)) ## build every bootstrap for linux/arm64 into .aws-sam-local/<fn>/
 	@ls -l .aws-sam-local/*/bootstrap
 
-build-fn-%:
+build-fn-%: ## build one bootstrap, e.g. build-fn-api (linux/arm64)
 	@mkdir -p .aws-sam-local/$*
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o .aws-sam-local/$*/bootstrap ./functions/$*
 
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
-build-ApiFunction:
+build-ApiFunction: ## for `sam build`: the api bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
-build-WebhookFunction:
+build-WebhookFunction: ## for `sam build`: the webhook bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/webhook
-build-OAuthFunction:
+build-OAuthFunction: ## for `sam build`: the oauth bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/oauth
-build-ExporterFunction:
+build-ExporterFunction: ## for `sam build`: the exporter bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/exporter
-build-RefresherFunction:
+build-RefresherFunction: ## for `sam build`: the refresher bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/refresher
 
 build-DispatcherFunction:
@@ -101,7 +103,7 @@ secrets: ## create the SSM SecureString parameters once per stage and region: ma
 	@infra/secrets.sh "$(STAGE)" "$(REGION)"
 
 .PHONY: clean
-clean:
+clean: ## remove bin/ and the built bootstraps
 	rm -rf $(BIN) .aws-sam-local .aws-sam
 
 .PHONY: demo

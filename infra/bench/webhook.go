@@ -73,8 +73,11 @@ func runWebhook(ctx context.Context, n, workers, resumeBytes int) (webhookResult
 		ev := harness.CandidateEvent("hook", fmt.Sprintf("seq%06d", i), resume)
 		t := time.Now()
 		code, st, err := env.Send(ev)
-		if err != nil || code != 200 || st != "duplicate" {
-			return res, fmt.Errorf("replay answered %d %q %v", code, st, err)
+		if err != nil {
+			return res, fmt.Errorf("replay: %w", err)
+		}
+		if code != 200 || st != "duplicate" {
+			return res, fmt.Errorf("replay answered %d %q, want 200 %q", code, st, "duplicate")
 		}
 		dups = append(dups, time.Since(t))
 	}

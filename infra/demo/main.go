@@ -2,7 +2,9 @@
 // (`make run` in another terminal, then `make demo`): connect a company
 // through the OAuth round trip with the fake Lever, reload postings, link a
 // position, send a signed contact_accepted event, show the exported
-// candidate as Lever's API returns it, push a message, unlink, disconnect.
+// candidate as Lever's API returns it, push a message, export another
+// candidate to a posting chosen at the moment of export (no link), read the
+// company's settings, unlink, disconnect.
 // Each step prints what it sent and what came back.
 package main
 
@@ -110,6 +112,13 @@ func run() error {
 		return errors.New("no postings")
 	}
 	posting := postings.Postings[0]
+	chosen := postings.Postings[len(postings.Postings)-1]
+	for _, p := range postings.Postings {
+		if p.ID != posting.ID && p.State == "published" {
+			chosen = p
+			break
+		}
+	}
 
 	say("Link position pos-backend to %q (trigger: contact_accepted)", posting.Text)
 	if err := api("PUT", base+"/links/pos-backend", map[string]any{"postingId": posting.ID, "trigger": "contact_accepted"}, 200, nil); err != nil {
@@ -177,6 +186,38 @@ func run() error {
 		return err
 	}
 
+	say("Export to a posting chosen now (Pin's \"Export to ATS\"): may the button show for %q?", chosen.Text)
+	if err := api("GET", base+"/candidates/cand-grace/export?postingId="+url.QueryEscape(chosen.ID), nil, 200, nil); err != nil {
+		return err
+	}
+	say("The user clicks Export: {postingId, candidate}, no link needed")
+	if err := api("POST", base+"/candidates/cand-grace/export", map[string]any{"postingId": chosen.ID, "candidate": map[string]any{
+		"id": "cand-grace", "firstName": "Grace", "lastName": "Hopper", "emails": []string{"grace." + company + "@example.com"},
+		"consent": map[string]any{"granted": true, "at": now.Format(time.RFC3339)},
+	}}, 202, nil); err != nil {
+		return err
+	}
+	var chosenStatus struct {
+		State, LeverURL, PostingID string
+	}
+	for i := 0; i < 60 && chosenStatus.State != "exported"; i++ {
+		time.Sleep(500 * time.Millisecond)
+		if err := apiQuiet("GET", base+"/candidates/cand-grace/export", &chosenStatus); err != nil {
+			return err
+		}
+	}
+	if err := api("GET", base+"/candidates/cand-grace/export", nil, 200, nil); err != nil {
+		return err
+	}
+	if chosenStatus.State != "exported" || chosenStatus.PostingID != chosen.ID {
+		return fmt.Errorf("the chosen-posting export did not land on %s in 30s", chosen.ID)
+	}
+
+	say("The company's settings (general opportunities, the consent gate): all off by default")
+	if err := api("GET", base+"/settings", nil, 200, nil); err != nil {
+		return err
+	}
+
 	say("Unlink the position: future exports and pushes stop")
 	if err := api("DELETE", base+"/links/pos-backend", nil, 204, nil); err != nil {
 		return err
@@ -200,6 +241,17 @@ func run() error {
 	if err := api("GET", base+"/connection", nil, 200, nil); err != nil {
 		return err
 	}
+	say("Hand the customer's Lever admin the hosted setup page (connect, link positions, exports)")
+	var sess struct {
+		URL string `json:"url"`
+	}
+	if err := api("POST", base+"/setup-sessions", map[string]any{
+		"returnUrl": st.URL + "/healthz",
+		"positions": []map[string]string{{"id": "pos-backend", "title": "Senior Backend Engineer", "location": "Berlin"}, {"id": "pos-frontend", "title": "Frontend Engineer"}},
+	}, 201, &sess); err != nil {
+		return err
+	}
+	fmt.Println("   open in a browser (valid 1 h):", sess.URL)
 	fmt.Println("\ndemo complete.")
 	return nil
 }

@@ -14,11 +14,7 @@ import (
 // GET /runtime/invocation/next: as ns/op and as "init-ms".
 func BenchmarkBootstrapInit(b *testing.B) {
 	arm64 := target{"linux", "arm64"}
-	targets := []target{host}
-	if host != arm64 {
-		targets = append(targets, arm64)
-	}
-	bins := buildAll(b, b.TempDir(), targets...)
+	bins := map[target]map[string]string{host: bootstraps(b, host), arm64: bootstraps(b, arm64)}
 	ssm := NewSSM(Params())
 	b.Cleanup(ssm.Close)
 

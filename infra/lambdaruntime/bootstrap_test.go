@@ -3,8 +3,10 @@ package lambdaruntime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/httpapi"
@@ -28,42 +31,48 @@ type target struct{ goos, goarch string }
 
 var host = target{runtime.GOOS, runtime.GOARCH}
 
-// buildAll builds every function for every target in parallel, into dir:
-// target → function → bootstrap path.
-func buildAll(tb testing.TB, dir string, targets ...target) map[target]map[string]string {
+// binDir holds the bootstraps built by this test binary (TestMain).
+var binDir string
+
+// hostBins builds the five bootstraps for this machine once per run of the
+// test binary, in one go build, for every test and benchmark that starts
+// them.
+var hostBins = sync.OnceValues(func() (map[string]string, error) {
+	return BuildBootstraps(host.goos, host.goarch, binDir)
+})
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambdaruntime-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// bootstraps returns function → bootstrap path for tg, built once for the
+// host and on each call for another target.
+func bootstraps(tb testing.TB, tg target) map[string]string {
 	tb.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		tb.Skip("no go command in PATH: cannot build the bootstraps")
 	}
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		errs []error
+		bins map[string]string
+		err  error
 	)
-	out := map[target]map[string]string{}
-	for _, tg := range targets {
-		out[tg] = map[string]string{}
-		for _, fn := range config.Functions {
-			wg.Go(func() {
-				path, err := BuildBootstrap(string(fn), tg.goos, tg.goarch, dir)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs = append(errs, err)
-					return
-				}
-				out[tg][string(fn)] = path
-			})
-		}
+	if tg == host {
+		bins, err = hostBins()
+	} else {
+		bins, err = BuildBootstraps(tg.goos, tg.goarch, binDir)
 	}
-	wg.Wait()
-	for _, err := range errs {
-		tb.Error(err)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	if len(errs) > 0 {
-		tb.FailNow()
-	}
-	return out
+	return bins
 }
 
 // start runs bin under a new Runtime API server; both stop at the end of
@@ -243,14 +252,16 @@ func envValue(env []string, name string) string {
 	return ""
 }
 
-// TestBootstraps builds the five bootstraps for this machine and runs each
-// as a real process under the Runtime API: with its configuration, without
-// it, and with a secret parameter missing.
+// TestBootstraps runs each of the five bootstraps built for this machine as
+// a real process under the Runtime API: with its configuration, without it
+// (main exits non-zero naming what is missing), and for the webhook with
+// its lazily read secret missing. TestBootMissingSecret covers the secrets
+// read at init in-process.
 func TestBootstraps(t *testing.T) {
 	if len(bootCases) != len(config.Functions) {
 		t.Fatalf("%d cases for %d functions", len(bootCases), len(config.Functions))
 	}
-	bins := buildAll(t, t.TempDir(), host)[host]
+	bins := bootstraps(t, host)
 	ssm := NewSSM(Params())
 	t.Cleanup(ssm.Close)
 
@@ -301,35 +312,6 @@ func TestBootstraps(t *testing.T) {
 				}
 			})
 
-			for _, v := range tc.initSecrets {
-				t.Run("missing "+v, func(t *testing.T) {
-					t.Parallel()
-					env := Env(tc.fn, "")
-					param := envValue(env, v)
-					params := Params()
-					delete(params, param)
-					fake := NewSSM(params)
-					t.Cleanup(fake.Close)
-					s, p := start(t, bin, Env(tc.fn, fake.URL))
-					code, err := p.WaitExit(initWait)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if code == 0 {
-						t.Fatalf("exit code 0 without %s; stderr: %s", param, p.Stderr())
-					}
-					msg := p.Stderr() + string(s.InitError())
-					if !strings.Contains(msg, param) {
-						t.Errorf("message does not name the parameter %s:\n%s", param, msg)
-					}
-					for secret := range maps.Values(Params()) {
-						if strings.Contains(msg+p.Stdout(), secret) {
-							t.Errorf("output shows a secret value:\n%s\n%s", msg, p.Stdout())
-						}
-					}
-				})
-			}
-
 			if tc.lazySecret != "" {
 				// Read on the first request, not at init: init succeeds, the
 				// request fails as temporary and the log names the parameter.
@@ -351,6 +333,58 @@ func TestBootstraps(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestBootMissingSecret runs each function's init (app.Boot, what main
+// calls before lambda.Start) in this process with one secret parameter
+// missing from SSM: it fails naming the parameter and shows no secret
+// value, in its error or its log. That main turns a Boot error into a
+// non-zero exit is TestBootstraps' "unconfigured" case.
+func TestBootMissingSecret(t *testing.T) {
+	for _, tc := range bootCases {
+		for _, v := range tc.initSecrets {
+			t.Run(tc.fn+"/missing "+v, func(t *testing.T) {
+				param := envValue(Env(tc.fn, ""), v)
+				params := Params()
+				delete(params, param)
+				fake := NewSSM(params)
+				t.Cleanup(fake.Close)
+				required, optional := config.Vars(config.Function(tc.fn))
+				for _, name := range append(required, optional...) {
+					t.Setenv(name, "") // nothing from the host's environment
+				}
+				for _, kv := range Env(tc.fn, fake.URL) {
+					name, value, _ := strings.Cut(kv, "=")
+					t.Setenv(name, value)
+				}
+
+				logs, err := os.CreateTemp(t.TempDir(), "stdout")
+				if err != nil {
+					t.Fatal(err)
+				}
+				stdout := os.Stdout
+				os.Stdout = logs // Boot logs JSON to os.Stdout
+				_, err = app.Boot(context.Background(), config.Function(tc.fn))
+				os.Stdout = stdout
+				logged, rerr := os.ReadFile(logs.Name())
+				if rerr != nil {
+					t.Fatal(rerr)
+				}
+
+				if err == nil {
+					t.Fatalf("Boot succeeded without %s", param)
+				}
+				if !strings.Contains(err.Error(), param) {
+					t.Errorf("Boot error does not name the parameter %s: %v", param, err)
+				}
+				for secret := range maps.Values(Params()) {
+					if strings.Contains(err.Error()+string(logged), secret) {
+						t.Errorf("output shows a secret value:\n%v\n%s", err, logged)
+					}
+				}
+			})
+		}
 	}
 }
 

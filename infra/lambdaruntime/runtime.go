@@ -42,13 +42,42 @@ func BuildBootstrap(fn, goos, goarch, dir string) (string, error) {
 		return "", fmt.Errorf("build bootstrap: unknown function %q", fn)
 	}
 	out := filepath.Join(dir, goos+"_"+goarch, fn, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath",
-		"-ldflags", "-s -w -buildid=", "-o", out, Module+"/functions/"+fn)
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build bootstrap %s for %s/%s: %v\n%s", fn, goos, goarch, err, msg)
+	if err := goBuild(goos, goarch, out, Module+"/functions/"+fn); err != nil {
+		return "", fmt.Errorf("build bootstrap %s: %w", fn, err)
 	}
 	return out, nil
+}
+
+// BuildBootstraps builds every function as BuildBootstrap does, in one go
+// build invocation (the packages they share compile once), into
+// dir/<goos>_<goarch>/<fn>, and returns function → path. It runs the go
+// command found in PATH and must be called from inside the module.
+func BuildBootstraps(goos, goarch, dir string) (map[string]string, error) {
+	outDir := filepath.Join(dir, goos+"_"+goarch)
+	var pkgs []string
+	paths := map[string]string{}
+	for _, fn := range config.Functions {
+		pkgs = append(pkgs, Module+"/functions/"+string(fn))
+		paths[string(fn)] = filepath.Join(outDir, string(fn))
+	}
+	// A trailing separator makes -o a directory: one executable per package,
+	// named after its directory.
+	if err := goBuild(goos, goarch, outDir+string(filepath.Separator), pkgs...); err != nil {
+		return nil, fmt.Errorf("build bootstraps: %w", err)
+	}
+	return paths, nil
+}
+
+// goBuild runs go build with the flags of `make build` for goos/goarch.
+func goBuild(goos, goarch, out string, pkgs ...string) error {
+	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath",
+		"-ldflags", "-s -w -buildid=", "-o", out}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build for %s/%s: %w\n%s", goos, goarch, err, msg)
+	}
+	return nil
 }
 
 // MeasureInit starts the bootstrap at path under a fresh [Server] and
@@ -279,7 +308,10 @@ func (p *Process) WaitInit(timeout time.Duration) (time.Duration, error) {
 	case <-p.server.Ready():
 		return p.server.ReadyAt().Sub(p.started), nil
 	case <-p.exited:
-		return 0, fmt.Errorf("%s exited during init (%v): %s", p.cmd.Path, p.waitErr, strings.TrimSpace(p.Stderr()))
+		if p.waitErr != nil {
+			return 0, fmt.Errorf("%s exited during init (%w): %s", p.cmd.Path, p.waitErr, strings.TrimSpace(p.Stderr()))
+		}
+		return 0, fmt.Errorf("%s exited during init (exit status 0): %s", p.cmd.Path, strings.TrimSpace(p.Stderr()))
 	case <-t.C:
 		return 0, fmt.Errorf("%s did not finish init within %s; stderr: %s", p.cmd.Path, timeout, strings.TrimSpace(p.Stderr()))
 	}

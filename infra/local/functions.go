@@ -28,6 +28,7 @@ import (
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
@@ -39,6 +40,7 @@ type localInfo struct {
 	FakeLever     string // fake Lever base URL, "" when the real sandbox is used
 	FakeAccount   string
 	Callback      string
+	SetupURL      string // a hosted setup page session for the demo company ("" when not wired)
 
 	VendorEvents       string // VENDOR_EVENTS_URL, "" - printed locally
 	VendorEventsSecret string
@@ -55,6 +57,15 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// demoCompany and demoPositions make the setup page `make run` prints.
+const demoCompany = "demo-company"
+
+var demoPositions = []setup.Position{
+	{ID: "pos-backend", Title: "Senior Backend Engineer", Location: "Berlin"},
+	{ID: "pos-frontend", Title: "Frontend Engineer", Location: "Remote"},
+	{ID: "pos-data", Title: "Data Analyst", Location: "Paris"},
 }
 
 // functionMounts builds the five functions with the same constructors as
@@ -105,6 +116,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
 		c.VendorEventsURL = strings.TrimRight(os.Getenv("VENDOR_EVENTS_URL"), "/")
+		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
 	})
 	info.VendorEvents = cfg.VendorEventsURL
 	info.VendorEventsSecret = envOr("LEVERLINK_VENDOR_EVENTS_SECRET", "whsec-"+randomHex(16))
@@ -120,6 +132,15 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, EventSender: &outbox.Printer{W: os.Stdout}})
 	if err != nil {
 		return m, info, err
+	}
+	if a.Setup != nil {
+		sess, err := a.Setup.NewSession(ctx, demoCompany, setup.NewSessionInput{
+			ReturnURL: "http://" + s.Addr + "/healthz", Positions: demoPositions,
+		})
+		if err != nil {
+			return m, info, fmt.Errorf("setup session for %s: %w", demoCompany, err)
+		}
+		info.SetupURL = sess.URL
 	}
 	m.Handlers = map[string]http.Handler{
 		"api":     asLambdaHTTP(a.APIFunction()),

@@ -345,3 +345,38 @@ func TestRunAgainstEmulators(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestIDOnEveryAnswer: the stack's own 404 (no route) and 405 carry
+// X-Request-Id, the caller's when it sent one, and the functions see it.
+func TestRequestIDOnEveryAnswer(t *testing.T) {
+	var seen string
+	mux, err := newMux([]route{{Method: "GET", Path: "/healthz", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Header.Get("X-Request-Id")
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := withRequestID(mux)
+	for _, tt := range []struct {
+		method, path, id string
+		code             int
+	}{
+		{"GET", "/nope", "", 404},
+		{"POST", "/healthz", "", 405},
+		{"GET", "/healthz", "req-7", 200},
+	} {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		if tt.id != "" {
+			req.Header.Set("X-Request-Id", tt.id)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		id := rec.Header().Get("X-Request-Id")
+		if rec.Code != tt.code || id == "" || (tt.id != "" && id != tt.id) {
+			t.Errorf("%s %s = %d with X-Request-Id %q; want %d with one", tt.method, tt.path, rec.Code, id, tt.code)
+		}
+	}
+	if seen != "req-7" {
+		t.Errorf("the handler saw X-Request-Id %q, want the caller's", seen)
+	}
+}

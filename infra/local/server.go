@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,10 +54,27 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 		ln.Close()
 		return err
 	}
-	return serveMux(ctx, ln, mux, m.Workers, log, func(url string) {
+	return serveMux(ctx, ln, withRequestID(mux), m.Workers, log, func(url string) {
 		printBanner(out, url, s, st, routes, functions, info)
 		writeStateFile(url, info, log)
 		log.Info("listening", "url", url, "stage", stage)
+	})
+}
+
+// withRequestID gives every request an X-Request-Id (as API Gateway gives
+// its id) and echoes it, so that even a path no route serves is answered
+// with one; the functions' handlers reuse it.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 100 {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -144,6 +163,9 @@ func printBanner(out io.Writer, url string, s settings, st *stack, routes []rout
 		fmt.Fprintf(&b, "  fake Lever:     %s (admin %s/_admin/, demo account %s)\n", info.FakeLever, info.FakeLever, info.FakeAccount)
 	} else {
 		fmt.Fprintf(&b, "  Lever:          the real Lever (LEVER_CLIENT_ID is set)\n")
+	}
+	if info.SetupURL != "" {
+		fmt.Fprintf(&b, "  setup page for company %s (valid 1 h; POST .../setup-sessions mints more):\n    %s\n", demoCompany, info.SetupURL)
 	}
 	fmt.Fprintf(&b, "  routes served: %d; Ctrl-C stops everything.\n\n", len(routes))
 	_, _ = io.WriteString(out, b.String())

@@ -1,7 +1,6 @@
 package templatecheck
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -282,7 +281,7 @@ func TestScanAdaptersReadsTheCalls(t *testing.T) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if len(calls[k]) > 0 {
-				t.Log(fmt.Sprintf("%-40s %s", k, strings.Join(calls[k], " ")))
+				t.Logf("%-40s %s", k, strings.Join(calls[k], " "))
 			}
 		}
 		t.Logf("tables: %v", tables)

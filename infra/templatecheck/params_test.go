@@ -65,7 +65,7 @@ func accepts(p map[string]any, v string) (bool, error) {
 	if pat, ok := p["AllowedPattern"].(string); ok {
 		re, err := regexp.Compile(`^(?:` + pat + `)$`)
 		if err != nil {
-			return false, fmt.Errorf("AllowedPattern %q: %v", pat, err)
+			return false, fmt.Errorf("AllowedPattern %q: %w", pat, err)
 		}
 		if !re.MatchString(v) {
 			return false, nil

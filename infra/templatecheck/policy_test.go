@@ -29,13 +29,13 @@ import (
 // exporter runs export.Exporter; refresher runs posting.Refresher. Every
 // function that talks to Lever goes through connection.Vault (Get,
 // AcquireLease, Update; Revoke removes links) and the token buckets
-// (Buckets.Take).
+// (Buckets.Update).
 var functionUses = map[string][]string{
 	"api": {
 		// connection.Service: Authorize puts a state; Status, Disconnect
 		"dynamo.States.Put", "dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Links.DeleteAll",
 		// the vault (postings reload talks to Lever)
-		"dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		"dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		// postings: list, reload (posting.Refresher.Refresh)
 		"dynamo.Postings.List", "dynamo.Postings.RefreshedAt", "dynamo.Postings.Get", "dynamo.Postings.Apply",
 		"dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh", "dynamo.Links.SetFlags",
@@ -45,24 +45,28 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
 		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
 		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
+		// company settings: GET/PUT /settings; the export decision reads them
+		"dynamo.Settings.Get", "dynamo.Settings.Update",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
 		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
+		"dynamo.Settings.Get",
 	},
 	"oauth": {
 		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
 	},
 	"exporter": {
-		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Links.Get", "dynamo.Links.DeleteAll",
 		"dynamo.Exports.Get", "dynamo.Exports.Claim", "dynamo.Exports.Confirm", "dynamo.Exports.Release",
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
+		"dynamo.Settings.Get",
 	},
 	"refresher": {
 		"dynamo.Connections.ListActive", "sqsqueue.Queue.EnqueueBatch RefreshQueue",
-		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Take",
+		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
 		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
 	},
@@ -299,7 +303,7 @@ func transform(t *testing.T, data []byte) (map[string]any, error) {
 	out := filepath.Join(dir, "transformed.json")
 	cmd := exec.Command("python3", filepath.Join(root(t), "infra", "samcheck", "transform.py"), in, "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%v: %s", err, b)
+		return nil, fmt.Errorf("%w: %s", err, b)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {

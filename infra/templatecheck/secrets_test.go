@@ -10,16 +10,16 @@ import (
 )
 
 // runSecrets runs infra/secrets.sh in dry-run mode (it prints the aws calls
-// it would make, names only, on stderr) and returns its exit error, stdout
-// and stderr.
-func runSecrets(t *testing.T, args ...string) (error, string, string) {
+// it would make, names only, on stderr) and returns its stdout, stderr and
+// exit error.
+func runSecrets(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	cmd := exec.Command("bash", append([]string{filepath.Join(root(t), "infra", "secrets.sh")}, args...)...)
 	cmd.Env = append(os.Environ(), "SECRETS_DRY_RUN=1", "LEVER_CLIENT_SECRET=not-a-real-secret")
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	return err, out.String(), errb.String()
+	return out.String(), errb.String(), err
 }
 
 // TestSecretsMatchTheStack: `make secrets STAGE=dev REGION=eu-west-1`
@@ -29,7 +29,7 @@ func TestSecretsMatchTheStack(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not installed")
 	}
-	err, stdout, stderr := runSecrets(t, "dev", "eu-west-1")
+	stdout, stderr, err := runSecrets(t, "dev", "eu-west-1")
 	if err != nil {
 		t.Fatalf("secrets.sh dev eu-west-1: %v\n%s%s", err, stdout, stderr)
 	}
@@ -78,7 +78,7 @@ func TestSecretsRefuseToGuess(t *testing.T) {
 		{[]string{"Dev_1", "eu-west-1"}, "must match"},
 		{[]string{"dev", "europe"}, "not a region name"},
 	} {
-		err, stdout, stderr := runSecrets(t, tt.args...)
+		stdout, stderr, err := runSecrets(t, tt.args...)
 		if err == nil || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "put-parameter") {
 			t.Errorf("secrets.sh %q: err %v, stderr %q, stdout %q; want a failure saying %q and no write", tt.args, err, stderr, stdout, tt.want)
 		}

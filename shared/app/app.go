@@ -27,6 +27,8 @@ import (
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
+	"github.com/leverlink/leverlink/shared/settings"
+	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -60,6 +62,7 @@ type App struct {
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
 	Outbox      *dynamo.Outbox
+	Settings    *dynamo.Settings
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -70,6 +73,7 @@ type App struct {
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
+	SettingsSvc *settings.Service
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
@@ -80,6 +84,7 @@ type App struct {
 	ExportJobs   *lambdahandler.Exports   // the exporter function's handler
 	RefreshJobs  *lambdahandler.Refreshes // the refresher function's handler
 	DispatchJobs *lambdahandler.Dispatch  // the dispatcher function's handler
+	Setup        *setup.Handler           // the hosted setup page; nil unless the api's services are wired
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -101,6 +106,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Settings = dynamo.NewSettings(db, tables)
+	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
 		a.Events = dynamo.NewEvents(db, tables)
@@ -118,11 +125,13 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		tokenKey = key
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
@@ -145,16 +154,17 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil && a.States != nil {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
-			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: cfg.AllowedReturnOrigins, Log: log, Now: opt.Now,
+			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
 	}
 	if a.Vault != nil {
 		a.Refresher = &posting.Refresher{
 			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
 			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
+			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
-			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Contacts: a.Exports,
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
@@ -168,12 +178,21 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: activeChecker{a.Connections}, Now: opt.Now}
+	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
-		a.ExportSvc = &export.Service{Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, Now: opt.Now}
-		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now}
+		a.ExportSvc = &export.Service{
+			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings,
+			Postings: a.Postings, Queue: a.ExportQueue, Now: opt.Now,
 		}
+		if a.Refresher != nil {
+			a.ExportSvc.Reloader = postingReloader{a.Refresher}
+		}
+		if a.Events != nil {
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+		}
+	}
+	if a.Setup, err = a.newSetup(tokenKey); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	return a, nil
 }

@@ -53,8 +53,14 @@ func TestHappyPath(t *testing.T) {
 	if len(opps) != 1 {
 		t.Fatalf("opportunities: got %d, want 1\n%s", len(opps), e.Logs.String())
 	}
-	if got := acct.Notes(opps[0].ID); len(got) != 1 || !strings.Contains(got[0].Text+got[0].Fields[0].Text, "") {
-		t.Fatalf("notes: got %d, want 1 (history)", len(got))
+	notes := acct.Notes(opps[0].ID)
+	if len(notes) != 1 {
+		t.Fatalf("notes: got %d, want 1 (history)", len(notes))
+	}
+	for _, want := range []string{"Hello Ada", "[leverlink ref cand-1/history]"} {
+		if !strings.Contains(notes[0].Text, want) {
+			t.Errorf("history note does not contain %q:\n%s", want, notes[0].Text)
+		}
 	}
 	var st map[string]any
 	if code := e.Do("GET", "/v1/companies/acme/candidates/cand-1/export", nil, &st); code != 200 || st["state"] != "exported" || st["leverUrl"] == "" {

@@ -108,10 +108,14 @@ func (a *App) APIHandler() http.Handler {
 
 // API returns the management API server accepting keys.
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
-	return &httpapi.Server{
+	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
+	if a.Setup != nil {
+		s.Setup = a.Setup
+	}
+	return s
 }
 
 // WebhookHandler receives events signed with a secret of the

@@ -6,8 +6,10 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
@@ -18,8 +20,22 @@ var (
 	_ posting.RefreshQueue       = refreshEnqueuer{}
 	_ connection.RefreshEnqueuer = refreshEnqueuer{}
 	_ link.PostingGetter         = postingExists{}
-	_ link.ActiveChecker         = activeChecker{}
+	_ export.PostingReloader     = postingReloader{}
+	_ posting.AnnounceSettings   = announceSettings{}
 )
+
+// announceSettings reads announceInternalPostings from the company's
+// settings (the default, false, for a company that never wrote any).
+type announceSettings struct{ g settings.Getter }
+
+// InternalAnnounced reports the company's announceInternalPostings.
+func (a announceSettings) InternalAnnounced(ctx context.Context, companyID string) (bool, error) {
+	s, err := settings.Of(ctx, a.g, companyID)
+	if err != nil {
+		return false, err
+	}
+	return s.AnnounceInternalPostings, nil
+}
 
 // refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
 type refreshEnqueuer struct{ q *sqsqueue.Queue }
@@ -52,14 +68,11 @@ func (p postingExists) Exists(ctx context.Context, companyID, postingID string) 
 	return ps.State, err
 }
 
-// activeChecker reports whether a company has an active connection (none:
-// false, no error).
-type activeChecker struct{ s *dynamo.Connections }
+// postingReloader reloads a company's postings now (posting.Reload), for
+// an export to a posting chosen at the moment of export.
+type postingReloader struct{ r *posting.Refresher }
 
-func (a activeChecker) Active(ctx context.Context, companyID string) (bool, error) {
-	c, err := a.s.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return err == nil && c.Active(), err
+func (p postingReloader) Reload(ctx context.Context, companyID string) error {
+	_, err := posting.Reload(ctx, p.r, companyID, 0)
+	return err
 }

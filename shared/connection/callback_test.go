@@ -229,7 +229,7 @@ func TestStatusAndDisconnect(t *testing.T) {
 	if err != nil || v.Status != connection.NotConnected || v.ConnectedAt != nil {
 		t.Fatalf("Status of a new company = %+v, %v", v, err)
 	}
-	if err := e.svc.Disconnect(ctx, "co-1"); err != nil {
+	if _, err := e.svc.Disconnect(ctx, "co-1"); err != nil {
 		t.Fatalf("Disconnect of a new company: %v", err)
 	}
 	res := e.svc.Callback(ctx, redirectURL, e.authorize(t, "co-1", connection.AuthorizeInput{ReturnURL: "https://vendor.example/", Environment: connection.Sandbox}))
@@ -243,7 +243,7 @@ func TestStatusAndDisconnect(t *testing.T) {
 	if _, err := e.links.Put(ctx, link.Link{CompanyID: "co-1", PositionID: "pos", PostingID: "post", Trigger: link.Never}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Disconnect(ctx, "co-1"); err != nil {
+	if _, err := e.svc.Disconnect(ctx, "co-1"); err != nil {
 		t.Fatalf("Disconnect: %v", err)
 	}
 	v, err = e.svc.Status(ctx, "co-1")

@@ -54,9 +54,8 @@ type Connection struct {
 	LastError      string // a stable reason code, never a token or a Lever body
 	RevokedReason  string // e.g. "lever_revoked", "disconnected"
 
-	// Settings chosen by the company.
-	AllowGeneralOpportunity bool // a candidate without position becomes a general opportunity
-	ExportBeforeConsent     bool // opt out of the consent gate (Pin-style early triggers)
+	// The company's settings (general opportunities, the consent gate)
+	// are not here: they outlive a disconnect (package settings).
 
 	// Refresh lease: held by LeaseOwner until LeaseUntil.
 	LeaseOwner string

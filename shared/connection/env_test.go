@@ -40,8 +40,8 @@ func grantOf(t lever.Token) connection.Grant {
 
 // The fake's OAuth client is built with the registered redirectURL, so the
 // redirect URL passed by the service is the same and ignored here.
-func (l leverOAuth) AuthCodeURL(_ connection.Environment, state, _ string) string {
-	return l.oauth.AuthCodeURL(state)
+func (l leverOAuth) AuthCodeURL(_ connection.Environment, state, _ string, extraScopes []string) string {
+	return l.oauth.AuthCodeURLWithScopes(state, extraScopes...)
 }
 
 func (l leverOAuth) Exchange(ctx context.Context, _ connection.Environment, code, _ string) (connection.Grant, error) {

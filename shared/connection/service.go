@@ -14,15 +14,17 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 )
 
-// Lever is what connecting needs from Lever: the authorize URL, the code
-// exchange and a user lookup, per environment.
+// Lever is what connecting needs from Lever: the authorize URL (the
+// default scopes plus extraScopes), the code exchange and a user lookup,
+// per environment.
 //
 // Exchange returns apperr Unauthorized/Invalid when Lever refuses the code.
 // UserByEmail and UserByID return apperr NotFound when there is no such user.
 type Lever interface {
 	// AuthCodeURL and Exchange take the redirect URL (the callback) of the
 	// request being served; both legs of one authorization use the same.
-	AuthCodeURL(env Environment, state, redirectURL string) string
+	// AuthCodeURL asks for the default scopes plus extraScopes.
+	AuthCodeURL(env Environment, state, redirectURL string, extraScopes []string) string
 	Exchange(ctx context.Context, env Environment, code, redirectURL string) (Grant, error)
 	UserByEmail(ctx context.Context, env Environment, accessToken, email string) (User, error)
 	UserByID(ctx context.Context, env Environment, accessToken, id string) (User, error)
@@ -72,7 +74,14 @@ type AuthorizeInput struct {
 	ReturnURL      string      `json:"returnUrl"`
 	Environment    Environment `json:"environment"`
 	PerformAsEmail string      `json:"performAsEmail,omitempty"`
+	// Confidential asks Lever for confidential:access:admin too, so that
+	// confidential postings can be listed and linked.
+	Confidential bool `json:"confidential,omitempty"`
 }
+
+// ScopeConfidential is the Lever scope Confidential adds
+// (lever.ScopeConfidential).
+const ScopeConfidential = "confidential:access:admin"
 
 // Authorize validates in and returns the Lever authorize URL carrying a new
 // single-use state bound to the company, environment and return URL, and
@@ -91,7 +100,7 @@ func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, 
 	if !in.Environment.Valid() {
 		return "", apperr.InvalidField("environment", "must be production or sandbox")
 	}
-	if err := s.checkReturnURL(in.ReturnURL); err != nil {
+	if err := s.CheckReturnURL(in.ReturnURL); err != nil && !sameOrigin(in.ReturnURL, redirectURL) {
 		return "", err
 	}
 	if in.PerformAsEmail != "" {
@@ -108,10 +117,16 @@ func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, 
 	if err := s.States.Put(ctx, st); err != nil {
 		return "", fmt.Errorf("authorize: %w", err)
 	}
-	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL), nil
+	var extra []string
+	if in.Confidential {
+		extra = append(extra, ScopeConfidential)
+	}
+	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL, extra), nil
 }
 
-func (s *Service) checkReturnURL(raw string) error {
+// CheckReturnURL returns apperr Invalid naming returnUrl unless raw is an
+// absolute http(s) URL on one of AllowedOrigins.
+func (s *Service) CheckReturnURL(raw string) error {
 	if raw == "" {
 		return apperr.InvalidField("returnUrl", "is required")
 	}
@@ -126,6 +141,21 @@ func (s *Service) checkReturnURL(raw string) error {
 		}
 	}
 	return apperr.InvalidField("returnUrl", "origin %s is not an allowed return origin", origin)
+}
+
+// sameOrigin reports whether two absolute http(s) URLs share an origin. The
+// OAuth callback's origin is this deployment's own API (the hosted setup
+// page lives there), so a return URL on it is always allowed.
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || ua.Host == "" || ub.Host == "" || ua.User != nil {
+		return false
+	}
+	if (ua.Scheme != "https" && ua.Scheme != "http") || (ub.Scheme != "https" && ub.Scheme != "http") {
+		return false
+	}
+	return canonicalOrigin(ua) == canonicalOrigin(ub)
 }
 
 // canonicalOrigin is scheme://host[:port] in lower case, without the
@@ -312,6 +342,8 @@ type View struct {
 	PerformAs      *PerformAs  `json:"performAs,omitempty"`
 	LeverAccountID string      `json:"leverAccountId,omitempty"`
 	LastError      string      `json:"lastError,omitempty"`
+	// Scopes are the scopes Lever granted (while connected).
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // PerformAs names the Lever user leverlink acts as.
@@ -338,16 +370,34 @@ func (s *Service) Status(ctx context.Context, companyID string) (View, error) {
 		t := c.ConnectedAt
 		v.ConnectedAt = &t
 	}
+	if c.Status == Connected {
+		v.Scopes = strings.Fields(c.Scopes)
+	}
 	if c.PerformAsID != "" {
 		v.PerformAs = &PerformAs{ID: c.PerformAsID, Email: c.PerformAsEmail}
 	}
 	return v, nil
 }
 
+// GrantRevokeInLever is DisconnectView.LeverGrant: Lever documents no token
+// revocation endpoint (its OAuth page documents authorize, token and
+// refresh only), so leverlink cannot end the grant itself; a Lever Super
+// Admin removes the app in Lever's Authorized Apps (docs/runbook.md).
+const GrantRevokeInLever = "revoke_in_lever"
+
+// DisconnectView is the answer of DELETE /connection.
+type DisconnectView struct {
+	Status       Status `json:"status"`       // not_connected
+	LinksRemoved int    `json:"linksRemoved"` // links deleted by this call
+	LeverGrant   string `json:"leverGrant"`   // revoke_in_lever
+	Message      string `json:"message"`
+}
+
 // Disconnect deletes the company's tokens, marks it not_connected and
-// removes every link; export markers are kept. Idempotent: disconnecting a
-// company that is not connected succeeds.
-func (s *Service) Disconnect(ctx context.Context, companyID string) error {
+// removes every link; export markers are kept. The grant stays alive at
+// Lever until an admin removes the app there (LeverGrant says so).
+// Idempotent: disconnecting a company that is not connected succeeds.
+func (s *Service) Disconnect(ctx context.Context, companyID string) (DisconnectView, error) {
 	_, err := s.Connections.Update(ctx, companyID, func(c *Connection) error {
 		if c.Version == 0 {
 			return apperr.E(apperr.NotFound, "no connection")
@@ -361,12 +411,16 @@ func (s *Service) Disconnect(ctx context.Context, companyID string) error {
 		return nil
 	})
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return fmt.Errorf("disconnect: %w", err)
+		return DisconnectView{}, fmt.Errorf("disconnect: %w", err)
 	}
 	n, err := s.Vault.Links.DeleteAll(ctx, companyID)
 	if err != nil {
-		return fmt.Errorf("disconnect: remove links: %w", err)
+		return DisconnectView{}, fmt.Errorf("disconnect: remove links: %w", err)
 	}
 	s.log().InfoContext(ctx, "lever disconnected", "company_id", companyID, "links_removed", n)
-	return nil
+	return DisconnectView{
+		Status: NotConnected, LinksRemoved: n, LeverGrant: GrantRevokeInLever,
+		Message: "leverlink deleted its Lever tokens. Lever offers no way for an app to end its grant: " +
+			"a Lever Super Admin removes the app from Authorized Apps in Lever's settings.",
+	}, nil
 }

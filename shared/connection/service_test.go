@@ -24,12 +24,12 @@ func TestCheckReturnURL(t *testing.T) {
 		{"", true},
 	}
 	for _, tt := range tests {
-		err := s.checkReturnURL(tt.url)
+		err := s.CheckReturnURL(tt.url)
 		if (err != nil) != tt.wantErr {
-			t.Errorf("checkReturnURL(%q) = %v, wantErr %v", tt.url, err, tt.wantErr)
+			t.Errorf("CheckReturnURL(%q) = %v, wantErr %v", tt.url, err, tt.wantErr)
 		}
 		if err != nil && apperr.As(err).Field != "returnUrl" {
-			t.Errorf("checkReturnURL(%q): field %q, want returnUrl", tt.url, apperr.As(err).Field)
+			t.Errorf("CheckReturnURL(%q): field %q, want returnUrl", tt.url, apperr.As(err).Field)
 		}
 	}
 }

@@ -134,11 +134,16 @@ func TestVaultAccessToken(t *testing.T) {
 				if bytes.Equal(c.SealedRefresh, before.SealedRefresh) {
 					t.Errorf("the rotated refresh token was not stored")
 				}
+				if _, err := s.e.lever.client(tok).ListUsers(ctx, lever.ListUsersParams{}); err != nil {
+					t.Errorf("the refreshed token is refused by Lever: %v", err)
+				}
+				// Reusing the rotated refresh token is refused, and (Auth0
+				// rotation) revokes the whole family, new tokens included.
 				if _, err := s.e.lever.Refresh(ctx, connection.Sandbox, s.e.open(t, s.company, before.SealedRefresh)); apperr.ReasonOf(err) != "invalid_grant" {
 					t.Errorf("the old refresh token still works at Lever (%v): the fake does not rotate", err)
 				}
-				if _, err := s.e.lever.client(tok).ListUsers(ctx, lever.ListUsersParams{}); err != nil {
-					t.Errorf("the refreshed token is refused by Lever: %v", err)
+				if _, err := s.e.lever.client(tok).ListUsers(ctx, lever.ListUsersParams{}); err == nil {
+					t.Errorf("the family's access token still works after a rotated refresh token was reused")
 				}
 			}
 		})

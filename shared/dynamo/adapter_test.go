@@ -104,7 +104,7 @@ func TestStoredLayout(t *testing.T) {
 		}
 	})
 
-	t.Run("OnlyCandidateMarkersAreIndexed", func(t *testing.T) {
+	t.Run("ActivityMarkersIndexedOnlyUntilPushed", func(t *testing.T) {
 		ex := dynamo.NewExports(db, tables)
 		cand := export.Key{CompanyID: "co1", CandidateID: "c1"}
 		act := export.Key{CompanyID: "co1", CandidateID: "c1", ActivityID: "a1"}
@@ -126,8 +126,19 @@ func TestStoredLayout(t *testing.T) {
 		}
 		got = rawItem(t, db, tables.Exports, map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: "co1"}, "sk": &types.AttributeValueMemberS{Value: "activity#c1#a1"}})
+		if pk, _ := got["gsi1pk"].(*types.AttributeValueMemberS); pk == nil || pk.Value != "co1#activity#failed" {
+			t.Errorf("failed activity marker gsi1pk = %v, want co1#activity#failed", got["gsi1pk"])
+		}
+		if _, err := ex.Claim(ctx, act, "y", now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ex.Confirm(ctx, act, "y", now, nil); err != nil {
+			t.Fatal(err)
+		}
+		got = rawItem(t, db, tables.Exports, map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "co1"}, "sk": &types.AttributeValueMemberS{Value: "activity#c1#a1"}})
 		if got == nil || got["gsi1pk"] != nil || got["gsi1sk"] != nil {
-			t.Errorf("activity marker = %v, want stored without index keys", got)
+			t.Errorf("pushed activity marker = %v, want stored without index keys", got)
 		}
 	})
 

@@ -36,25 +36,23 @@ func NewConnections(db DB, t Tables) *Connections {
 
 // connRecord is the stored form of a connection.Connection.
 type connRecord struct {
-	PK                      string `dynamodbav:"pk"`
-	Status                  string `dynamodbav:"status,omitempty"`
-	Environment             string `dynamodbav:"environment,omitempty"`
-	LeverAccountID          string `dynamodbav:"leverAccountId,omitempty"`
-	PerformAsID             string `dynamodbav:"performAsId,omitempty"`
-	PerformAsEmail          string `dynamodbav:"performAsEmail,omitempty"`
-	SealedAccess            []byte `dynamodbav:"sealedAccess,omitempty"`
-	SealedRefresh           []byte `dynamodbav:"sealedRefresh,omitempty"`
-	AccessExpiry            int64  `dynamodbav:"accessExpiry,omitempty"`
-	Scopes                  string `dynamodbav:"scopes,omitempty"`
-	ConnectedAt             int64  `dynamodbav:"connectedAt,omitempty"`
-	UpdatedAt               int64  `dynamodbav:"updatedAt,omitempty"`
-	LastError               string `dynamodbav:"lastError,omitempty"`
-	RevokedReason           string `dynamodbav:"revokedReason,omitempty"`
-	AllowGeneralOpportunity bool   `dynamodbav:"allowGeneralOpportunity,omitempty"`
-	ExportBeforeConsent     bool   `dynamodbav:"exportBeforeConsent,omitempty"`
-	LeaseOwner              string `dynamodbav:"leaseOwner,omitempty"`
-	LeaseUntil              int64  `dynamodbav:"leaseUntil,omitempty"`
-	Version                 int64  `dynamodbav:"version"`
+	PK             string `dynamodbav:"pk"`
+	Status         string `dynamodbav:"status,omitempty"`
+	Environment    string `dynamodbav:"environment,omitempty"`
+	LeverAccountID string `dynamodbav:"leverAccountId,omitempty"`
+	PerformAsID    string `dynamodbav:"performAsId,omitempty"`
+	PerformAsEmail string `dynamodbav:"performAsEmail,omitempty"`
+	SealedAccess   []byte `dynamodbav:"sealedAccess,omitempty"`
+	SealedRefresh  []byte `dynamodbav:"sealedRefresh,omitempty"`
+	AccessExpiry   int64  `dynamodbav:"accessExpiry,omitempty"`
+	Scopes         string `dynamodbav:"scopes,omitempty"`
+	ConnectedAt    int64  `dynamodbav:"connectedAt,omitempty"`
+	UpdatedAt      int64  `dynamodbav:"updatedAt,omitempty"`
+	LastError      string `dynamodbav:"lastError,omitempty"`
+	RevokedReason  string `dynamodbav:"revokedReason,omitempty"`
+	LeaseOwner     string `dynamodbav:"leaseOwner,omitempty"`
+	LeaseUntil     int64  `dynamodbav:"leaseUntil,omitempty"`
+	Version        int64  `dynamodbav:"version"`
 }
 
 func toConnRecord(c connection.Connection) connRecord {
@@ -65,7 +63,6 @@ func toConnRecord(c connection.Connection) connRecord {
 		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes,
 		ConnectedAt: nanos(c.ConnectedAt), UpdatedAt: nanos(c.UpdatedAt),
 		LastError: c.LastError, RevokedReason: c.RevokedReason,
-		AllowGeneralOpportunity: c.AllowGeneralOpportunity, ExportBeforeConsent: c.ExportBeforeConsent,
 		LeaseOwner: c.LeaseOwner, LeaseUntil: nanos(c.LeaseUntil), Version: c.Version,
 	}
 }
@@ -78,7 +75,6 @@ func (r connRecord) connection() connection.Connection {
 		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes,
 		ConnectedAt: fromNanos(r.ConnectedAt), UpdatedAt: fromNanos(r.UpdatedAt),
 		LastError: r.LastError, RevokedReason: r.RevokedReason,
-		AllowGeneralOpportunity: r.AllowGeneralOpportunity, ExportBeforeConsent: r.ExportBeforeConsent,
 		LeaseOwner: r.LeaseOwner, LeaseUntil: fromNanos(r.LeaseUntil), Version: r.Version,
 	}
 }

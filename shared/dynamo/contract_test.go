@@ -103,3 +103,19 @@ func TestOutbox(t *testing.T) {
 		return dynamo.NewOutbox(db, tables)
 	})
 }
+
+func TestExportsQueue(t *testing.T) {
+	t.Parallel()
+	storetest.QueuedStateContract(t, func(t *testing.T) export.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
+func TestActivityStore(t *testing.T) {
+	t.Parallel()
+	storetest.ActivityStoreContract(t, func(t *testing.T) storetest.ActivityStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}

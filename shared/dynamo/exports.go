@@ -90,8 +90,8 @@ func (e *Exports) get(ctx context.Context, k export.Key) (export.Marker, bool, e
 }
 
 // Claim takes the marker for claimID at now with one conditional write,
-// which succeeds when there is no marker, its state is failed or skipped,
-// it is exporting with no holder, or its holder claimed it before
+// which succeeds when there is no marker, its state is queued, failed or
+// skipped, it is exporting with no holder, or its holder claimed it before
 // now-staleAfter; it sets state exporting, the claim, Attempts+1, clears
 // Reason and returns the marker as stored. Otherwise it returns apperr
 // Conflict with Reason "already_exported" together with the stored marker
@@ -120,7 +120,7 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 	u = setIndex(u, k, export.Exporting, now)
 	c := expression.Or(
 		expression.Name(attrPK).AttributeNotExists(),
-		state.In(expression.Value(export.Failed), expression.Value(export.Skipped)),
+		state.In(expression.Value(export.Queued), expression.Value(export.Failed), expression.Value(export.Skipped)),
 		expression.And(
 			state.Equal(expression.Value(export.Exporting)),
 			expression.Or(
@@ -274,6 +274,17 @@ func setString(u expression.UpdateBuilder, name, v string) expression.UpdateBuil
 // (a non-empty claim, fresh or stale); then it changes nothing and returns
 // nil.
 func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason, positionID string) error {
+	return e.skip(ctx, k, now, reason, "positionId", positionID)
+}
+
+// SkipPosting is Skip recording, when not empty, the posting an
+// application named (postingId) instead of a position.
+func (e *Exports) SkipPosting(ctx context.Context, k export.Key, now time.Time, reason, postingID string) error {
+	return e.skip(ctx, k, now, reason, "postingId", postingID)
+}
+
+// skip is Skip, recording value under attr when value is not empty.
+func (e *Exports) skip(ctx context.Context, k export.Key, now time.Time, reason, attr, value string) error {
 	if err := validKey(k); err != nil {
 		return err
 	}
@@ -285,8 +296,8 @@ func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason,
 	if k.ActivityID != "" {
 		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
 	}
-	if positionID != "" {
-		u = u.Set(expression.Name("positionId"), expression.Value(positionID))
+	if value != "" {
+		u = u.Set(expression.Name(attr), expression.Value(value))
 	}
 	u = setIndex(setString(u, "reason", reason), k, export.Skipped, now)
 	c := expression.Or(

@@ -66,19 +66,39 @@ func validKey(k export.Key) error {
 	return requireID("candidateId", k.CandidateID)
 }
 
-// gsiKeys returns the byState index keys of a candidate export marker in
-// state st updated at t ("" for activity markers, which are not indexed).
+// gsiKeys returns the byState index keys of a marker in state st updated
+// at t. Candidate export markers are indexed in every state; activity
+// markers only while queued, failed or skipped (under
+// <company>#activity#<state>), so pushed activities cost no index write
+// ("" when not indexed).
 func gsiKeys(k export.Key, st export.State, t time.Time) (pk, sk string) {
 	if k.ActivityID != "" {
-		return "", ""
+		if !activityIndexed(st) {
+			return "", ""
+		}
+		return activityGSIPK(k.CompanyID, st), sortableTime(t) + "#" + k.CandidateID + "#" + k.ActivityID
 	}
 	return k.CompanyID + "#" + string(st), sortableTime(t) + "#" + k.CandidateID
 }
 
-// setIndex adds the byState index keys to an update of a candidate marker.
+// activityIndexed reports whether activity markers in st are in the
+// byState index.
+func activityIndexed(st export.State) bool {
+	return st == export.Queued || st == export.Failed || st == export.Skipped
+}
+
+func activityGSIPK(companyID string, st export.State) string {
+	return companyID + "#activity#" + string(st)
+}
+
+// setIndex sets the byState index keys in an update of a marker, or
+// removes them when the marker leaves the index.
 func setIndex(u expression.UpdateBuilder, k export.Key, st export.State, t time.Time) expression.UpdateBuilder {
 	if gpk, gsk := gsiKeys(k, st, t); gpk != "" {
-		u = u.Set(expression.Name("gsi1pk"), expression.Value(gpk)).Set(expression.Name("gsi1sk"), expression.Value(gsk))
+		return u.Set(expression.Name("gsi1pk"), expression.Value(gpk)).Set(expression.Name("gsi1sk"), expression.Value(gsk))
+	}
+	if k.ActivityID != "" {
+		u = u.Remove(expression.Name("gsi1pk")).Remove(expression.Name("gsi1sk"))
 	}
 	return u
 }

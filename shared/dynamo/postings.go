@@ -2,8 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,14 +55,95 @@ type postingRecord struct {
 	Commitment   string `dynamodbav:"commitment,omitempty"`
 	URL          string `dynamodbav:"url,omitempty"`
 	UpdatedAt    int64  `dynamodbav:"updatedAt,omitempty"`
+
+	// The full posting (issue #15). Content stays in the item up to
+	// posting.MaxInlineContent; the refresher decides (see posting).
+	CreatedAt             int64                `dynamodbav:"createdAt,omitempty"`
+	DistributionChannels  []string             `dynamodbav:"distributionChannels,omitempty"`
+	AllLocations          []string             `dynamodbav:"allLocations,omitempty"`
+	Level                 string               `dynamodbav:"level,omitempty"`
+	WorkplaceType         string               `dynamodbav:"workplaceType,omitempty"`
+	Country               string               `dynamodbav:"country,omitempty"`
+	Tags                  []string             `dynamodbav:"tags,omitempty"`
+	URLs                  *posting.URLs        `dynamodbav:"urls,omitempty"`
+	SalaryRange           *posting.SalaryRange `dynamodbav:"salaryRange,omitempty"`
+	SalaryDescription     string               `dynamodbav:"salaryDescription,omitempty"`
+	SalaryDescriptionHTML string               `dynamodbav:"salaryDescriptionHtml,omitempty"`
+	// Content is kept as its JSON (one string attribute: the size the
+	// refresher measures against posting.MaxInlineContent, and cheaper to
+	// write than a nested map); Sums as "group=digest" pairs joined by ",".
+	ContentJSON    string `dynamodbav:"contentJson,omitempty"`
+	ContentOmitted string `dynamodbav:"contentOmitted,omitempty"`
+	ContentStored  bool   `dynamodbav:"contentStored,omitempty"`
+	Sums           string `dynamodbav:"sums,omitempty"`
+	Announced      bool   `dynamodbav:"announced,omitempty"`
 }
 
-func (r postingRecord) posting() posting.Posting {
+func encodeSums(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+func decodeSums(s string) map[string]string {
+	if s == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (r postingRecord) posting() (posting.Posting, error) {
+	var content *posting.Content
+	if r.ContentJSON != "" {
+		content = &posting.Content{}
+		if err := json.Unmarshal([]byte(r.ContentJSON), content); err != nil {
+			return posting.Posting{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed content of posting %s", r.ID)
+		}
+	}
 	return posting.Posting{
 		ID: r.ID, Text: r.Text, State: r.State, Confidential: r.Confidential, Team: r.Team,
 		Department: r.Department, Location: r.Location, Commitment: r.Commitment, URL: r.URL,
-		UpdatedAt: fromNanos(r.UpdatedAt),
+		UpdatedAt: fromNanos(r.UpdatedAt), CreatedAt: fromNanos(r.CreatedAt),
+		DistributionChannels: r.DistributionChannels, AllLocations: r.AllLocations, Level: r.Level,
+		WorkplaceType: r.WorkplaceType, Country: r.Country, Tags: r.Tags, URLs: r.URLs,
+		SalaryRange: r.SalaryRange, SalaryDescription: r.SalaryDescription,
+		SalaryDescriptionHTML: r.SalaryDescriptionHTML, Content: content,
+		ContentOmitted: r.ContentOmitted, ContentStored: r.ContentStored, Sums: decodeSums(r.Sums), Announced: r.Announced,
+	}, nil
+}
+
+func recordOf(companyID string, ps posting.Posting) (postingRecord, error) {
+	var content string
+	if ps.Content != nil {
+		b, err := json.Marshal(ps.Content)
+		if err != nil {
+			return postingRecord{}, apperr.Wrap(apperr.Internal, err, "dynamo: encode content of posting %s", ps.ID)
+		}
+		content = string(b)
 	}
+	return postingRecord{
+		PK: companyID, SK: postingPrefix + ps.ID, ID: ps.ID, Text: ps.Text, State: ps.State,
+		Confidential: ps.Confidential, Team: ps.Team, Department: ps.Department, Location: ps.Location,
+		Commitment: ps.Commitment, URL: ps.URL, UpdatedAt: nanos(ps.UpdatedAt), CreatedAt: nanos(ps.CreatedAt),
+		DistributionChannels: ps.DistributionChannels, AllLocations: ps.AllLocations, Level: ps.Level,
+		WorkplaceType: ps.WorkplaceType, Country: ps.Country, Tags: ps.Tags, URLs: ps.URLs,
+		SalaryRange: ps.SalaryRange, SalaryDescription: ps.SalaryDescription,
+		SalaryDescriptionHTML: ps.SalaryDescriptionHTML, ContentJSON: content,
+		ContentOmitted: ps.ContentOmitted, ContentStored: ps.ContentStored, Sums: encodeSums(ps.Sums), Announced: ps.Announced,
+	}, nil
 }
 
 func postingKey(companyID, postingID string) map[string]types.AttributeValue {
@@ -89,7 +173,11 @@ func (p *Postings) List(ctx context.Context, companyID string) (posting.Cache, e
 	}
 	c.Postings = make([]posting.Posting, 0, len(recs))
 	for _, r := range recs {
-		c.Postings = append(c.Postings, r.posting())
+		p, err := r.posting()
+		if err != nil {
+			return posting.Cache{}, err
+		}
+		c.Postings = append(c.Postings, p)
 	}
 	return c, nil
 }
@@ -136,7 +224,7 @@ func (p *Postings) Get(ctx context.Context, companyID, postingID string) (postin
 	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
 		return posting.Posting{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed posting %s/%s", companyID, postingID)
 	}
-	return r.posting(), nil
+	return r.posting()
 }
 
 // Apply writes put and deletes del in batches of 25 requests, then records
@@ -174,11 +262,11 @@ func (p *Postings) Apply(ctx context.Context, companyID string, put []posting.Po
 		if byID[ps.ID] != i {
 			continue // a later entry for the same id wins
 		}
-		item, err := attributevalue.MarshalMap(postingRecord{
-			PK: companyID, SK: postingPrefix + ps.ID, ID: ps.ID, Text: ps.Text, State: ps.State,
-			Confidential: ps.Confidential, Team: ps.Team, Department: ps.Department, Location: ps.Location,
-			Commitment: ps.Commitment, URL: ps.URL, UpdatedAt: nanos(ps.UpdatedAt),
-		})
+		rec, err := recordOf(companyID, ps)
+		if err != nil {
+			return err
+		}
+		item, err := attributevalue.MarshalMap(rec)
 		if err != nil {
 			return apperr.Wrap(apperr.Internal, err, "dynamo: encode posting %s", ps.ID)
 		}

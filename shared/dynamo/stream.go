@@ -15,8 +15,8 @@ import (
 // StreamChange turns one DynamoDB stream record of the connections, links
 // or exports table into an outbox.Change of domain values, decoded as the
 // stores decode their items. It reports false for items that are none of
-// connection, link, export marker or activity marker (cached postings,
-// buckets, contact index, ...). Malformed images are apperr Internal.
+// connection, link, export marker or activity marker (company settings,
+// cached postings, buckets, contact index, ...). Malformed images are apperr Internal.
 func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 	oldItem, err := fromStreamImage(rec.Change.OldImage)
 	if err != nil {
@@ -37,6 +37,10 @@ func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 	sk := getS(keys, attrSK)
 	_, hasSK := keys[attrSK]
 	switch {
+	case !hasSK && strings.HasPrefix(getS(keys, attrPK), settingsPrefix):
+		// A company's settings share the connections table; they are not a
+		// connection and announce nothing.
+		return c, false, nil
 	case !hasSK && getS(keys, attrPK) != "":
 		if oldItem != nil {
 			o, err := decodeConn(oldItem)

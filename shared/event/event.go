@@ -63,6 +63,10 @@ type Event struct {
 type CandidateData struct {
 	Candidate  Candidate `json:"candidate"`
 	PositionID string    `json:"positionId,omitempty"`
+	// PostingID is the Lever posting a candidate.applied applied to (a
+	// posting the vendor published from GET /postings or a posting.*
+	// event): no link is needed. Only candidate.applied carries it.
+	PostingID string `json:"postingId,omitempty"`
 }
 
 // MessageData is the data of message.created.
@@ -202,6 +206,7 @@ func Parse(body []byte) (Event, error) {
 		var raw struct {
 			Candidate  json.RawMessage `json:"candidate"`
 			PositionID string          `json:"positionId,omitempty"`
+			PostingID  string          `json:"postingId,omitempty"`
 		}
 		if err := jsondecode.Strict("data", e.Data, &raw); err != nil {
 			return Event{}, err
@@ -209,7 +214,7 @@ func Parse(body []byte) (Event, error) {
 		if len(raw.Candidate) == 0 || string(raw.Candidate) == "null" {
 			return Event{}, apperr.InvalidField("data.candidate", "is required")
 		}
-		d := CandidateData{PositionID: raw.PositionID}
+		d := CandidateData{PositionID: raw.PositionID, PostingID: raw.PostingID}
 		if err := jsondecode.Strict("data.candidate", raw.Candidate, &d.Candidate); err != nil {
 			return Event{}, err
 		}
@@ -218,6 +223,14 @@ func Parse(body []byte) (Event, error) {
 		}
 		if d.PositionID != "" {
 			if err := checkID("data.positionId", d.PositionID); err != nil {
+				return Event{}, err
+			}
+		}
+		if d.PostingID != "" {
+			if e.Type != Applied {
+				return Event{}, apperr.InvalidField("data.postingId", "only %s carries a postingId", Applied)
+			}
+			if err := checkID("data.postingId", d.PostingID); err != nil {
 				return Event{}, err
 			}
 		}

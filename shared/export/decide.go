@@ -1,9 +1,12 @@
 package export
 
 import (
+	"time"
+
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // Via says who asks Decide: it selects which rules apply.
@@ -74,6 +77,10 @@ type Input struct {
 
 	// Conn is the company's connection (the zero Connection when none).
 	Conn connection.Connection
+	// Settings are the company's settings (the defaults when none: the
+	// safe answers). Callers may leave them zero and read them only when
+	// Decide's answer depends on them (decideWithSettings).
+	Settings settings.Settings
 	// Link is the link of the position considered (LinkFound false when
 	// the position is not linked or PositionID is empty). For a push, the
 	// link of the position the candidate was exported for.
@@ -87,7 +94,43 @@ type Input struct {
 	Event      event.Type       // the event (ViaEvent, ViaJob); "" otherwise
 	Candidate  *event.Candidate // the snapshot; nil when unknown (ViaStatus, pushes)
 	PositionID string           // the position considered; "" for none
-	Manual     bool             // a job queued by the Export button (ViaJob)
+	// PostingID is a Lever posting chosen at the moment of export (the
+	// Export button with postingId, and its job) or named by an
+	// application (candidate.applied with data.postingId, and its job),
+	// "" otherwise; exactly one of PositionID and PostingID is set, or
+	// neither (general).
+	PostingID string
+	// PostingState is the chosen posting's state in the company's cached
+	// postings, "" when it is not among them (ViaButton, ViaStatus).
+	PostingState string
+	// AllowClosed lets the button export to a closed chosen posting.
+	AllowClosed bool
+	Manual      bool // a job queued by the Export button (ViaJob)
+	// Now is when the question is asked: a queued marker older than
+	// QueuedStaleAfter no longer holds the Export button (its job may have
+	// been lost). Zero: queued markers never go stale.
+	Now time.Time
+}
+
+// QueuedStaleAfter is how long a queued marker holds the Export button:
+// longer than a backlog takes to drain, so a second click only queues
+// again when the first job was lost (a duplicate is harmless: the claim
+// lets one job write).
+const QueuedStaleAfter = 30 * time.Minute
+
+// waiting reports whether the marker says a job is queued (recently) or
+// running.
+func (in Input) waiting() bool {
+	if !in.MarkerFound {
+		return false
+	}
+	switch in.Marker.State {
+	case Exporting:
+		return true
+	case Queued:
+		return in.Now.IsZero() || in.Now.Sub(in.Marker.UpdatedAt) < QueuedStaleAfter
+	}
+	return false
 }
 
 // Decide is the one answer to "may this candidate be exported (or this
@@ -99,26 +142,36 @@ type Input struct {
 //     reauth_required (connection.Unusable);
 //  3. ViaEvent: candidate.position_changed is Ignore
 //     position_changed_is_not_a_trigger;
-//  4. no position: Skip position_not_linked unless the company allows
-//     general opportunities and (ViaEvent, or an automatic job) the event is
+//  4. a chosen posting (PostingID; the button and the status): Skip
+//     posting_not_found when it is not among the company's postings,
+//     posting_closed when closed unless AllowClosed, and for an
+//     application (ViaEvent) when not open for applications (draft,
+//     pending, rejected) (a job does not check again: the button or intake
+//     did, a moment before); no position: Skip
+//     position_not_linked unless the company's settings allow general
+//     opportunities and (ViaEvent, or an automatic job) the event is
 //     contact_accepted or applied; a position without link: Skip
 //     position_not_linked;
 //  5. ViaEvent: a link whose trigger the event does not reach (link.Fires):
 //     Ignore trigger_not_reached;
 //  6. a link flagged posting_closed / posting_gone: Skip with the flag;
-//  7. the consent gate, unless the company opted out: ViaEvent and
+//  7. the consent gate, unless the company's settings opt out
+//     (ExportBeforeConsent): ViaEvent and
 //     automatic jobs need event.ConsentGiven; the button and its jobs need
 //     consent.granted in the snapshot; ViaStatus does not check (no
 //     snapshot): Skip no_consent;
-//  8. an exporting marker: Wait in_progress;
+//  8. an exporting marker, or a queued one younger than QueuedStaleAfter:
+//     Wait in_progress;
 //  9. otherwise Export.
 //
-// For a push: 2 (connection), then the candidate's marker: none is Export
-// for intake (an export may be queued ahead of it; the job decides) and
-// Skip not_exported for the job; failed or skipped is Skip not_exported;
-// exporting is Wait in_progress; exported with its position no longer
-// linked is Skip position_not_linked; otherwise Export. Link flags do not
-// hold pushes: the opportunity exists already.
+// For a push: 2 (connection), then the candidate's marker: none, failed or
+// skipped is Skip not_exported (an export accepted before the push left a
+// queued marker); queued or exporting is Wait in_progress (the push is
+// queued behind the export: one FIFO group per candidate); exported with
+// its position no longer linked is Skip position_not_linked; otherwise
+// Export (an export to a chosen posting, or a general opportunity, has no
+// position: no link holds its pushes). Link flags do not hold pushes: the
+// opportunity exists already.
 func Decide(in Input) Decision {
 	if in.Job == KindPush {
 		return decidePush(in)
@@ -133,11 +186,23 @@ func Decide(in Input) Decision {
 	if in.Via == ViaEvent && in.Event == event.PositionChanged {
 		return Decision{Ignore, ReasonPositionChanged}
 	}
-	if in.PositionID == "" {
-		if !in.Conn.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
+	switch {
+	case in.PostingID != "":
+		if in.Via != ViaJob {
+			switch {
+			case in.PostingState == "":
+				return Decision{Skip, ReasonPostingNotFound}
+			case in.PostingState == postingClosed && !in.AllowClosed:
+				return Decision{Skip, ReasonPostingClosed}
+			case in.Via == ViaEvent && !openForApplications(in.PostingState):
+				return Decision{Skip, ReasonPostingClosed}
+			}
+		}
+	case in.PositionID == "":
+		if !in.Settings.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {
 			return Decision{Skip, ReasonPositionNotLinked}
 		}
-	} else {
+	default:
 		if !in.LinkFound {
 			return Decision{Skip, ReasonPositionNotLinked}
 		}
@@ -151,7 +216,7 @@ func Decide(in Input) Decision {
 			return Decision{Skip, ReasonPostingGone}
 		}
 	}
-	if !in.Conn.ExportBeforeConsent && in.Via != ViaStatus {
+	if !in.Settings.ExportBeforeConsent && in.Via != ViaStatus {
 		var c event.Candidate
 		if in.Candidate != nil {
 			c = *in.Candidate
@@ -164,10 +229,22 @@ func Decide(in Input) Decision {
 			return Decision{Skip, ReasonNoConsent}
 		}
 	}
-	if in.MarkerFound && in.Marker.State == Exporting {
+	if in.waiting() {
 		return Decision{Wait, ReasonInProgress}
 	}
 	return Decision{Action: Export}
+}
+
+// postingClosed is the Lever state of a closed posting.
+const postingClosed = "closed"
+
+// settingsMatter reports whether the company's settings could turn d, an
+// answer given with default settings, into another: only Skip
+// position_not_linked for no position (allowGeneralOpportunity) and Skip
+// no_consent (exportBeforeConsent) can change, since the defaults are the
+// strictest answers.
+func settingsMatter(in Input, d Decision) bool {
+	return d.Action == Skip && (d.Reason == ReasonNoConsent || (d.Reason == ReasonPositionNotLinked && in.PositionID == "" && in.PostingID == "" && in.Job == KindExport))
 }
 
 func decidePush(in Input) Decision {
@@ -175,13 +252,10 @@ func decidePush(in Input) Decision {
 		return Decision{Skip, Reason(r)}
 	}
 	if !in.MarkerFound {
-		if in.Via == ViaEvent {
-			return Decision{Action: Export}
-		}
 		return Decision{Skip, ReasonNotExported}
 	}
 	switch in.Marker.State {
-	case Exporting:
+	case Queued, Exporting:
 		return Decision{Wait, ReasonInProgress}
 	case Exported:
 	default:

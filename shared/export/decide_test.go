@@ -2,10 +2,12 @@ package export
 
 import (
 	"testing"
+	"time"
 
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 type decideCase struct {
@@ -18,8 +20,8 @@ type decideCase struct {
 // it applies to.
 func decideCases() []decideCase {
 	connected := connection.Connection{Status: connection.Connected}
-	general := connection.Connection{Status: connection.Connected, AllowGeneralOpportunity: true}
-	noGate := connection.Connection{Status: connection.Connected, ExportBeforeConsent: true}
+	general := settings.Settings{AllowGeneralOpportunity: true}
+	noGate := settings.Settings{ExportBeforeConsent: true}
 	linked := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.ContactAccepted}
 	funnel := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.Replied}
 	closed := link.Link{PositionID: "pos-1", PostingID: "post-1", Trigger: link.ContactAccepted, Flag: link.FlagPostingClosed}
@@ -30,6 +32,8 @@ func decideCases() []decideCase {
 	exported := Marker{State: Exported, PositionID: "pos-1"}
 	exportedNoPos := Marker{State: Exported}
 	exporting := Marker{State: Exporting, PositionID: "pos-1"}
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	queued := Marker{State: Queued, PositionID: "pos-1", UpdatedAt: at}
 	skipped := Marker{State: Skipped, Reason: "no_consent"}
 	failed := Marker{State: Failed, Reason: "lever_rejected"}
 
@@ -39,6 +43,11 @@ func decideCases() []decideCase {
 			Event: event.ContactAccepted, Candidate: consented, PositionID: "pos-1"}
 	}
 	with := func(in Input, fn func(*Input)) Input { fn(&in); return in }
+	exportedChosen := Marker{State: Exported, PostingID: "post-9"}
+	// chosen is a button-style export to posting post-9 in state.
+	chosen := func(via Via, state string) Input {
+		return Input{Via: via, Job: KindExport, Conn: connected, Candidate: consented, PostingID: "post-9", PostingState: state}
+	}
 	push := func(via Via, fn func(*Input)) Input {
 		in := Input{Via: via, Job: KindPush, Conn: connected, Event: event.MessageCreated}
 		fn(&in)
@@ -77,18 +86,18 @@ func decideCases() []decideCase {
 		{"status: unlinked", with(base(ViaStatus), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
 		{"button: unlinked", with(base(ViaButton), func(in *Input) { in.LinkFound = false }), skip(ReasonPositionNotLinked)},
 		{"event: no position, no general", with(base(ViaEvent), func(in *Input) { in.PositionID, in.LinkFound = "", false }), skip(ReasonPositionNotLinked)},
-		{"event: no position, general, accepted", with(base(ViaEvent), func(in *Input) { in.PositionID, in.LinkFound, in.Conn = "", false, general }), export},
+		{"event: no position, general, accepted", with(base(ViaEvent), func(in *Input) { in.PositionID, in.LinkFound, in.Settings = "", false, general }), export},
 		{"event: no position, general, applied", with(base(ViaEvent), func(in *Input) {
-			in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, event.Applied
+			in.PositionID, in.LinkFound, in.Settings, in.Event = "", false, general, event.Applied
 		}), export},
 		{"event: no position, general, funnel event", with(base(ViaEvent), func(in *Input) {
-			in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, event.Replied
+			in.PositionID, in.LinkFound, in.Settings, in.Event = "", false, general, event.Replied
 		}), skip(ReasonPositionNotLinked)},
-		{"status: no position, general", with(base(ViaStatus), func(in *Input) { in.PositionID, in.LinkFound, in.Conn = "", false, general }), export},
+		{"status: no position, general", with(base(ViaStatus), func(in *Input) { in.PositionID, in.LinkFound, in.Settings = "", false, general }), export},
 		{"status: no position, no general", with(base(ViaStatus), func(in *Input) { in.PositionID, in.LinkFound = "", false }), skip(ReasonPositionNotLinked)},
-		{"button: no position, general", with(base(ViaButton), func(in *Input) { in.PositionID, in.LinkFound, in.Conn, in.Event = "", false, general, "" }), export},
+		{"button: no position, general", with(base(ViaButton), func(in *Input) { in.PositionID, in.LinkFound, in.Settings, in.Event = "", false, general, "" }), export},
 		{"manual job: no position, general", with(base(ViaJob), func(in *Input) {
-			in.PositionID, in.LinkFound, in.Conn, in.Manual, in.Event = "", false, general, true, event.Replied
+			in.PositionID, in.LinkFound, in.Settings, in.Manual, in.Event = "", false, general, true, event.Replied
 		}), export},
 		// 5. trigger
 		{"event: trigger not reached", with(base(ViaEvent), func(in *Input) { in.Event = event.Replied }), ignore(ReasonTriggerNotReached)},
@@ -107,17 +116,45 @@ func decideCases() []decideCase {
 		{"event: closed beats no consent", with(base(ViaEvent), func(in *Input) {
 			in.Link, in.Link.Trigger, in.Event, in.Candidate = closed, link.Replied, event.Replied, bare
 		}), skip(ReasonPostingClosed)},
+		// 4–6 for an application naming its posting (decidePosting)
+		{"event: applied to a published posting, no position", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.Candidate, in.PositionID, in.Link, in.LinkFound = event.Applied, bare, "", link.Link{}, false
+			in.PostingID, in.PostingState = "post-9", "published"
+		}), export},
+		{"event: applied to an internal posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "internal"
+		}), export},
+		{"event: applied to an unknown posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		}), skip(ReasonPostingNotFound)},
+		{"job: a named posting is not checked again (intake did)", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		}), export},
+		{"event: applied to a draft posting", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "draft"
+		}), skip(ReasonPostingClosed)},
+		{"event: named posting replaces an unlinked position", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.Candidate, in.LinkFound, in.Link = event.Applied, bare, false, link.Link{}
+			in.PostingID, in.PostingState = "post-9", "published"
+		}), export},
+		{"event: named posting still needs consent (gate kept)", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState, in.Candidate = event.Replied, "post-9", "published", bare
+			in.Link.Trigger = link.Replied
+		}), skip(ReasonNoConsent)},
+		{"event: named posting, exporting marker", with(base(ViaEvent), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState, in.Marker, in.MarkerFound = event.Applied, "post-9", "published", exporting, true
+		}), wait},
 		// 7. consent
 		{"event: accepted is consent", with(base(ViaEvent), func(in *Input) { in.Candidate = bare }), export},
 		{"event: applied is consent", with(base(ViaEvent), func(in *Input) { in.Candidate, in.Event = bare, event.Applied }), export},
 		{"event: funnel without consent", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate = funnel, event.Replied, bare }), skip(ReasonNoConsent)},
 		{"event: funnel, refused", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate = funnel, event.Replied, refused }), skip(ReasonNoConsent)},
 		{"event: funnel with consent", with(base(ViaEvent), func(in *Input) { in.Link, in.Event = funnel, event.Replied }), export},
-		{"event: funnel, gate off", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate, in.Conn = funnel, event.Replied, bare, noGate }), export},
+		{"event: funnel, gate off", with(base(ViaEvent), func(in *Input) { in.Link, in.Event, in.Candidate, in.Settings = funnel, event.Replied, bare, noGate }), export},
 		{"button: no consent", with(base(ViaButton), func(in *Input) { in.Candidate, in.Event = bare, "" }), skip(ReasonNoConsent)},
 		{"button: refused", with(base(ViaButton), func(in *Input) { in.Candidate = refused }), skip(ReasonNoConsent)},
 		{"button: consent", base(ViaButton), export},
-		{"button: gate off", with(base(ViaButton), func(in *Input) { in.Candidate, in.Conn = bare, noGate }), export},
+		{"button: gate off", with(base(ViaButton), func(in *Input) { in.Candidate, in.Settings = bare, noGate }), export},
 		{"manual job: contact_accepted type is not consent", with(base(ViaJob), func(in *Input) { in.Candidate, in.Manual = bare, true }), skip(ReasonNoConsent)},
 		{"manual job: consent", with(base(ViaJob), func(in *Input) { in.Manual = true }), export},
 		{"automatic job: accepted is consent", with(base(ViaJob), func(in *Input) { in.Candidate = bare }), export},
@@ -126,6 +163,15 @@ func decideCases() []decideCase {
 		{"event: exporting", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
 		{"status: exporting", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
 		{"button: exporting", with(base(ViaButton), func(in *Input) { in.Marker, in.MarkerFound = exporting, true }), wait},
+		{"status: queued", with(base(ViaStatus), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(time.Minute)
+		}), wait},
+		{"button: queued (a second click queues nothing)", with(base(ViaButton), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter-time.Second)
+		}), wait},
+		{"button: queued long ago (job lost?)", with(base(ViaButton), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter)
+		}), export},
 		{"status: exporting, revoked", with(base(ViaStatus), func(in *Input) {
 			in.Marker, in.MarkerFound, in.Conn.Status = exporting, true, connection.Revoked
 		}), skip(ReasonLeverRevoked)},
@@ -138,7 +184,9 @@ func decideCases() []decideCase {
 		// Pushes.
 		{"push event: not connected", push(ViaEvent, func(in *Input) { in.Conn = connection.Connection{} }), skip(ReasonNotConnected)},
 		{"push job: revoked", push(ViaJob, func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
-		{"push event: no marker (an export may be queued)", push(ViaEvent, func(*Input) {}), export},
+		{"push event: no marker (never exported nor queued)", push(ViaEvent, func(*Input) {}), skip(ReasonNotExported)},
+		{"push event: export queued", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = queued, true }), wait},
+		{"push job: export queued", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = queued, true }), wait},
 		{"push job: no marker", push(ViaJob, func(*Input) {}), skip(ReasonNotExported)},
 		{"push event: skipped candidate", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = skipped, true }), skip(ReasonNotExported)},
 		{"push job: failed candidate", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = failed, true }), skip(ReasonNotExported)},
@@ -153,6 +201,21 @@ func decideCases() []decideCase {
 			in.Marker, in.MarkerFound, in.Link, in.LinkFound = exported, true, closed, true
 		}), export},
 		{"push job: general opportunity", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = exportedNoPos, true }), export},
+		{"push job: exported to a chosen posting, no link", push(ViaJob, func(in *Input) { in.Marker, in.MarkerFound = exportedChosen, true }), export},
+		// chosen posting (postingId, no position)
+		{"button: chosen published posting", chosen(ViaButton, "published"), export},
+		{"button: chosen internal posting", chosen(ViaButton, "internal"), export},
+		{"status: chosen posting", chosen(ViaStatus, "published"), export},
+		{"button: chosen posting unknown", chosen(ViaButton, ""), skip(ReasonPostingNotFound)},
+		{"status: chosen posting unknown", chosen(ViaStatus, ""), skip(ReasonPostingNotFound)},
+		{"button: chosen posting closed", chosen(ViaButton, "closed"), skip(ReasonPostingClosed)},
+		{"status: chosen posting closed", chosen(ViaStatus, "closed"), skip(ReasonPostingClosed)},
+		{"button: chosen posting closed, allowClosed", with(chosen(ViaButton, "closed"), func(in *Input) { in.AllowClosed = true }), export},
+		{"job: chosen posting not checked again", with(chosen(ViaJob, ""), func(in *Input) { in.Manual = true }), export},
+		{"button: chosen posting, no consent", with(chosen(ViaButton, "published"), func(in *Input) { in.Candidate = bare }), skip(ReasonNoConsent)},
+		{"button: chosen posting, exported elsewhere", with(chosen(ViaButton, "published"), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
+		{"button: chosen posting, revoked", with(chosen(ViaButton, ""), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
+		{"button: chosen posting needs no general setting", with(chosen(ViaButton, "published"), func(in *Input) { in.Settings = settings.Settings{} }), export},
 	}
 }
 

@@ -24,21 +24,32 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate, PositionID: j.PositionID, Manual: j.Manual}
+	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
+		PositionID: j.PositionID, PostingID: j.PostingID, Manual: j.Manual}
 	if conn.Active() {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
 	}
-	switch d := Decide(in); d.Action {
+	d, in, err := decideWithSettings(ctx, x.Settings, j.CompanyID, in)
+	if err != nil {
+		return err
+	}
+	switch d.Action {
 	case Skip:
-		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID)
+		log.InfoContext(ctx, "export skipped", "reason", d.Reason, "position_id", j.PositionID, "posting_id", j.PostingID)
+		if j.PostingID != "" {
+			return recordPostingSkip(ctx, x.Markers, key, x.now(), d.Reason, j.PostingID)
+		}
 		return x.skip(ctx, key, d.Reason, j.PositionID)
 	case Ignore, Wait: // not returned for a job that carries no marker
 		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
 		return nil
 	}
 	postingID := in.Link.PostingID
+	if j.PostingID != "" {
+		postingID = j.PostingID // chosen at the moment of export, or named by the application: no link
+	}
 
 	claimID := newClaimID()
 	m, claimed, err := x.claim(ctx, key, claimID)

@@ -74,6 +74,7 @@ type Exporter struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Contacts    ContactIndex
 	Lever       LeverFactory
 	Revoker     AuthFailures

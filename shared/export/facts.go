@@ -6,6 +6,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // The reads that feed Decide. Each returns found false (not an error) for
@@ -50,4 +51,25 @@ func readPushFacts(ctx context.Context, markers Store, links LinkGetter, candida
 		in.Link, in.LinkFound, err = readLink(ctx, links, candidate.CompanyID, in.Marker.PositionID)
 	}
 	return err
+}
+
+// SettingsGetter reads a company's settings (apperr NotFound when it never
+// wrote any: the defaults apply).
+type SettingsGetter = settings.Getter
+
+// decideWithSettings is Decide on in, reading the company's settings only
+// when they can change the answer (settingsMatter): the defaults are the
+// strictest answers, so most decisions need no read. It returns the input
+// the decision was made on (with the settings when they were read).
+func decideWithSettings(ctx context.Context, g SettingsGetter, companyID string, in Input) (Decision, Input, error) {
+	d := Decide(in)
+	if g == nil || !settingsMatter(in, d) {
+		return d, in, nil
+	}
+	st, err := settings.Of(ctx, g, companyID)
+	if err != nil {
+		return Decision{}, in, err
+	}
+	in.Settings = st
+	return Decide(in), in, nil
 }

@@ -24,7 +24,10 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 		if err != nil {
 			return err
 		}
-		if err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source)); err != nil {
+		done, err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source))
+		if err != nil || !done {
+			// Not written (the history marker records why): its
+			// activities are not in Lever either.
 			return err
 		}
 	}
@@ -51,23 +54,25 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 }
 
 // writeNote claims the activity, writes the note (looking for it first on a
-// retry) and confirms. An activity already written is a no-op.
-func (x *Exporter) writeNote(ctx context.Context, cli Lever, k Key, opportunityID, text string) error {
+// retry) and confirms. done reports whether the note is in Lever (written
+// now or before); done false with a nil error means Lever refused it and
+// the activity's marker records it failed or skipped (settle).
+func (x *Exporter) writeNote(ctx context.Context, cli Lever, k Key, opportunityID, text string) (done bool, err error) {
 	claimID := newClaimID()
 	m, claimed, err := x.claim(ctx, k, claimID)
 	switch {
 	case err != nil:
-		return err
+		return false, err
 	case claimed == ClaimAlreadyExported:
-		return nil
+		return true, nil
 	case claimed == ClaimInProgress:
-		return apperr.E(apperr.Transient, "another attempt holds the %s claim", k.ActivityID).WithReason(string(ReasonInProgress))
+		return false, apperr.E(apperr.Transient, "another attempt holds the %s claim", k.ActivityID).WithReason(string(ReasonInProgress))
 	}
 	noteID := ""
 	if m.Attempts > 1 {
 		notes, err := cli.ListNotes(ctx, opportunityID)
 		if err != nil {
-			return x.release(ctx, k, claimID, fmt.Errorf("look for note %s: %w", k.ActivityID, err))
+			return false, x.release(ctx, k, claimID, fmt.Errorf("look for note %s: %w", k.ActivityID, err))
 		}
 		r := ref(k.CandidateID, k.ActivityID)
 		for _, n := range notes {
@@ -80,13 +85,14 @@ func (x *Exporter) writeNote(ctx context.Context, cli Lever, k Key, opportunityI
 	if noteID == "" {
 		noteID, err = cli.CreateNote(ctx, opportunityID, lever.NoteInput{Value: text})
 		if err != nil {
-			return x.settle(ctx, k, claimID, fmt.Errorf("create note %s: %w", k.ActivityID, err))
+			return false, x.settle(ctx, k, claimID, fmt.Errorf("create note %s: %w", k.ActivityID, err))
 		}
 	}
 	if _, err := x.Markers.Confirm(ctx, k, claimID, x.now(), func(mk *Marker) {
 		mk.OpportunityID, mk.NoteID = opportunityID, noteID
+		mk.Reason, mk.LastError = "", ""
 	}); err != nil {
-		return fmt.Errorf("confirm %s: %w", k.ActivityID, err)
+		return false, fmt.Errorf("confirm %s: %w", k.ActivityID, err)
 	}
-	return nil
+	return true, nil
 }

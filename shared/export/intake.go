@@ -38,10 +38,14 @@ type Intake struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Queue       Enqueuer
-	EventTTL    time.Duration
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Postings reads the postings cache for applications that name their
+	// posting (nil: such applications are skipped posting_not_found).
+	Postings PostingGetter
+	EventTTL time.Duration
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (in *Intake) now() time.Time {
@@ -103,8 +107,9 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		if e.Type == event.Applied {
 			job.Origin = lever.OriginApplied
 		}
+		job.PostingID = e.Candidate.PostingID
 	}
-	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID}
+	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, PostingID: job.PostingID, Now: in.now()}
 	// Read only what Decide will look at: the marker first (an exported
 	// candidate is answered already_exported whatever else holds), the link
 	// only for a usable connection.
@@ -114,31 +119,60 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	case e.Type != event.PositionChanged:
 		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
 		if err == nil && conn.Active() && !(d.MarkerFound && d.Marker.State == Exported) {
-			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+			if job.PostingID != "" {
+				d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
+			} else {
+				d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+			}
 		}
 	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
-	switch dec := Decide(d); dec.Action {
+	dec, _, err := decideWithSettings(ctx, in.Settings, e.CompanyID, d)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	switch dec.Action {
 	case Skip:
 		k := key
 		if job.Kind == KindPush {
 			k.ActivityID = job.ActivityID() // a push's skip is its activity's
 		}
-		if err := recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID); err != nil {
+		var err error
+		if job.PostingID != "" {
+			err = recordPostingSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PostingID)
+		} else {
+			err = recordSkip(ctx, in.Markers, k, in.now(), dec.Reason, job.PositionID)
+		}
+		if err != nil {
 			return Outcome{}, fmt.Errorf("intake: %w", err)
 		}
 		return Outcome{Status: "skipped", Reason: dec.Reason}, nil
 	case Ignore:
 		return Outcome{Status: "ignored", Reason: dec.Reason}, nil
 	}
-	body, err := job.Encode()
-	if err != nil {
-		return Outcome{}, apperr.Wrap(apperr.Internal, err, "encode job")
+	if job.Kind == KindExport {
+		// Queued is a state: the status answers in_progress from now on,
+		// and a push that follows at once is queued behind this export.
+		if _, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID); err != nil {
+			return Outcome{}, fmt.Errorf("intake: record queued: %w", err)
+		}
 	}
-	if err := in.Queue.Enqueue(ctx, job.GroupID(), job.DedupID(), body); err != nil {
-		return Outcome{}, fmt.Errorf("intake: enqueue: %w", err)
+	if err := enqueue(ctx, in.Queue, job); err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
 	return Outcome{Status: "queued"}, nil
+}
+
+// enqueue encodes j and sends it to its FIFO group.
+func enqueue(ctx context.Context, q Enqueuer, j Job) error {
+	body, err := j.Encode()
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, err, "encode job")
+	}
+	if err := q.Enqueue(ctx, j.GroupID(), j.DedupID(), body); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
 }

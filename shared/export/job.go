@@ -29,8 +29,13 @@ type Job struct {
 	EventID     string     `json:"eventId"`
 	EventType   event.Type `json:"eventType,omitempty"`
 	PositionID  string     `json:"positionId,omitempty"`
-	Manual      bool       `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
-	Origin      string     `json:"origin,omitempty"` // sourced | applied
+	// PostingID is the Lever posting of the export without a link: chosen
+	// at the moment of export (the Export button with postingId), or the
+	// posting a candidate.applied named (data.postingId); "" for a linked
+	// or general export.
+	PostingID string `json:"postingId,omitempty"`
+	Manual    bool   `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
+	Origin    string `json:"origin,omitempty"` // sourced | applied
 
 	Candidate *event.Candidate `json:"candidate,omitempty"` // export jobs
 	Message   *event.Message   `json:"message,omitempty"`   // push jobs
@@ -88,6 +93,14 @@ func DecodeJob(b []byte) (Job, error) {
 		}
 		if err := j.Candidate.Validate("candidate"); err != nil {
 			return Job{}, err
+		}
+		if j.PostingID != "" {
+			if j.PositionID != "" {
+				return Job{}, apperr.InvalidField("postingId", "a job has a positionId or a postingId, not both")
+			}
+			if err := event.CheckID("postingId", j.PostingID); err != nil {
+				return Job{}, err
+			}
 		}
 	case KindPush:
 		if (j.Message == nil) == (j.Note == nil) {

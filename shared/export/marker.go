@@ -13,6 +13,7 @@ type State string
 
 // Marker states.
 const (
+	Queued    State = "queued"    // a job is queued (webhook or Export button); no Lever write yet
 	Exporting State = "exporting" // claimed: a Lever write may be in flight or its outcome unknown
 	Exported  State = "exported"  // the Lever write is confirmed
 	Failed    State = "failed"    // permanent failure; visible in GET /exports?state=failed, retryable by hand
@@ -55,8 +56,15 @@ type Marker struct {
 //
 // Get returns apperr NotFound when there is no marker.
 //
+// Queue records state queued (and positionID when not empty) when a job is
+// accepted for k, so that the status answers in_progress until the job
+// runs. It writes only when there is no marker or its state is queued,
+// failed or skipped, with no claim; it reports whether it wrote (an
+// exported or exporting marker is left alone: false, nil). Reason and
+// lastError are kept.
+//
 // Claim takes the marker for claimID at now. It succeeds when there is no
-// marker, or its state is failed or skipped, or it is exporting with no
+// marker, or its state is queued, failed or skipped, or it is exporting with no
 // holder, or its holder's claim is older than staleAfter; it then sets state
 // exporting, increments Attempts and returns the marker as stored. It returns
 // apperr Conflict with Reason "already_exported" when the marker is exported
@@ -72,7 +80,9 @@ type Marker struct {
 //
 // Skip records state skipped with reason (and the position the event was
 // about, when not empty) unless the marker is exported or claimed; it is for
-// events that never reached a claim.
+// events that never reached a claim. SkipPosting is Skip for an
+// application that named its posting: it records the posting id instead
+// of a position, so the status can judge it again.
 //
 // Record marks a marker exported in one conditional write (opportunity,
 // note and reason recorded) unless it is exported or claimed; it reports
@@ -85,13 +95,32 @@ type Marker struct {
 // All methods are safe for concurrent use.
 type Store interface {
 	Get(ctx context.Context, k Key) (Marker, error)
+	Queue(ctx context.Context, k Key, now time.Time, positionID string) (bool, error)
 	Claim(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration) (Marker, error)
 	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
 	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error
 	Skip(ctx context.Context, k Key, now time.Time, reason, positionID string) error
+	SkipPosting(ctx context.Context, k Key, now time.Time, reason, postingID string) error
 	Record(ctx context.Context, k Key, now time.Time, opportunityID, noteID, reason string) (bool, error)
 	List(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
+}
+
+// ActivityStore lists activity markers (pushed messages and notes), which
+// Store.List leaves out.
+//
+// ListActivities pages through a company's activity markers in state
+// (queued, failed or skipped; other states are apperr Invalid naming
+// state), most recently updated first; the cursor is opaque.
+//
+// CandidateActivities returns up to limit of one candidate's activity
+// markers that are queued, failed or skipped (not those pushed), most
+// recently updated first.
+//
+// Both are safe for concurrent use.
+type ActivityStore interface {
+	ListActivities(ctx context.Context, companyID string, state State, cursor string, limit int) (ms []Marker, next string, err error)
+	CandidateActivities(ctx context.Context, companyID, candidateID string, limit int) ([]Marker, error)
 }
 
 // ContactIndex remembers the Lever contact leverlink created or adopted for a

@@ -45,8 +45,14 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 	} else {
 		text = teamNote(j.CandidateID, *j.Note, x.Source)
 	}
-	if err := x.writeNote(ctx, cli, ak, m.OpportunityID, text); err != nil {
+	done, err := x.writeNote(ctx, cli, ak, m.OpportunityID, text)
+	if err != nil {
 		return x.settle(ctx, ak, "", err)
+	}
+	if !done {
+		// Recorded failed or skipped by writeNote (and logged there):
+		// listed by GET /activities, retryable; never "pushed".
+		return nil
 	}
 	log.InfoContext(ctx, "activity pushed", "opportunity_id", m.OpportunityID)
 	if j.Message != nil {

@@ -12,7 +12,7 @@ import (
 // docs/events.md list the same set; Reasons is that set.
 type Reason string
 
-// Reasons. Decide returns the first eleven; a job's outcome the last two.
+// Reasons. Decide returns the first twelve; a job's outcome the last two.
 const (
 	// The candidate's opportunity exists (never exported twice).
 	ReasonAlreadyExported Reason = "already_exported"
@@ -26,9 +26,14 @@ const (
 	// push's position was unlinked after the export.
 	ReasonPositionNotLinked Reason = "position_not_linked"
 	// The linked posting is closed, or gone from Lever: exports are held
-	// until the link changes or the posting reopens.
+	// until the link changes or the posting reopens. posting_closed is also
+	// the answer for a closed posting chosen at the moment of export
+	// (unless allowClosed).
 	ReasonPostingClosed Reason = Reason(link.FlagPostingClosed)
 	ReasonPostingGone   Reason = Reason(link.FlagPostingGone)
+	// A posting chosen at the moment of export (after one reload), or
+	// named by an application, is not among the company's Lever postings.
+	ReasonPostingNotFound Reason = "posting_not_found"
 	// The consent gate: no consent in the snapshot, nor by the event.
 	ReasonNoConsent Reason = "no_consent"
 	// The event is before the link's trigger (ignored, not recorded).
@@ -46,7 +51,7 @@ const (
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
-	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonNoConsent, ReasonTriggerNotReached,
+	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
 	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
 }
 

@@ -10,13 +10,14 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // StatusView answers "is this candidate in Lever, and if the Export button
 // must be hidden, why" (GET /candidates/{id}/export).
 type StatusView struct {
 	CandidateID   string     `json:"candidateId"`
-	State         string     `json:"state"` // not_exported | exporting | exported | failed | skipped
+	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped
 	Exportable    bool       `json:"exportable"`
 	Reason        Reason     `json:"reason,omitempty"`
 	LeverURL      string     `json:"leverUrl,omitempty"`
@@ -28,6 +29,38 @@ type StatusView struct {
 	Attempts      int        `json:"attempts,omitempty"`
 	LastError     string     `json:"lastError,omitempty"`
 	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
+	// Activities are the candidate's pushes (messages, notes) that are
+	// queued, failed or skipped, newest first (GET …/export only).
+	Activities []ActivityView `json:"activities,omitempty"`
+}
+
+// ActivityView is the public form of an activity marker: one message or
+// note push (GET /activities, GET …/export's activities).
+type ActivityView struct {
+	CandidateID   string     `json:"candidateId"`
+	ActivityID    string     `json:"activityId"` // message:<id> | note:<id> | history
+	State         string     `json:"state"`      // queued | exporting | exported | failed | skipped
+	Reason        Reason     `json:"reason,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	OpportunityID string     `json:"opportunityId,omitempty"`
+	Attempts      int        `json:"attempts,omitempty"`
+	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
+}
+
+// ActivityViewOf turns an activity marker into its public view.
+func ActivityViewOf(m Marker) ActivityView {
+	v := ActivityView{
+		CandidateID: m.CandidateID, ActivityID: m.ActivityID, State: string(m.State),
+		LastError: m.LastError, OpportunityID: m.OpportunityID, Attempts: m.Attempts,
+	}
+	if r := ReasonOf(m.Reason); r != reasonInHistory {
+		v.Reason = r
+	}
+	if !m.UpdatedAt.IsZero() {
+		t := m.UpdatedAt
+		v.UpdatedAt = &t
+	}
+	return v
 }
 
 // View turns a marker into its public view, with its recorded reason and
@@ -55,6 +88,10 @@ type Service struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
 	Markers     Store
+	Settings    SettingsGetter  // nil: the defaults
+	Postings    PostingGetter   // the cached postings, for postingId (chosen.go)
+	Reloader    PostingReloader // reloads them once on a miss; nil: no reload
+	Activities  ActivityStore   // nil: no activity listing (GET /activities answers empty)
 	Queue       Enqueuer
 	Now         func() time.Time
 }
@@ -71,11 +108,13 @@ type facts struct {
 	in Input
 }
 
-// load reads the candidate's marker, the company's connection and the link
-// of positionID (the marker's position when empty) for Decide.
+// load reads the candidate's marker, the company's connection and
+// settings, and the link of positionID (the marker's position when empty)
+// for Decide.
 func (s *Service) load(ctx context.Context, companyID, candidateID, positionID string) (facts, error) {
 	var f facts
 	var err error
+	f.in.Now = s.now()
 	f.in.Marker, f.in.MarkerFound, err = readMarker(ctx, s.Markers, Key{CompanyID: companyID, CandidateID: candidateID})
 	if err != nil {
 		return f, fmt.Errorf("export status: %w", err)
@@ -87,12 +126,17 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 	if f.in.Conn, _, err = connection.Usable(ctx, s.Connections, companyID); err != nil {
 		return f, fmt.Errorf("export status: %w", err)
 	}
+	if s.Settings != nil {
+		if f.in.Settings, err = settings.Of(ctx, s.Settings, companyID); err != nil {
+			return f, fmt.Errorf("export status: %w", err)
+		}
+	}
 	if f.in.Conn.Active() {
 		if f.in.Link, f.in.LinkFound, err = readLink(ctx, s.Links, companyID, positionID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	return f, nil
+	return f, s.loadSkippedPosting(ctx, companyID, &f)
 }
 
 // view is the candidate's status view: the marker's view (not_exported
@@ -100,7 +144,8 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 // may be offered now. reason is, in this order:
 //   - for a failed export, its failure reason (lever_rejected,
 //     invalid_job; lastError has the detail): what the failed list is for;
-//   - when not exportable, Decide's reason (already_exported, in_progress,
+//   - when not exportable, Decide's reason (already_exported, in_progress
+//     for a queued or exporting marker,
 //     not_connected, lever_revoked, reauth_required, position_not_linked,
 //     posting_closed, posting_gone);
 //   - when exportable, the recorded reason of the last skip if it is about
@@ -108,8 +153,8 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 //     holds (position_not_linked before the position was linked) would
 //     contradict exportable: true.
 //
-// A failed marker does not record its position: without an explicit
-// positionId it is judged as for no position.
+// A marker records the position its job was queued for (failed ones too),
+// so without an explicit positionId it is judged for that position.
 func view(f facts, candidateID string) StatusView {
 	v := StatusView{CandidateID: candidateID, State: "not_exported"}
 	if f.in.MarkerFound {
@@ -137,23 +182,43 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 	if err != nil {
 		return StatusView{}, err
 	}
-	return view(f, candidateID), nil
+	v := view(f, candidateID)
+	if s.Activities != nil {
+		ms, err := s.Activities.CandidateActivities(ctx, companyID, candidateID, 20)
+		if err != nil {
+			return StatusView{}, fmt.Errorf("export status: %w", err)
+		}
+		for _, m := range ms {
+			v.Activities = append(v.Activities, ActivityViewOf(m))
+		}
+	}
+	return v, nil
 }
 
-// ExportRequest is the body of POST /candidates/{candidateId}/export.
+// ExportRequest is the body of POST /candidates/{candidateId}/export:
+// positionId (a linked position) or postingId (a Lever posting chosen now,
+// chosen.go), or neither (a general opportunity, where the company's
+// settings allow it).
 type ExportRequest struct {
-	PositionID string          `json:"positionId,omitempty"`
-	Candidate  event.Candidate `json:"candidate"`
+	PositionID  string          `json:"positionId,omitempty"`
+	PostingID   string          `json:"postingId,omitempty"`
+	AllowClosed bool            `json:"allowClosed,omitempty"` // with postingId: a closed posting is fine
+	Candidate   event.Candidate `json:"candidate"`
 }
 
 // RequestExport queues a manual export (the Export button), as Decide
 // (ViaButton) allows: for positionId, or the position of the candidate's
-// last attempt when empty. Errors: apperr Invalid naming the field for a
-// bad snapshot; apperr Conflict with Reason already_exported (the returned
-// view carries the Lever URL); apperr Invalid with the Reason of a Skip
-// (not_connected, lever_revoked, reauth_required, position_not_linked,
-// posting_closed, posting_gone, no_consent; the API answers 422) with the
-// view. An export in progress is queued again (the claim lets one write).
+// last attempt when empty; or to postingId, chosen now (chosen.go). Errors:
+// apperr Invalid naming the field for a bad snapshot or both positionId and
+// postingId; apperr Conflict with Reason already_exported (the returned
+// view carries the Lever URL of the export: also when postingId names
+// another posting, since a candidate is never exported twice nor moved);
+// apperr Invalid with the Reason of a Skip (not_connected, lever_revoked,
+// reauth_required, position_not_linked, posting_closed, posting_gone,
+// posting_not_found, no_consent; the API answers 422) with the view.
+// While an export is queued or running (Decide: Wait) nothing more is
+// queued and the view says so (state queued or exporting, in_progress).
+// Otherwise the marker is recorded queued, then the job sent.
 func (s *Service) RequestExport(ctx context.Context, companyID, candidateID string, in ExportRequest) (StatusView, error) {
 	if in.Candidate.ID == "" {
 		in.Candidate.ID = candidateID
@@ -169,9 +234,18 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 			return StatusView{}, err
 		}
 	}
+	if err := checkChosen(in.PositionID, in.PostingID); err != nil {
+		return StatusView{}, err
+	}
 	f, err := s.load(ctx, companyID, candidateID, in.PositionID)
 	if err != nil {
 		return StatusView{}, err
+	}
+	if in.PostingID != "" {
+		f.in.PositionID, f.in.LinkFound, f.in.AllowClosed = "", false, in.AllowClosed
+		if err := s.loadPosting(ctx, companyID, in.PostingID, &f.in); err != nil {
+			return StatusView{}, err
+		}
 	}
 	v := view(f, candidateID)
 	bin := f.in
@@ -182,8 +256,9 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	case Skip:
 		v.Exportable, v.Reason = false, d.Reason
 		return v, apperr.E(apperr.Invalid, "candidate cannot be exported: %s", d.Reason).WithReason(string(d.Reason))
+	case Wait: // queued or running already: one job is enough
+		return v, nil
 	}
-	// Export, or Wait (in progress): queue; the claim lets one job write.
 	now := s.now()
 	job := Job{
 		Kind: KindExport, CompanyID: companyID, CandidateID: candidateID,
@@ -192,16 +267,16 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		// silently swallowed a retry right after a failure. Double clicks
 		// are harmless: the export claim lets one job write.
 		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
-		PositionID: f.in.PositionID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
+		PositionID: f.in.PositionID, PostingID: f.in.PostingID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	body, err := job.Encode()
-	if err != nil {
-		return StatusView{}, apperr.Wrap(apperr.Internal, err, "encode job")
+	if _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
+		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
-	if err := s.Queue.Enqueue(ctx, job.GroupID(), job.DedupID(), body); err != nil {
-		return StatusView{}, fmt.Errorf("request export: enqueue: %w", err)
+	if err := enqueue(ctx, s.Queue, job); err != nil {
+		return StatusView{}, fmt.Errorf("request export: %w", err)
 	}
-	v.State, v.Exportable, v.Reason = "queued", false, ReasonInProgress
+	v.State, v.Exportable, v.Reason = string(Queued), false, ReasonInProgress
+	v.PositionID = job.PositionID
 	return v, nil
 }
 
@@ -212,9 +287,9 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, limit int) ([]StatusView, string, error) {
 	st := State(state)
 	switch st {
-	case Failed, Skipped, Exported, Exporting:
+	case Failed, Skipped, Queued, Exported, Exporting:
 	default:
-		return nil, "", apperr.InvalidField("state", "must be failed, skipped, exported or exporting")
+		return nil, "", apperr.InvalidField("state", "must be failed, skipped, queued, exported or exporting")
 	}
 	if limit <= 0 || limit > 100 {
 		limit = 50
@@ -227,6 +302,12 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	if err != nil {
 		return nil, "", fmt.Errorf("list exports: %w", err)
 	}
+	var cs settings.Settings
+	if s.Settings != nil {
+		if cs, err = settings.Of(ctx, s.Settings, companyID); err != nil {
+			return nil, "", fmt.Errorf("list exports: %w", err)
+		}
+	}
 	type linked struct {
 		l     link.Link
 		found bool
@@ -234,7 +315,7 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	links := map[string]linked{}
 	out := make([]StatusView, 0, len(ms))
 	for _, m := range ms {
-		f := facts{in: Input{Conn: conn, Marker: m, MarkerFound: true, PositionID: m.PositionID}}
+		f := facts{in: Input{Conn: conn, Settings: cs, Marker: m, MarkerFound: true, PositionID: m.PositionID, Now: s.now()}}
 		if conn.Active() && m.PositionID != "" {
 			got, ok := links[m.PositionID]
 			if !ok {

@@ -21,12 +21,27 @@ type ErrorBody struct {
 }
 
 // ErrorDetail describes one error; Code is stable (apperr codes), Reason a
-// stable sub-code, Field the offending input field.
+// stable sub-code of leverlink's vocabulary, Field the offending input
+// field, Detail an upstream code that is not leverlink's (Lever's own error
+// code, e.g. TooManyRequests).
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// ownReason reports whether r is one of leverlink's reason codes, which are
+// snake_case; Lever's error codes (ResourceNotFound, TooManyRequests, …)
+// are CamelCase and never become a reason.
+func ownReason(r string) bool {
+	for _, c := range r {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // unprocessable are reasons for which a well-formed request cannot be
@@ -34,7 +49,14 @@ type ErrorDetail struct {
 var unprocessable = map[string]bool{
 	"not_connected": true, "lever_revoked": true, "reauth_required": true,
 	"position_not_linked": true, "no_consent": true,
-	"posting_closed": true, "posting_gone": true,
+	"not_exported": true, "posting_closed": true, "posting_gone": true, "posting_not_found": true,
+	"posting_not_linkable": true,
+}
+
+// preconditions are the reasons of a failed or missing If-Match
+// (settings.Service.Put): 412 and 428.
+var preconditions = map[string]int{
+	"stale_version": http.StatusPreconditionFailed, "if_match_required": http.StatusPreconditionRequired,
 }
 
 // Status returns the HTTP status for err.
@@ -48,6 +70,9 @@ func Status(err error) int {
 	}
 	if unprocessable[e.Reason] {
 		return http.StatusUnprocessableEntity
+	}
+	if st, ok := preconditions[e.Reason]; ok {
+		return st
 	}
 	switch e.Code {
 	case apperr.Invalid:
@@ -68,17 +93,35 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
+// errorDetail is err's envelope detail. Its code always matches the
+// status family: 422 answers code invalid (the request is well formed but
+// cannot be carried out; reason says why), whatever the code of the error
+// (an auth failure at Lever on reload is the company's state, not the
+// caller's credentials). Internal errors never leak their text.
+func errorDetail(err error) ErrorDetail {
+	status := Status(err)
+	e := apperr.As(err)
+	if e == nil || status == http.StatusInternalServerError {
+		return ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
+	}
+	d := ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
+	if !ownReason(d.Reason) {
+		d.Reason, d.Detail = "", d.Reason
+	}
+	if status == http.StatusUnprocessableEntity {
+		d.Code = string(apperr.Invalid)
+	}
+	if e.Code == apperr.Transient {
+		d.Message = "temporary failure; retry later"
+	}
+	return d
+}
+
 // WriteError writes err as the JSON envelope. Internal errors never leak
 // their text: they are logged with the request id and answered generically.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := Status(err)
-	d := ErrorDetail{Code: string(apperr.Internal), Message: "internal error; see the logs with the request id"}
-	if e := apperr.As(err); e != nil && status != http.StatusInternalServerError {
-		d = ErrorDetail{Code: string(e.Code), Message: e.Message, Field: e.Field, Reason: e.Reason}
-		if e.Code == apperr.Transient {
-			d.Message = "temporary failure; retry later"
-		}
-	}
+	d := errorDetail(err)
 	if status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "err", err)
 	} else {

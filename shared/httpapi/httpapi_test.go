@@ -69,3 +69,60 @@ func TestWriteErrorHidesInternalText(t *testing.T) {
 		t.Errorf("got %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestCodeMatchesStatus: a 422 answers code invalid whatever the error's
+// code (a Lever auth failure on reload is the company's state).
+func TestCodeMatchesStatus(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{apperr.E(apperr.Unauthorized, "no").WithReason("lever_revoked"), "invalid"},
+		{apperr.E(apperr.Invalid, "no").WithReason("not_connected"), "invalid"},
+		{apperr.E(apperr.Unauthorized, "no key").WithReason("invalid_key"), "unauthorized"},
+		{apperr.E(apperr.Conflict, "x").WithReason("not_failed"), "conflict"},
+	} {
+		if got := errorDetail(tt.err).Code; got != tt.want {
+			t.Errorf("errorDetail(%v).Code = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestLeverCodesAreDetail: Lever's own error codes go to detail, never to
+// reason.
+func TestLeverCodesAreDetail(t *testing.T) {
+	d := errorDetail(apperr.E(apperr.RateLimited, "lever: slow down").WithReason("TooManyRequests"))
+	if d.Reason != "" || d.Detail != "TooManyRequests" || d.Code != "rate_limited" {
+		t.Errorf("Lever 429: got %+v, want no reason, detail TooManyRequests", d)
+	}
+	if d := errorDetail(apperr.E(apperr.Invalid, "no").WithReason("posting_not_linkable")); d.Reason != "posting_not_linkable" || d.Detail != "" {
+		t.Errorf("own reason: got %+v", d)
+	}
+}
+
+// TestRequestIDOnEveryAnswer: the catch-all's answers (no route, or a known
+// path with another method: 404 JSON) carry X-Request-Id too, the caller's
+// when sent.
+func TestRequestIDOnEveryAnswer(t *testing.T) {
+	h := (&Server{Log: discardLogger()}).Handler()
+	for _, tc := range []struct {
+		method, path, id string
+		want             int
+	}{
+		{"GET", "/nope", "", 404},
+		{"GET", "/v1/companies/acme/nothing-here", "", 404},
+		{"PATCH", "/v1/companies/acme/connection", "", 404},
+		{"PATCH", "/v1/companies/acme/connection", "req-42", 404},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		if tc.id != "" {
+			req.Header.Set("X-Request-Id", tc.id)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		id := rec.Header().Get("X-Request-Id")
+		if rec.Code != tc.want || id == "" || (tc.id != "" && id != tc.id) {
+			t.Errorf("%s %s: got %d with X-Request-Id %q, want %d with one", tc.method, tc.path, rec.Code, id, tc.want)
+		}
+	}
+}

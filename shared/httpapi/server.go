@@ -14,22 +14,37 @@ import (
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // Server is the management API. Build it once per cold start; Handler is
 // safe for concurrent use.
 type Server struct {
-	Keys          KeySource
-	Connect       *connection.Service
-	Postings      posting.Store
-	Refresher     *posting.Refresher
-	Links         link.Store
-	LinkService   *link.Service
-	Exports       *export.Service
-	Events        *outbox.Feed  // the outbound events feed
-	ReloadTimeout time.Duration // default 20s (the HTTP API allows 30)
-	RedirectURL   string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
-	Log           *slog.Logger
+	Keys     KeySource
+	Connect  *connection.Service
+	Postings posting.Store
+	// PostingContents holds postings' oversized content (nil: none kept
+	// outside the cache; see posting.ContentStore).
+	PostingContents posting.ContentStore
+	Refresher       *posting.Refresher
+	Links           link.Store
+	LinkService     *link.Service
+	Exports         *export.Service
+	Settings        *settings.Service
+	Events          *outbox.Feed  // the outbound events feed
+	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
+	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	Log             *slog.Logger
+	// Setup is the hosted setup page (shared/setup), nil when not wired.
+	Setup SetupPage
+}
+
+// SetupPage is the hosted setup page: it serves everything under /setup/
+// (authenticated by its own session cookie) and mints sessions through
+// the management route POST /setup-sessions (behind the bearer key).
+type SetupPage interface {
+	http.Handler
+	CreateSession(w http.ResponseWriter, r *http.Request) error
 }
 
 // Handler returns the routes, each behind authentication.
@@ -44,19 +59,40 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE "+c+"/connection", s.deleteConnection)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
+	route("GET "+c+"/postings/{postingId}", s.getPosting)
 	route("GET "+c+"/links", s.listLinks)
 	route("PUT "+c+"/links/{positionId}", s.putLink)
 	route("DELETE "+c+"/links/{positionId}", s.deleteLink)
 	route("POST "+c+"/candidates/{candidateId}/export", s.requestExport)
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
+	route("GET "+c+"/settings", s.getSettings)
+	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
 	route("GET "+c+"/events", s.listEvents)
 	route("POST "+c+"/events/redeliver", s.redeliverEvents)
+	route("GET "+c+"/activities", s.listActivities)
+	route("POST "+c+"/exports/{candidateId}/activities/retry", s.retryActivity)
+	if s.Setup != nil {
+		route("POST "+c+"/setup-sessions", s.Setup.CreateSession)
+		page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.Setup.ServeHTTP(w, withRequestID(w, r))
+		})
+		mux.Handle("/setup", page)
+		mux.Handle("/setup/", page)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
-	return mux
+	return withRequestIDs(mux)
+}
+
+// withRequestIDs gives every response a request id, including the ones the
+// mux answers itself (405 for a known path with another method).
+func withRequestIDs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, withRequestID(w, r))
+	})
 }
 
 func (s *Server) log() *slog.Logger {
@@ -70,7 +106,6 @@ func (s *Server) log() *slog.Logger {
 // translation around a handler.
 func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = withRequestID(w, r)
 		companyID := r.PathValue("companyId")
 		err := event.CheckID("companyId", companyID)
 		if err == nil {
@@ -117,20 +152,34 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId")); err != nil {
+	v, err := s.Connect.Disconnect(r.Context(), r.PathValue("companyId"))
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
 func (s *Server) listPostings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v, err := posting.List(r.Context(), s.Postings, r.PathValue("companyId"), q.Get("state"), q.Get("q"))
+	full, err := posting.ParseInclude(q.Get("include"))
+	if err != nil {
+		return err
+	}
+	v, err := posting.ListFull(r.Context(), s.Postings, s.PostingContents, r.PathValue("companyId"), q.Get("state"), q.Get("q"), full)
 	if err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) getPosting(w http.ResponseWriter, r *http.Request) error {
+	p, err := posting.Full(r.Context(), s.Postings, s.PostingContents, r.PathValue("companyId"), r.PathValue("postingId"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
@@ -212,15 +261,17 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 	if e == nil || (e.Reason == "" && e.Code != apperr.Conflict) || e.Field != "" {
 		return err
 	}
-	status := Status(err)
-	WriteJSON(w, status, struct {
+	WriteJSON(w, Status(err), struct {
 		ErrorBody
 		Export export.StatusView `json:"export"`
-	}{ErrorBody{ErrorDetail{Code: string(e.Code), Message: e.Message, Reason: e.Reason}}, v})
+	}{ErrorBody{errorDetail(err)}, v})
 	return nil
 }
 
 func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("postingId") {
+		return s.exportStatusForPosting(w, r)
+	}
 	pos := r.URL.Query().Get("positionId")
 	if pos != "" {
 		if err := event.CheckID("positionId", pos); err != nil {
@@ -262,17 +313,52 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
-	companyID, candidateID := r.PathValue("companyId"), r.PathValue("candidateId")
-	cur, err := s.Exports.Status(r.Context(), companyID, candidateID, in.PositionID)
+	v, err := s.Exports.Retry(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
+	if apperr.ReasonOf(err) == "not_failed" {
+		return err
+	}
+	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
+}
+
+func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		state = string(export.Failed)
+	}
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	if cur.State != string(export.Failed) && cur.State != string(export.Skipped) {
-		return apperr.E(apperr.Conflict, "only failed or skipped exports can be retried (state is %s)", cur.State).WithReason("not_failed")
+	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": next})
+	return nil
+}
+
+func (s *Server) retryActivity(w http.ResponseWriter, r *http.Request) error {
+	var in export.ActivityRetry
+	if err := Decode(r, &in, false); err != nil {
+		return err
 	}
-	if in.PositionID == "" {
-		in.PositionID = cur.PositionID
+	v, err := s.Exports.RetryActivity(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
+	if err == nil {
+		WriteJSON(w, http.StatusAccepted, v)
+		return nil
 	}
-	v, err := s.Exports.RequestExport(r.Context(), companyID, candidateID, in)
-	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
+	e := apperr.As(err)
+	if e == nil || e.Reason == "" || e.Field != "" {
+		return err
+	}
+	WriteJSON(w, Status(err), struct {
+		ErrorBody
+		Activity export.ActivityView `json:"activity"`
+	}{ErrorBody{errorDetail(err)}, v})
+	return nil
 }

@@ -34,7 +34,7 @@ type Config struct {
 	// Limiter, when set, is waited on before every HTTP attempt (e.g. the
 	// per-company token bucket shared by all instances).
 	Limiter Limiter
-	// Retry tunes retries of idempotent calls; zero values take defaults.
+	// Retry tunes retries (see RetryPolicy); zero values take defaults.
 	Retry RetryPolicy
 	// UserAgent overrides the User-Agent header.
 	UserAgent string
@@ -50,9 +50,10 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// RetryPolicy tunes retries of idempotent calls (GETs and the stage change)
-// on apperr.Transient and apperr.RateLimited. Non-idempotent POSTs are never
-// retried by the client.
+// RetryPolicy tunes the client's retries: idempotent calls (GETs and the
+// stage change) on apperr.Transient, and every call, writes included, on
+// apperr.RateLimited (a 429 is refused before anything is applied). Other
+// failures of non-idempotent POSTs are never retried by the client.
 type RetryPolicy struct {
 	MaxAttempts int           // total attempts including the first; default 3
 	BaseDelay   time.Duration // first backoff; default 200ms, doubled per attempt, jittered

@@ -102,5 +102,3 @@ func noFollow(c *http.Client) *http.Client {
 	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cc
 }
-
-func leverfakeHang() leverfake.Failure { return leverfake.Failure{Kind: leverfake.KindTimeout} }

@@ -25,6 +25,44 @@ type Posting struct {
 	DistributionChannels []string          `json:"distributionChannels"` // job sites of a published posting: "public", "internal"
 	Country              string            `json:"country,omitempty"`
 	WorkplaceType        string            `json:"workplaceType,omitempty"`
+	// Content is sent by GET /postings/:id and, in lists, only with
+	// include=content (docs #list-all-postings "include"); nil otherwise.
+	Content *PostingContent `json:"content,omitempty"`
+	// SalaryRange is nil when the posting has none: "if one child field is
+	// filled out they all must be filled out" (docs #create-a-posting).
+	SalaryRange           *SalaryRange `json:"salaryRange,omitempty"`
+	SalaryDescription     string       `json:"salaryDescription,omitempty"`
+	SalaryDescriptionHTML string       `json:"salaryDescriptionHtml,omitempty"`
+}
+
+// PostingContent is a posting's job description (docs
+// #retrieve-a-single-posting; recorded posting-closed.json). The HTML
+// fields are Lever's, as its users wrote them (docs #html-support lists
+// the tags Lever accepts); Description and Closing are Lever's plain-text
+// renderings. Lists hold <li> items as HTML.
+type PostingContent struct {
+	Description     string        `json:"description"`
+	DescriptionHTML string        `json:"descriptionHtml"`
+	Lists           []ContentList `json:"lists"`
+	Closing         string        `json:"closing"`
+	ClosingHTML     string        `json:"closingHtml"`
+}
+
+// ContentList is one titled list of a posting's content: Text is the
+// title, Content the items as HTML (<li>…</li>).
+type ContentList struct {
+	Text    string `json:"text"`
+	Content string `json:"content"`
+}
+
+// SalaryRange is a posting's salary range (docs #retrieve-a-single-posting:
+// max, min, currency, interval such as "per-year-salary"). Lever documents
+// numbers; they are kept as float64.
+type SalaryRange struct {
+	Min      float64 `json:"min"`
+	Max      float64 `json:"max"`
+	Currency string  `json:"currency"`
+	Interval string  `json:"interval"`
 }
 
 // PostingCategories are a posting's categories.
@@ -67,6 +105,9 @@ type PostingsParams struct {
 	// appear on the public job site (#list-all-postings, Note); use
 	// AllChannels to also get published postings of the internal job site.
 	DistributionChannels []string
+	// IncludeContent asks for each posting's content in the list
+	// (include=content, docs #list-all-postings).
+	IncludeContent bool
 }
 
 // Distribution channels of a published posting.
@@ -88,6 +129,9 @@ func (p PostingsParams) query() url.Values {
 	}
 	for _, ch := range p.DistributionChannels {
 		q.Add("distributionChannel", ch)
+	}
+	if p.IncludeContent {
+		q.Set("include", "content")
 	}
 	if p.Limit > 0 {
 		q.Set("limit", strconv.Itoa(min(p.Limit, 100)))

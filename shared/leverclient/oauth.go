@@ -35,12 +35,12 @@ func (o *OAuth) oauth(env connection.Environment, redirectURL string) (*lever.OA
 
 // AuthCodeURL implements connection.Lever; it is "" for an unknown
 // environment.
-func (o *OAuth) AuthCodeURL(env connection.Environment, state, redirectURL string) string {
+func (o *OAuth) AuthCodeURL(env connection.Environment, state, redirectURL string, extraScopes []string) string {
 	l, err := o.oauth(env, redirectURL)
 	if err != nil {
 		return ""
 	}
-	return l.AuthCodeURL(state)
+	return l.AuthCodeURLWithScopes(state, extraScopes...)
 }
 
 func grantOf(t lever.Token) connection.Grant {

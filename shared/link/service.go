@@ -15,17 +15,11 @@ type PostingGetter interface {
 	Exists(ctx context.Context, companyID, postingID string) (state string, err error)
 }
 
-// ActiveChecker tells whether the company's Lever connection is usable
-// (connection.Connection.Active).
-type ActiveChecker interface {
-	Active(ctx context.Context, companyID string) (bool, error)
-}
-
 // Service manages links. Safe for concurrent use.
 type Service struct {
 	Links    Store
 	Postings PostingGetter
-	Conn     ActiveChecker
+	Conn     connection.Getter // the company's connection, judged by connection.Usable
 	Now      func() time.Time
 }
 
@@ -38,8 +32,14 @@ type PutInput struct {
 // Put links positionID to a posting with a trigger (contact_accepted by
 // default). Changing a link affects future exports only. Errors: apperr
 // Invalid naming postingId or trigger (unknown trigger lists the valid
-// ones); apperr Invalid with Reason not_connected when Lever is not
-// connected; apperr NotFound naming postingId for an unknown posting.
+// ones); apperr Invalid with the connection's reason (not_connected,
+// lever_revoked, reauth_required: connection.Usable) when Lever cannot be
+// used; apperr NotFound naming postingId for an unknown posting;
+// apperr Invalid naming postingId with Reason posting_not_linkable (the API
+// answers 422) for a draft, pending or rejected posting, which Lever does
+// not let candidates apply to: the message names the state. A closed
+// posting may be linked: the link is flagged posting_closed and holds its
+// exports until the posting reopens.
 func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutInput) (Link, error) {
 	if in.PostingID == "" {
 		return Link{}, apperr.InvalidField("postingId", "is required")
@@ -54,12 +54,12 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 		}
 		return Link{}, apperr.InvalidField("trigger", "unknown trigger %q; use one of %s", in.Trigger, strings.Join(names, ", "))
 	}
-	ok, err := s.Conn.Active(ctx, companyID)
+	_, reason, err := connection.Usable(ctx, s.Conn, companyID)
 	if err != nil {
 		return Link{}, fmt.Errorf("put link: %w", err)
 	}
-	if !ok {
-		return Link{}, apperr.E(apperr.Invalid, "Lever is not connected for this company").WithReason(connection.ReasonNotConnected)
+	if reason != "" {
+		return Link{}, apperr.E(apperr.Invalid, "Lever cannot be used for this company: %s", reason).WithReason(reason)
 	}
 	state, err := s.Postings.Exists(ctx, companyID, in.PostingID)
 	if apperr.Is(err, apperr.NotFound) {
@@ -69,6 +69,12 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 	}
 	if err != nil {
 		return Link{}, fmt.Errorf("put link: %w", err)
+	}
+	if !Linkable(state) {
+		e := apperr.E(apperr.Invalid, "posting %s is %s in Lever; link a published, internal or closed posting", in.PostingID, state).
+			WithReason(ReasonPostingNotLinkable)
+		e.Field = "postingId"
+		return Link{}, e
 	}
 	now := time.Now()
 	if s.Now != nil {
@@ -82,6 +88,21 @@ func (s *Service) Put(ctx context.Context, companyID, positionID string, in PutI
 		l.CreatedAt = old.CreatedAt
 	}
 	return s.Links.Put(ctx, l)
+}
+
+// ReasonPostingNotLinkable is the reason of a refused link to a posting
+// that is not open to candidates.
+const ReasonPostingNotLinkable = "posting_not_linkable"
+
+// Linkable reports whether a posting in Lever state may be linked: draft,
+// pending (awaiting approval) and rejected postings may not; published,
+// internal and closed may (an unknown state is allowed: Lever may add one).
+func Linkable(state string) bool {
+	switch state {
+	case "draft", "pending", "rejected":
+		return false
+	}
+	return true
 }
 
 // View is the public form of a link.

@@ -21,21 +21,17 @@ func (p postings) Exists(ctx context.Context, companyID, postingID string) (stri
 	return ps.State, err
 }
 
-// conns answers link.ActiveChecker from the connection store.
+// conns is the connection store, or fails as asked.
 type conns struct {
 	*memstore.Connections
 	err error
 }
 
-func (c conns) Active(ctx context.Context, companyID string) (bool, error) {
+func (c conns) Get(ctx context.Context, companyID string) (connection.Connection, error) {
 	if c.err != nil {
-		return false, c.err
+		return connection.Connection{}, c.err
 	}
-	cn, err := c.Get(ctx, companyID)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
-	return cn.Active(), err
+	return c.Connections.Get(ctx, companyID)
 }
 
 const company = "co-1"
@@ -68,7 +64,9 @@ func TestPut(t *testing.T) {
 		{"unknown trigger", connection.Connected, nil, nil, link.PutInput{PostingID: "p-open", Trigger: "on_hire"}, link.Link{}, apperr.Invalid, "trigger", ""},
 		{"unknown posting", connection.Connected, nil, nil, link.PutInput{PostingID: "p-nope"}, link.Link{}, apperr.NotFound, "postingId", ""},
 		{"not connected", "", nil, nil, link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Invalid, "", "not_connected"},
-		{"revoked", connection.Revoked, nil, nil, link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Invalid, "", "not_connected"},
+		{"disconnected", connection.NotConnected, nil, nil, link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Invalid, "", "not_connected"},
+		{"revoked", connection.Revoked, nil, nil, link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Invalid, "", "lever_revoked"},
+		{"reauth required", connection.ReauthRequired, nil, nil, link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Invalid, "", "reauth_required"},
 		{"connection store down", connection.Connected, apperr.Wrap(apperr.Transient, errors.New("timeout"), "down"), nil,
 			link.PutInput{PostingID: "p-open"}, link.Link{}, apperr.Transient, "", ""},
 	}

@@ -1,8 +1,9 @@
 // Package memstore holds in-memory implementations of every storage port of
 // leverlink: connections and OAuth states (connection), links (link), the
-// postings cache and its refresh lease (posting), export markers and the
+// postings cache, its refresh lease and oversized content (posting; and
+// Announcements, the recorder of posting changes), export markers and the
 // LinkedIn contact index (export), seen events (export.SeenStore), token
-// buckets (throttle) and queues (queue).
+// buckets (throttle), queues (queue) and company settings (settings).
 //
 // They pass the same contract suites (shared/storetest) as the DynamoDB and
 // SQS adapters, so domain tests can run on them without emulators, in one

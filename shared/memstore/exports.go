@@ -165,6 +165,15 @@ func writable(m export.Marker, ok bool) bool {
 // Skip records state skipped with reason unless the marker is exported or
 // claimed.
 func (s *Exports) Skip(_ context.Context, k export.Key, now time.Time, reason, positionID string) error {
+	return s.skip(k, now, reason, positionID, "")
+}
+
+// SkipPosting is Skip recording the posting an application named.
+func (s *Exports) SkipPosting(_ context.Context, k export.Key, now time.Time, reason, postingID string) error {
+	return s.skip(k, now, reason, "", postingID)
+}
+
+func (s *Exports) skip(k export.Key, now time.Time, reason, positionID, postingID string) error {
 	if err := validKey(k); err != nil {
 		return err
 	}
@@ -177,6 +186,9 @@ func (s *Exports) Skip(_ context.Context, k export.Key, now time.Time, reason, p
 	m.Key, m.State, m.Reason, m.UpdatedAt = k, export.Skipped, reason, now
 	if positionID != "" {
 		m.PositionID = positionID
+	}
+	if postingID != "" {
+		m.PostingID = postingID
 	}
 	m.Version++
 	s.markers[k] = m

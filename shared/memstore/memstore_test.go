@@ -36,6 +36,11 @@ func TestPostings(t *testing.T) {
 	storetest.PostingStoreContract(t, func(*testing.T) posting.Store { return memstore.NewPostings() })
 }
 
+func TestPostingContents(t *testing.T) {
+	t.Parallel()
+	storetest.PostingContentContract(t, func(*testing.T) posting.ContentStore { return memstore.NewPostingContents() })
+}
+
 func TestRefreshLease(t *testing.T) {
 	t.Parallel()
 	storetest.RefreshLeaseContract(t, func(*testing.T) posting.RefreshLease { return memstore.NewPostings() })
@@ -76,4 +81,14 @@ func TestQueues(t *testing.T) {
 		}
 		return out
 	})
+}
+
+func TestExportsQueue(t *testing.T) {
+	t.Parallel()
+	storetest.QueuedStateContract(t, func(*testing.T) export.Store { return memstore.NewExports() })
+}
+
+func TestActivityStore(t *testing.T) {
+	t.Parallel()
+	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,9 +65,18 @@ type Refresher struct {
 	Lever       LeverFactory
 	Revoker     AuthFailures
 	Queue       RefreshQueue
-	LeaseTTL    time.Duration // default 2m
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Announcer receives the posting changes of each refresh (nil: they
+	// are computed, counted and dropped).
+	Announcer Announcer
+	// Settings says whether a company announces internal-only postings
+	// (nil: public postings only).
+	Settings AnnounceSettings
+	// Contents holds content larger than MaxInlineContent (nil: such
+	// content is dropped and the posting marked ContentOmitted too_large).
+	Contents ContentStore
+	LeaseTTL time.Duration // default 2m
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (r *Refresher) now() time.Time {
@@ -115,6 +125,7 @@ type Result struct {
 	Deleted   int    `json:"deleted"`
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
+	Announced int    `json:"announced"`         // posting changes announced
 	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
 }
 
@@ -175,8 +186,14 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	if err != nil {
 		return res, r.authOrErr(ctx, &res, err)
 	}
-	params := lever.PostingsParams{Limit: 100}
-	if strings.Contains(conn.Scopes, "confidential") {
+	// Every published posting (both job sites) with its content: the
+	// announced set and the content a vendor publishes (docs
+	// #list-all-postings, Note and "include").
+	params := lever.PostingsParams{Limit: 100, DistributionChannels: lever.AllChannels, IncludeContent: true}
+	if slices.Contains(strings.Fields(conn.Scopes), connection.ScopeConfidential) {
+		// Only a grant with confidential access lists them (Lever's
+		// "Confidential Data"): asked for by POST /connection/authorize
+		// with confidential: true.
 		params.Confidentiality = "all"
 	}
 	var fetched []Posting
@@ -196,7 +213,25 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 		offset = page.Next
 	}
 	res.Fetched = len(fetched)
+	internal, err := r.internalAnnounced(ctx, companyID)
+	if err != nil {
+		return res, err
+	}
+	changes, fetched := Changes(cache.Postings, fetched, internal)
 	put, del := diff(cache.Postings, fetched)
+	if err := r.placeContent(ctx, companyID, put, del); err != nil {
+		return res, err
+	}
+	// Announce before writing: a failed write is retried by the next
+	// pass, which computes the same changes with the same ids (the
+	// receiver drops repeats); writing first would lose them on a failed
+	// announce. Not one transaction: at least once, with stable ids.
+	if len(changes) > 0 && r.Announcer != nil {
+		if err := r.Announcer.Announce(ctx, companyID, changes); err != nil {
+			return res, fmt.Errorf("refresh: announce %d posting changes: %w", len(changes), err)
+		}
+		res.Announced = len(changes)
+	}
 	if err := r.Postings.Apply(ctx, companyID, put, del, r.now()); err != nil {
 		return res, fmt.Errorf("refresh: write cache: %w", err)
 	}
@@ -227,7 +262,7 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	if res.Flagged, err = r.Links.SetFlags(ctx, companyID, flags); err != nil {
 		return res, fmt.Errorf("refresh: flag links: %w", err)
 	}
-	log.InfoContext(ctx, "postings refreshed", "fetched", res.Fetched, "written", res.Written, "deleted", res.Deleted, "links_changed", res.Flagged, "pages", res.Pages)
+	log.InfoContext(ctx, "postings refreshed", "fetched", res.Fetched, "written", res.Written, "deleted", res.Deleted, "links_changed", res.Flagged, "pages", res.Pages, "announced", res.Announced)
 	return res, nil
 }
 
@@ -278,19 +313,53 @@ func diff(cached, fetched []Posting) (put []Posting, del []string) {
 	return put, del
 }
 
-// Equal reports whether two cached postings hold the same values.
+// Equal reports whether two cached postings hold the same values: the
+// same field digests (Sums: what Lever sent) and the same announcement.
 func (p Posting) Equal(o Posting) bool {
-	return p.ID == o.ID && p.Text == o.Text && p.State == o.State && p.Confidential == o.Confidential &&
-		p.Team == o.Team && p.Department == o.Department && p.Location == o.Location &&
-		p.Commitment == o.Commitment && p.URL == o.URL && p.UpdatedAt.Equal(o.UpdatedAt)
+	return p.ID == o.ID && sameSums(p.Sums, o.Sums) && p.Announced == o.Announced
 }
 
-func fromLever(p lever.Posting) Posting {
-	return Posting{
-		ID: p.ID, Text: p.Text, State: p.State, Confidential: p.Confidentiality == "confidential",
-		Team: p.Categories.Team, Department: p.Categories.Department, Location: p.Categories.Location,
-		Commitment: p.Categories.Commitment, URL: p.URLs.Show, UpdatedAt: p.UpdatedAt.Time(),
+// internalAnnounced reads the company's setting; false without Settings.
+func (r *Refresher) internalAnnounced(ctx context.Context, companyID string) (bool, error) {
+	if r.Settings == nil {
+		return false, nil
 	}
+	v, err := r.Settings.InternalAnnounced(ctx, companyID)
+	if err != nil {
+		return false, fmt.Errorf("refresh: read announce settings: %w", err)
+	}
+	return v, nil
+}
+
+// placeContent moves content larger than MaxInlineContent out of the
+// postings to write: into the ContentStore when there is one, otherwise
+// it is dropped and the posting marked ContentOmitted too_large. Content
+// of deleted postings is removed from the ContentStore.
+func (r *Refresher) placeContent(ctx context.Context, companyID string, put []Posting, del []string) error {
+	for i := range put {
+		p := &put[i]
+		if contentSize(p.Content) <= MaxInlineContent {
+			continue
+		}
+		if r.Contents == nil {
+			p.Content, p.ContentOmitted = nil, OmittedTooLarge
+			r.log().WarnContext(ctx, "posting content too large for the cache", "company_id", companyID, "posting_id", p.ID, "code", OmittedTooLarge)
+			continue
+		}
+		if err := r.Contents.PutContent(ctx, companyID, p.ID, *p.Content); err != nil {
+			return fmt.Errorf("refresh: store content of %s: %w", p.ID, err)
+		}
+		p.Content, p.ContentStored = nil, true
+	}
+	if r.Contents == nil {
+		return nil
+	}
+	for _, id := range del {
+		if err := r.Contents.DeleteContent(ctx, companyID, id); err != nil {
+			return fmt.Errorf("refresh: delete content of %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 func newOwner() string {

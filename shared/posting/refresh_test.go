@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,7 +187,7 @@ func TestRefresh(t *testing.T) {
 		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.NotConnected},
 		{"revoked: skipped", func(t *testing.T, e *env) {
 			e.setStatus(t, company, connection.Revoked, "")
-		}, posting.Result{Skipped: "not_connected"}, "", nil, map[string]link.Flag{}, connection.Revoked},
+		}, posting.Result{Skipped: "revoked"}, "", nil, map[string]link.Flag{}, connection.Revoked},
 		{"another pass holds the lease: skipped", func(t *testing.T, e *env) {
 			if err := e.postings.AcquireRefresh(context.Background(), company, "other", time.Now(), time.Minute); err != nil {
 				t.Fatal(err)
@@ -299,11 +300,11 @@ func TestReload(t *testing.T) {
 		wantSkip   string
 	}{
 		{"runs a pass", func(t *testing.T, e *env) { e.account.AddPosting(leverfake.Posting{Text: "X"}) }, "", "", ""},
-		{"not connected", func(t *testing.T, e *env) { e.setStatus(t, company, connection.NotConnected, "") }, apperr.Unauthorized, "not_connected", ""},
-		{"revoked in Lever", func(t *testing.T, e *env) { e.account.Revoke() }, apperr.Unauthorized, "lever_revoked", ""},
+		{"not connected", func(t *testing.T, e *env) { e.setStatus(t, company, connection.NotConnected, "") }, apperr.Invalid, "not_connected", ""},
+		{"revoked in Lever", func(t *testing.T, e *env) { e.account.Revoke() }, apperr.Invalid, "lever_revoked", ""},
 		{"tokens unusable", func(t *testing.T, e *env) {
 			e.levers.err = apperr.E(apperr.Unauthorized, "x").WithReason(connection.ReasonReauth)
-		}, apperr.Unauthorized, "reauth_required", ""},
+		}, apperr.Invalid, "reauth_required", ""},
 		{"joins a pass that ends meanwhile", func(t *testing.T, e *env) {
 			ctx := context.Background()
 			if err := e.postings.AcquireRefresh(ctx, company, "other", time.Now(), time.Minute); err != nil {
@@ -383,5 +384,91 @@ func TestList(t *testing.T) {
 		if err != nil || !slices.Equal(ids, tt.want) || v.RefreshedAt == nil {
 			t.Errorf("List(%q, %q) = %v, %v; want %v", tt.state, tt.q, ids, err, tt.want)
 		}
+	}
+}
+
+// bigContent is HTML whose content exceeds posting.MaxInlineContent.
+func bigContent() *leverfake.PostingContent {
+	item := "<li>" + strings.Repeat("x", 1000) + "</li>"
+	return &leverfake.PostingContent{Description: "big", DescriptionHTML: "<div>big</div>",
+		Lists: []leverfake.ContentList{{Text: "Huge", Content: strings.Repeat(item, posting.MaxInlineContent/1000+10)}}}
+}
+
+// TestRefreshOversizedContent: content too large for the cache item goes
+// to the ContentStore when there is one (Full reads it back); without one
+// the posting is cached without content and marked too_large, visibly;
+// a deleted posting's stored content is removed.
+func TestRefreshOversizedContent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, withStore := range []bool{false, true} {
+		e := newEnv(t)
+		var contents *memstore.PostingContents
+		if withStore {
+			contents = memstore.NewPostingContents()
+			e.r.Contents = contents
+		}
+		p := e.account.AddPosting(leverfake.Posting{ID: "p-big", Text: "Big", Content: bigContent()})
+		e.account.AddPosting(leverfake.Posting{ID: "p-small", Text: "Small"})
+		if _, err := e.r.Refresh(ctx, company); err != nil {
+			t.Fatal(err)
+		}
+		var store posting.ContentStore
+		if contents != nil {
+			store = contents
+		}
+		got, err := posting.Full(ctx, e.postings, store, company, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case withStore && (got.Content == nil || len(got.Content.Lists[0].Items) < 300 || got.ContentOmitted != ""):
+			t.Fatalf("with a content store: content %v omitted %q, want the stored content", got.Content != nil, got.ContentOmitted)
+		case !withStore && (got.Content != nil || got.ContentOmitted != posting.OmittedTooLarge):
+			t.Fatalf("without a content store: content %v omitted %q, want none and too_large", got.Content != nil, got.ContentOmitted)
+		}
+		small, _ := posting.Full(ctx, e.postings, store, company, "p-small")
+		if small.Content == nil || small.ContentOmitted != "" {
+			t.Fatalf("small posting: %+v, want its content inline", small)
+		}
+		// Unchanged: nothing rewritten.
+		if res, err := e.r.Refresh(ctx, company); err != nil || res.Written != 0 {
+			t.Fatalf("unchanged refresh: %+v %v, want 0 written", res, err)
+		}
+		if withStore {
+			e.account.DeletePosting(p.ID)
+			if _, err := e.r.Refresh(ctx, company); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := contents.GetContent(ctx, company, p.ID); !apperr.Is(err, apperr.NotFound) {
+				t.Fatalf("content of a deleted posting: %v, want NotFound", err)
+			}
+		}
+	}
+}
+
+// TestRefreshAnnounceFailure: when announcing fails the cache is not
+// written, so the next pass announces the same changes (same ids).
+func TestRefreshAnnounceFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	ann := memstore.NewAnnouncements()
+	ann.FailErr = apperr.E(apperr.Transient, "outbox down")
+	e.r.Announcer = ann
+	e.account.AddPosting(leverfake.Posting{ID: "p-1", Text: "Backend"})
+	if _, err := e.r.Refresh(ctx, company); !apperr.Is(err, apperr.Transient) {
+		t.Fatalf("refresh with a failing announcer: %v, want Transient", err)
+	}
+	if ids := e.cachedIDs(t); len(ids) != 0 {
+		t.Fatalf("cache after a failed announce: %v, want nothing written", ids)
+	}
+	ann.FailErr = nil
+	res, err := e.r.Refresh(ctx, company)
+	if err != nil || res.Announced != 1 || res.Written != 1 {
+		t.Fatalf("retry: %+v %v, want 1 announced, 1 written", res, err)
+	}
+	if cs := ann.Changes(company); len(cs) != 1 || cs[0].Type != posting.Published {
+		t.Fatalf("changes: %+v, want one posting.published", cs)
 	}
 }

@@ -270,7 +270,7 @@ func (r resolver) String(v any) (string, error) {
 func (r resolver) table(id string, p map[string]any) (Table, error) {
 	name, err := r.String(p["TableName"])
 	if err != nil || name == "" {
-		return Table{}, fmt.Errorf("stackdef: %s.TableName: %v", id, orMissing(err))
+		return Table{}, fmt.Errorf("stackdef: %s.TableName: %w", id, orMissing(err))
 	}
 	t := Table{LogicalID: id, Name: name, Attributes: map[string]string{}}
 	for _, a := range asSlice(p["AttributeDefinitions"]) {
@@ -298,7 +298,7 @@ func (r resolver) table(id string, p map[string]any) (Table, error) {
 func (r resolver) queue(id string, p map[string]any) (Queue, error) {
 	name, err := r.String(p["QueueName"])
 	if err != nil || name == "" {
-		return Queue{}, fmt.Errorf("stackdef: %s.QueueName: %v", id, orMissing(err))
+		return Queue{}, fmt.Errorf("stackdef: %s.QueueName: %w", id, orMissing(err))
 	}
 	q := Queue{LogicalID: id, Name: name, VisibilityTimeout: 30}
 	q.FIFO = p["FifoQueue"] == true
@@ -320,7 +320,7 @@ func (r resolver) queue(id string, p map[string]any) (Queue, error) {
 func (r resolver) function(id string, p, meta, globals map[string]any) (Function, error) {
 	name, err := r.String(p["FunctionName"])
 	if err != nil || name == "" {
-		return Function{}, fmt.Errorf("stackdef: %s.FunctionName: %v", id, orMissing(err))
+		return Function{}, fmt.Errorf("stackdef: %s.FunctionName: %w", id, orMissing(err))
 	}
 	f := Function{LogicalID: id, Name: name, Raw: p, BuildMethod: str(meta["BuildMethod"])}
 	f.Dir = name[strings.LastIndex(name, "-")+1:]

@@ -34,7 +34,7 @@ func ConnectionStoreContract(t *testing.T, newStore func(t *testing.T) connectio
 			LeverAccountID: "acct", PerformAsID: "u1", PerformAsEmail: "a@b.c",
 			SealedAccess: []byte{0, 1, 2, 255}, SealedRefresh: []byte("sealed-refresh"),
 			AccessExpiry: base.Add(time.Hour), Scopes: "offline_access opportunities:write:admin",
-			ConnectedAt: base, UpdatedAt: base, AllowGeneralOpportunity: true, ExportBeforeConsent: true,
+			ConnectedAt: base, UpdatedAt: base,
 			Version: 1,
 		}
 		var seen connection.Connection

@@ -133,6 +133,26 @@ func ExportStoreContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		}
 	})
 
+	t.Run("SkipPosting", func(t *testing.T) {
+		t.Parallel()
+		c := ctx(t)
+		fresh, exported := key(), key()
+		must(t, "SkipPosting new", store.SkipPosting(c, fresh, base, "posting_closed", "post-7"))
+		m, err := store.Get(c, fresh)
+		must(t, "Get", err)
+		if m.State != export.Skipped || m.Reason != "posting_closed" || m.PostingID != "post-7" || m.PositionID != "" {
+			t.Fatalf("after SkipPosting: %+v, want skipped posting_closed on post-7, no position", m)
+		}
+		_, err = store.Claim(c, exported, "c1", base, stale)
+		must(t, "Claim", err)
+		want, err := store.Confirm(c, exported, "c1", base, func(m *export.Marker) { m.OpportunityID, m.PostingID = "op", "post-1" })
+		must(t, "Confirm", err)
+		must(t, "SkipPosting exported", store.SkipPosting(c, exported, base.Add(time.Second), "posting_not_found", "post-2"))
+		got, err := store.Get(c, exported)
+		must(t, "Get", err)
+		wantEqual(t, "SkipPosting does not override exported", got, want)
+	})
+
 	t.Run("Skip", func(t *testing.T) {
 		t.Parallel()
 		c := ctx(t)

@@ -155,6 +155,47 @@ func PostingStoreContract(t *testing.T, newStore func(t *testing.T) posting.Stor
 		}
 	})
 
+	t.Run("FullPostingRoundTrips", func(t *testing.T) {
+		// Everything a vendor publishes, and the refresher's bookkeeping
+		// (Sums, Announced, content placement), comes back as written.
+		t.Parallel()
+		c := ctx(t)
+		co := ID("co")
+		full := post("pf", "published")
+		full.CreatedAt = base.Add(-time.Hour)
+		full.DistributionChannels = []string{"internal", "public"}
+		full.AllLocations = []string{"Paris", "Remote"}
+		full.Level = "Senior"
+		full.WorkplaceType = "hybrid"
+		full.Country = "FR"
+		full.Tags = []string{"go", "aws"}
+		full.URLs = &posting.URLs{List: "https://jobs.lever.co/x", Show: "https://jobs.lever.co/x/pf", Apply: "https://jobs.lever.co/x/pf/apply"}
+		full.SalaryRange = &posting.SalaryRange{Min: 40000, Max: 60000.5, Currency: "EUR", Interval: "per-year-salary"}
+		full.SalaryDescription = "Good pay"
+		full.SalaryDescriptionHTML = "<p>Good <b>pay</b></p>"
+		full.Content = &posting.Content{
+			Description: "Build things", DescriptionHTML: "<div>Build <b>things</b></div>",
+			Lists:   []posting.ContentList{{Text: "You have", Content: "<li>Go</li><li>SQL</li>", Items: []string{"Go", "SQL"}}},
+			Closing: "Equal opportunity", ClosingHTML: "<div>Equal opportunity</div>",
+			Text: "Build things\n\nYou have\n- Go\n- SQL\n\nEqual opportunity",
+		}
+		full.Sums = map[string]string{"title": "aa", "content": "bb"}
+		full.Announced = true
+		omitted := post("po", "published")
+		omitted.ContentOmitted = posting.OmittedTooLarge
+		stored := post("ps", "internal")
+		stored.ContentStored = true
+		must(t, "Apply", store.Apply(c, co, []posting.Posting{full, omitted, stored}, nil, base))
+		for _, want := range []posting.Posting{full, omitted, stored} {
+			got, err := store.Get(c, co, want.ID)
+			must(t, "Get "+want.ID, err)
+			wantEqual(t, "Get "+want.ID, got, want)
+		}
+		got, err := store.List(c, co)
+		must(t, "List", err)
+		wantEqual(t, "List", got.Postings, []posting.Posting{full, omitted, stored})
+	})
+
 	t.Run("ApplyListGet", func(t *testing.T) {
 		t.Parallel()
 		c := ctx(t)

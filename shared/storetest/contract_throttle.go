@@ -139,12 +139,15 @@ func ThrottleStoreContract(t *testing.T, newStore func(t *testing.T) throttle.St
 		key := ID("co")
 		b := throttle.Bucket{Rate: 5, Burst: 5, MaxWait: 500 * time.Millisecond}
 		const window = 2 * time.Second
+		// Enough takers to contend on every read-modify-write; more only
+		// slows an emulator on a loaded machine past the context deadline.
+		const takers = 20
 		var used atomic.Int64
 		start := time.Now()
 		deadline := start.Add(window)
 		var wg sync.WaitGroup
 		var failed atomic.Value
-		for range 50 {
+		for range takers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -180,12 +183,12 @@ func ThrottleStoreContract(t *testing.T, newStore func(t *testing.T) throttle.St
 		}
 		limit := float64(b.Burst) + b.Rate*window.Seconds() + 1
 		got := used.Load()
-		t.Logf("%d tokens used by 50 takers in %v (limit %.1f)", got, window, limit)
+		t.Logf("%d tokens used by %d takers in %v (limit %.1f)", got, takers, window, limit)
 		// The bound is the contract; how close a store gets to it is a
 		// speed matter (make bench): an emulator on a loaded machine may
 		// grant few, but it must grant some.
 		if float64(got) > limit || got < 1 {
-			t.Fatalf("%d tokens used by 50 concurrent takers in %v, want between 1 and Burst + Rate×t + 1 = %.1f", got, window, limit)
+			t.Fatalf("%d tokens used by %d concurrent takers in %v, want between 1 and Burst + Rate×t + 1 = %.1f", got, takers, window, limit)
 		}
 	})
 }

@@ -30,7 +30,7 @@ func (l Limiter) Wait(ctx context.Context) error {
 	for {
 		wait, err := Take(ctx, l.Store, l.Key, l.Bucket, now())
 		if e := apperr.As(err); e != nil && e.Code == apperr.RateLimited && e.RetryAfter > 0 {
-			wait, err = e.RetryAfter, nil
+			wait = e.RetryAfter
 			if !sleep(ctx, wait) {
 				return ctx.Err()
 			}

@@ -3,6 +3,7 @@ package connect_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,9 +218,10 @@ func TestRevocation(t *testing.T) {
 	}
 }
 
-// TestDisconnect: DELETE /connection twice → 204 both times; tokens deleted,
-// links removed, export markers kept; the vault refuses; GET says
-// not_connected.
+// TestDisconnect: DELETE /connection twice → 200 both times, saying the
+// grant must be revoked in Lever (Lever documents no revocation endpoint);
+// tokens deleted, links removed, export markers kept; the vault refuses;
+// GET says not_connected.
 func TestDisconnect(t *testing.T) {
 	t.Parallel()
 	e, acct := newEnv(t)
@@ -241,9 +243,12 @@ func TestDisconnect(t *testing.T) {
 		t.Fatalf("opportunities: got %d, want 1", n)
 	}
 
-	for i := range 2 {
-		if code := e.Do("DELETE", "/v1/companies/acme/connection", nil, nil); code != http.StatusNoContent {
-			t.Fatalf("DELETE #%d: got %d, want 204", i+1, code)
+	for i, wantRemoved := range []int{len(positions), 0} {
+		var d connection.DisconnectView
+		if code := e.Do("DELETE", "/v1/companies/acme/connection", nil, &d); code != http.StatusOK ||
+			d.Status != connection.NotConnected || d.LeverGrant != "revoke_in_lever" || d.LinksRemoved != wantRemoved ||
+			!strings.Contains(d.Message, "Authorized Apps") {
+			t.Fatalf("DELETE #%d: got %d %+v, want 200 not_connected, revoke_in_lever, %d links removed", i+1, code, d, wantRemoved)
 		}
 	}
 	v := view(t, e, "acme")
@@ -272,9 +277,9 @@ func TestDisconnect(t *testing.T) {
 	if n := len(acct.Opportunities()); n != 1 {
 		t.Errorf("opportunities in Lever after disconnect: got %d, want 1 (kept)", n)
 	}
-	// Never connected: also 204.
-	if code := e.Do("DELETE", "/v1/companies/never/connection", nil, nil); code != http.StatusNoContent {
-		t.Errorf("DELETE for a company never connected: got %d, want 204", code)
+	// Never connected: also 200.
+	if code := e.Do("DELETE", "/v1/companies/never/connection", nil, nil); code != http.StatusOK {
+		t.Errorf("DELETE for a company never connected: got %d, want 200", code)
 	}
 	if rawConnection(t, e, "never") != nil {
 		t.Errorf("disconnecting a never-connected company created an item")

@@ -22,10 +22,9 @@ func TestRetryFailedExport(t *testing.T) {
 		t.Fatalf("Export button: %d", code)
 	}
 	f.drain(false)
-	// A failed marker does not record its position (Store.Claim/Finish take
-	// none), so the UI asks for the candidate's position explicitly.
-	st := f.statusAt("r-1", "pos-1")
-	if st.State != "failed" || !st.Exportable || st.Reason != "lever_rejected" || !strings.Contains(st.LastError, "Invalid email") || st.Attempts != 1 {
+	// The failed marker keeps the position its job was queued for.
+	st := f.status("r-1")
+	if st.State != "failed" || !st.Exportable || st.Reason != "lever_rejected" || !strings.Contains(st.LastError, "Invalid email") || st.Attempts != 1 || st.PositionID != "pos-1" {
 		t.Errorf("status after rejection: got %+v, want failed lever_rejected, exportable, with Lever's error as lastError", st)
 	}
 	var list struct {
@@ -38,7 +37,7 @@ func TestRetryFailedExport(t *testing.T) {
 	}
 
 	var v statusView
-	if code := f.Do("POST", "/v1/companies/"+company+"/exports/r-1/retry", exportBody("pos-1", cand("r-1")), &v); code != 202 || v.State != "queued" {
+	if code := f.Do("POST", "/v1/companies/"+company+"/exports/r-1/retry", exportBody("", cand("r-1")), &v); code != 202 || v.State != "queued" || v.PositionID != "pos-1" {
 		t.Fatalf("retry: got %d %+v, want 202 queued", code, v)
 	}
 	f.drain(false)

@@ -107,8 +107,12 @@ func TestOutOfOrder(t *testing.T) {
 	}
 
 	// The vendor sent the note before the acceptance: the push is skipped
-	// (nothing to push to), the export carries it in its history, once.
-	f.send(noteEvent("ooo-2", "n1", "Note before accept"), 202, "queued")
+	// (nothing to push to, no export queued), the export carries it in its
+	// history, once; re-sent after the acceptance it is queued behind the
+	// export and finds it written.
+	if out := f.send(noteEvent("ooo-2", "n1", "Note before accept"), 202, "skipped"); out["reason"] != "not_exported" {
+		t.Errorf("push before any export: got %v, want skipped not_exported", out)
+	}
 	f.send(candEvent("candidate.contact_accepted", "pos-1", cand("ooo-2", map[string]any{
 		"notes": []map[string]any{{"id": "n1", "createdAt": now(), "body": "Note before accept"}}})), 202, "queued")
 	f.send(noteEvent("ooo-2", "n1", "Note before accept"), 202, "queued") // re-sent after

@@ -67,16 +67,36 @@ func (f *fixture) unlink(positionID string) {
 	}
 }
 
-// settings changes the company's connection settings directly in the store
-// (there is no API for them yet).
-func (f *fixture) settings(fn func(*connection.Connection)) {
+// setSettings sets the company's settings through the API (GET for the
+// updateConn changes the company's stored connection (its status, as a
+// revocation or unusable tokens would leave it).
+func (f *fixture) updateConn(fn func(*connection.Connection)) {
 	f.t.Helper()
 	_, err := f.App.Connections.Update(context.Background(), company, func(c *connection.Connection) error {
 		fn(c)
 		return nil
 	})
 	if err != nil {
-		f.t.Fatalf("update connection settings: %v", err)
+		f.t.Fatalf("update connection: %v", err)
+	}
+}
+
+// ETag, then PUT with If-Match), changing the fields given.
+func (f *fixture) setSettings(changes map[string]bool) {
+	f.t.Helper()
+	doc, etag, code := f.getSettings()
+	if code != 200 {
+		f.t.Fatalf("GET settings: %d", code)
+	}
+	body := map[string]any{}
+	for _, k := range []string{"allowGeneralOpportunity", "exportBeforeConsent", "announceInternalPostings"} {
+		body[k] = doc[k]
+	}
+	for k, v := range changes {
+		body[k] = v
+	}
+	if code, out, _ := f.putSettings(body, etag); code != 200 {
+		f.t.Fatalf("PUT settings %v: %d %v", changes, code, out)
 	}
 }
 

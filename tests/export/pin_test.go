@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/lever"
 )
 
@@ -18,7 +17,7 @@ var funnel = []string{"contact_info_found", "first_message_sent", "replied", "re
 // triggers), so snapshots carry no consent.
 func TestPinTriggers(t *testing.T) {
 	f := setup(t)
-	f.settings(func(c *connection.Connection) { c.ExportBeforeConsent = true })
+	f.setSettings(map[string]bool{"exportBeforeConsent": true})
 	for _, tr := range append(append([]string{}, funnel...), "never") {
 		f.link("p-"+tr, f.postings[0].ID, tr)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
-	"github.com/leverlink/leverlink/shared/connection"
 )
 
 // TestApplied: a Refer.io-style application is exported with origin
@@ -41,7 +40,7 @@ func TestGeneralOpportunityAndLeadStages(t *testing.T) {
 	if out["reason"] != "position_not_linked" {
 		t.Errorf("general opportunity not allowed: got %v", out)
 	}
-	f.settings(func(c *connection.Connection) { c.AllowGeneralOpportunity = true })
+	f.setSettings(map[string]bool{"allowGeneralOpportunity": true})
 	f.send(candEvent("candidate.contact_accepted", "", cand("gen-1")), 202, "queued")
 	f.drain(false)
 	o := f.oneOpp(email("gen-1"))

@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/settings"
 )
 
 const (
@@ -38,9 +39,10 @@ type route struct {
 var management = []route{
 	{"POST", company + "/connection/authorize", []string{"200"}},
 	{"GET", company + "/connection", []string{"200"}},
-	{"DELETE", company + "/connection", []string{"204"}},
+	{"DELETE", company + "/connection", []string{"200"}},
 	{"GET", company + "/postings", []string{"200"}},
 	{"POST", company + "/postings/reload", []string{"200", "422", "429"}},
+	{"GET", company + "/postings/{postingId}", []string{"200", "404"}},
 	{"GET", company + "/links", []string{"200"}},
 	{"PUT", company + "/links/{positionId}", []string{"200", "404", "422"}},
 	{"DELETE", company + "/links/{positionId}", []string{"204"}},
@@ -50,6 +52,11 @@ var management = []route{
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
 	{"GET", company + "/events", []string{"200"}},
 	{"POST", company + "/events/redeliver", []string{"202", "409"}},
+	{"GET", company + "/settings", []string{"200"}},
+	{"PUT", company + "/settings", []string{"200", "412", "428"}},
+	{"GET", company + "/activities", []string{"200"}},
+	{"POST", company + "/exports/{candidateId}/activities/retry", []string{"202", "404", "409", "422"}},
+	{"POST", company + "/setup-sessions", []string{"201"}},
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
@@ -216,31 +223,41 @@ func TestSchemasMatchGo(t *testing.T) {
 	doc := loadDoc(t)
 	schemas := m(m(doc["components"])["schemas"])
 	for name, typ := range map[string]reflect.Type{
-		"ErrorBody":       reflect.TypeFor[httpapi.ErrorBody](),
-		"ErrorDetail":     reflect.TypeFor[httpapi.ErrorDetail](),
-		"AuthorizeInput":  reflect.TypeFor[connection.AuthorizeInput](),
-		"ConnectionView":  reflect.TypeFor[connection.View](),
-		"PerformAs":       reflect.TypeFor[connection.PerformAs](),
-		"Posting":         reflect.TypeFor[posting.Posting](),
-		"PostingList":     reflect.TypeFor[posting.ListView](),
-		"RefreshResult":   reflect.TypeFor[posting.Result](),
-		"LinkInput":       reflect.TypeFor[link.PutInput](),
-		"Link":            reflect.TypeFor[link.View](),
-		"ExportRequest":   reflect.TypeFor[export.ExportRequest](),
-		"ExportStatus":    reflect.TypeFor[export.StatusView](),
-		"Event":           reflect.TypeFor[event.Event](),
-		"CandidateData":   reflect.TypeFor[event.CandidateData](),
-		"MessageData":     reflect.TypeFor[event.MessageData](),
-		"NoteData":        reflect.TypeFor[event.NoteData](),
-		"Candidate":       reflect.TypeFor[event.Candidate](),
-		"Location":        reflect.TypeFor[event.Location](),
-		"Person":          reflect.TypeFor[event.Person](),
-		"Consent":         reflect.TypeFor[event.Consent](),
-		"Resume":          reflect.TypeFor[event.Resume](),
-		"Message":         reflect.TypeFor[event.Message](),
-		"Note":            reflect.TypeFor[event.Note](),
-		"EventOutcome":    reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
-		"ExportErrorBody": reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
+		"ErrorBody":          reflect.TypeFor[httpapi.ErrorBody](),
+		"ErrorDetail":        reflect.TypeFor[httpapi.ErrorDetail](),
+		"AuthorizeInput":     reflect.TypeFor[connection.AuthorizeInput](),
+		"ConnectionView":     reflect.TypeFor[connection.View](),
+		"PerformAs":          reflect.TypeFor[connection.PerformAs](),
+		"Posting":            reflect.TypeFor[posting.Posting](),
+		"PostingList":        reflect.TypeFor[posting.ListView](),
+		"RefreshResult":      reflect.TypeFor[posting.Result](),
+		"LinkInput":          reflect.TypeFor[link.PutInput](),
+		"Link":               reflect.TypeFor[link.View](),
+		"ExportRequest":      reflect.TypeFor[export.ExportRequest](),
+		"ExportStatus":       reflect.TypeFor[export.StatusView](),
+		"Settings":           reflect.TypeFor[settings.Document](),
+		"Event":              reflect.TypeFor[event.Event](),
+		"CandidateData":      reflect.TypeFor[event.CandidateData](),
+		"MessageData":        reflect.TypeFor[event.MessageData](),
+		"NoteData":           reflect.TypeFor[event.NoteData](),
+		"Candidate":          reflect.TypeFor[event.Candidate](),
+		"Location":           reflect.TypeFor[event.Location](),
+		"Person":             reflect.TypeFor[event.Person](),
+		"Consent":            reflect.TypeFor[event.Consent](),
+		"Resume":             reflect.TypeFor[event.Resume](),
+		"Message":            reflect.TypeFor[event.Message](),
+		"Note":               reflect.TypeFor[event.Note](),
+		"EventOutcome":       reflect.TypeFor[export.Outcome](),    // plus eventId, added by the webhook
+		"ExportErrorBody":    reflect.TypeFor[httpapi.ErrorBody](), // plus export, added by exportAnswer
+		"DisconnectView":     reflect.TypeFor[connection.DisconnectView](),
+		"ActivityView":       reflect.TypeFor[export.ActivityView](),
+		"ActivityRetry":      reflect.TypeFor[export.ActivityRetry](),
+		"ActivityErrorBody":  reflect.TypeFor[httpapi.ErrorBody](), // plus activity, added by retryActivity
+		"PostingURLs":        reflect.TypeFor[posting.URLs](),
+		"SalaryRange":        reflect.TypeFor[posting.SalaryRange](),
+		"PostingContent":     reflect.TypeFor[posting.Content](),
+		"PostingContentList": reflect.TypeFor[posting.ContentList](),
+		"PostingChange":      reflect.TypeFor[posting.Change](),
 	} {
 		s := schemas[name]
 		if s == nil {
@@ -257,6 +274,8 @@ func TestSchemasMatchGo(t *testing.T) {
 			goFields = append(goFields, "eventId")
 		case "ExportErrorBody":
 			goFields = append(goFields, "export")
+		case "ActivityErrorBody":
+			goFields = append(goFields, "activity")
 		}
 		sort.Strings(doced)
 		sort.Strings(goFields)

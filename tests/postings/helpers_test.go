@@ -27,9 +27,10 @@ import (
 )
 
 // leverEdits sits between the app and the fake Lever (a reverse proxy on
-// the API base URL) and changes what GET /v1/postings answers: the fake
-// can add postings but neither close nor delete them, and cannot fail one
-// company only. Safe for concurrent use.
+// the API base URL) and changes what GET /v1/postings answers without
+// touching the fake's postings (which Lever's API and /_admin can now
+// close and delete too), and can fail one company only. Safe for
+// concurrent use.
 type leverEdits struct {
 	mu      sync.Mutex
 	states  map[string]stateEdit // posting id → state Lever now reports

@@ -214,8 +214,8 @@ func TestRevokedGrantDuringRefresh(t *testing.T) {
 	if code := e.Do("POST", path("acme", "/postings/reload"), nil, &eb); code != http.StatusUnprocessableEntity {
 		t.Errorf("reload after revocation: status %d %+v, want 422", code, eb.Error)
 	}
-	if code := e.Do("PUT", path("acme", "/links/pos-1"), map[string]any{"postingId": p.ID}, &eb); code != http.StatusUnprocessableEntity || eb.Error.Reason != "not_connected" {
-		t.Errorf("link after revocation: status %d %+v, want 422 not_connected", code, eb.Error)
+	if code := e.Do("PUT", path("acme", "/links/pos-1"), map[string]any{"postingId": p.ID}, &eb); code != http.StatusUnprocessableEntity || eb.Error.Reason != "lever_revoked" {
+		t.Errorf("link after revocation: status %d %+v, want 422 lever_revoked", code, eb.Error)
 	}
 }
 

@@ -107,7 +107,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	_, tables := dynamotest.New(t)
 	_, urls := sqstest.New(t)
-	s.fake.RedirectURIs = []string{RedirectURL}
+	s.fake.RedirectURIs = append(s.fake.RedirectURIs, RedirectURL) // WithFake may add the callback of a real local server
 	fake := leverfake.Start(s.fake)
 	t.Cleanup(fake.Close)
 

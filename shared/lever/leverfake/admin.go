@@ -15,6 +15,8 @@ import (
 //	POST   /_admin/accounts/{id}/users              User → user
 //	POST   /_admin/accounts/{id}/users/{uid}/deactivate
 //	POST   /_admin/accounts/{id}/postings           Posting + {"count"} → postings
+//	PATCH  /_admin/accounts/{id}/postings/{pid}     Lever's update body (docs #update-a-posting) → posting
+//	DELETE /_admin/accounts/{id}/postings/{pid}     delete a posting (Lever's API cannot; its users can)
 //	POST   /_admin/accounts/{id}/revoke             revoke the grant
 //	POST   /_admin/accounts/{id}/tokens             issue tokens without the browser
 //	GET    /_admin/accounts/{id}/opportunities      opportunities
@@ -86,6 +88,43 @@ func (f *Fake) adminRoutes() {
 				return
 			}
 			writeJSONRaw(w, http.StatusCreated, a.AddPostings(in.Count, in.Posting))
+		}
+	})
+	m.HandleFunc("PATCH /_admin/accounts/{id}/postings/{pid}", func(w http.ResponseWriter, r *http.Request) {
+		var in postingInput
+		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
+			var msg string
+			var out Posting
+			found := false
+			a.locked(func(ac *account) {
+				pp := ac.posting(r.PathValue("pid"))
+				if pp == nil {
+					return
+				}
+				found = true
+				p := clonePosting(*pp)
+				if msg = f.applyPostingInput(ac, &p, in, false); msg == "" {
+					p.UpdatedAt = max(f.nowMillis(), p.UpdatedAt+1)
+					*pp, out = p, p
+				}
+			})
+			switch {
+			case !found:
+				writeError(w, http.StatusNotFound, "ResourceNotFound", "posting not found")
+			case msg != "":
+				badRequest(w, msg)
+			default:
+				writeJSONRaw(w, http.StatusOK, out)
+			}
+		}
+	})
+	m.HandleFunc("DELETE /_admin/accounts/{id}/postings/{pid}", func(w http.ResponseWriter, r *http.Request) {
+		if a := acct(w, r); a != nil {
+			if !a.DeletePosting(r.PathValue("pid")) {
+				writeError(w, http.StatusNotFound, "ResourceNotFound", "posting not found")
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
 		}
 	})
 	m.HandleFunc("POST /_admin/accounts/{id}/revoke", func(w http.ResponseWriter, r *http.Request) {

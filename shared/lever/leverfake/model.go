@@ -54,6 +54,22 @@ type Posting struct {
 	CreatedAt            int64           `json:"createdAt"`
 	UpdatedAt            int64           `json:"updatedAt"`
 	WorkplaceType        string          `json:"workplaceType"`
+	// Salary fields are served when the posting has them (docs
+	// #retrieve-a-single-posting); the recorded posting has none and no
+	// such keys, so they are omitted when empty.
+	SalaryDescription     string       `json:"salaryDescription,omitempty"`
+	SalaryDescriptionHTML string       `json:"salaryDescriptionHtml,omitempty"`
+	SalaryRange           *SalaryRange `json:"salaryRange,omitempty"`
+}
+
+// SalaryRange is a posting's salary range (docs #create-a-posting
+// "salaryRange": "if one child field is filled out they all must be
+// filled out").
+type SalaryRange struct {
+	Max      float64 `json:"max"`
+	Min      float64 `json:"min"`
+	Currency string  `json:"currency"`
+	Interval string  `json:"interval"`
 }
 
 // Categories are a posting's categories. Level is deprecated and null on

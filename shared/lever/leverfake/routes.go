@@ -22,6 +22,8 @@ func (f *Fake) routes() {
 		{"GET /v1/users/{id}", f.getUser},
 		{"GET /v1/postings", f.listPostings},
 		{"GET /v1/postings/{id}", f.getPosting},
+		{"POST /v1/postings", f.createPosting},
+		{"POST /v1/postings/{id}", f.updatePosting},
 		{"GET /v1/stages", f.listStages},
 		{"POST /v1/opportunities", f.createOpportunity},
 		{"GET /v1/opportunities", f.listOpportunities},

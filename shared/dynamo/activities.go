@@ -1,0 +1,153 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/export"
+)
+
+// The queued state and the activity listings of Exports (tool issue 20):
+// export.Store.Queue and export.ActivityStore.
+
+var _ export.ActivityStore = (*Exports)(nil)
+
+// Queue records state queued (and positionID when not empty) with one
+// conditional write when there is no marker or its state is queued, failed
+// or skipped with no claim; it keeps reason and lastError and reports
+// whether it wrote. An exported or exporting marker is left alone (false,
+// nil).
+func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positionID string) (bool, error) {
+	if err := validKey(k); err != nil {
+		return false, err
+	}
+	state, claim := expression.Name("state"), expression.Name("claimId")
+	u := expression.Set(state, expression.Value(export.Queued)).
+		Set(expression.Name("updatedAt"), expression.Value(now.UnixNano())).
+		Set(expression.Name("version"), incr("version")).
+		Set(expression.Name("candidateId"), expression.Value(k.CandidateID))
+	if k.ActivityID != "" {
+		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
+	}
+	if positionID != "" {
+		u = u.Set(expression.Name("positionId"), expression.Value(positionID))
+	}
+	u = setIndex(u, k, export.Queued, now)
+	c := expression.Or(
+		expression.Name(attrPK).AttributeNotExists(),
+		expression.And(
+			state.In(expression.Value(export.Queued), expression.Value(export.Failed), expression.Value(export.Skipped)),
+			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
+		),
+	)
+	_, _, err := e.update(ctx, k, u, c)
+	if cf, _ := isCondFailed(err); cf {
+		return false, nil
+	}
+	if err != nil {
+		return false, storageErr(err, "queue %s/%s", k.CompanyID, markerSK(k))
+	}
+	return true, nil
+}
+
+// ListActivities pages through the company's activity markers in state
+// (queued, failed or skipped; others are apperr Invalid naming state), most
+// recently updated first, at most limit per page (100 when limit <= 0), via
+// the byState index (eventually consistent on AWS). The cursor is opaque; a
+// malformed one, or one from another listing, is apperr Invalid.
+func (e *Exports) ListActivities(ctx context.Context, companyID string, state export.State, cursor string, limit int) ([]export.Marker, string, error) {
+	if err := requireID("companyId", companyID); err != nil {
+		return nil, "", err
+	}
+	if !activityIndexed(state) {
+		return nil, "", apperr.InvalidField("state", "activities are listed queued, failed or skipped, not %q", state)
+	}
+	if limit <= 0 {
+		limit = defaultPage
+	}
+	gpk := activityGSIPK(companyID, state)
+	start, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if start != nil && getS(start, "gsi1pk") != gpk {
+		return nil, "", apperr.InvalidField("cursor", "cursor belongs to another listing")
+	}
+	out, err := e.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(e.table), IndexName: aws.String(byStateIndex),
+		KeyConditionExpression:    aws.String("gsi1pk = :g"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": avS(gpk)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(min(limit, 1000))),
+		ExclusiveStartKey:         start,
+	})
+	if err != nil {
+		return nil, "", storageErr(err, "list %s activities of %s", state, companyID)
+	}
+	ms := make([]export.Marker, 0, len(out.Items))
+	for _, it := range out.Items {
+		m, err := decodeMarker(it)
+		if err != nil {
+			return nil, "", fmt.Errorf("dynamo: list activities of %s: %w", companyID, err)
+		}
+		ms = append(ms, m)
+	}
+	next, err := encodeCursor(out.LastEvaluatedKey)
+	return ms, next, err
+}
+
+// CandidateActivities returns up to limit (20 when limit <= 0) of the
+// candidate's activity markers that are queued, failed or skipped, most
+// recently updated first: one strongly consistent query of the candidate's
+// activity items, filtered by state.
+func (e *Exports) CandidateActivities(ctx context.Context, companyID, candidateID string, limit int) ([]export.Marker, error) {
+	if err := validKey(export.Key{CompanyID: companyID, CandidateID: candidateID}); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 20
+	}
+	var ms []export.Marker
+	var start map[string]types.AttributeValue
+	for {
+		out, err := e.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                aws.String(e.table),
+			KeyConditionExpression:   aws.String("pk = :p AND begins_with(sk, :s)"),
+			FilterExpression:         aws.String("#st IN (:q, :f, :k)"),
+			ExpressionAttributeNames: map[string]string{"#st": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": avS(companyID), ":s": avS(activityPrefix + candidateID + "#"),
+				":q": avS(string(export.Queued)), ":f": avS(string(export.Failed)), ":k": avS(string(export.Skipped)),
+			},
+			ConsistentRead:    aws.Bool(true),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, storageErr(err, "list activities of %s/%s", companyID, candidateID)
+		}
+		for _, it := range out.Items {
+			m, err := decodeMarker(it)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: list activities of %s/%s: %w", companyID, candidateID, err)
+			}
+			ms = append(ms, m)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].UpdatedAt.After(ms[j].UpdatedAt) })
+	if len(ms) > limit {
+		ms = ms[:limit]
+	}
+	return ms, nil
+}
