@@ -103,7 +103,7 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.mu.Unlock()
 	d, err := leverhook.Verify(body, h.tokens[peek.Event], time.Now(), time.Hour)
 	if err != nil || r.Header.Get("User-Agent") != "Lever-Webhooks" {
-		h.errs = append(h.errs, fmt.Errorf("%v (user agent %q)", err, r.Header.Get("User-Agent")))
+		h.errs = append(h.errs, fmt.Errorf("%w (user agent %q)", err, r.Header.Get("User-Agent")))
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}

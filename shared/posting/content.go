@@ -239,12 +239,11 @@ func renderLines(s string, bullets bool) []string {
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			tag := string(name)
-			if skipped[tag] {
+			if skipped[string(name)] {
 				skip = max(skip-1, 0)
 				continue
 			}
-			if blocks[tag] {
+			if blocks[string(name)] {
 				flush()
 			}
 		}
