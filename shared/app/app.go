@@ -20,6 +20,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
@@ -63,6 +64,7 @@ type App struct {
 	Buckets     *dynamo.Buckets
 	Outbox      *dynamo.Outbox
 	Settings    *dynamo.Settings
+	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -70,6 +72,7 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
@@ -106,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
@@ -143,9 +147,11 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		lc := leverclient.Config{
 			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret),
 			AuthBaseURL: cfg.LeverAuthBaseURL, APIBaseURL: cfg.LeverAPIBaseURL, HTTPClient: opt.HTTPClient, OnCall: opt.OnLeverCall,
+			RedirectHosts: cfg.LeverRedirectHosts,
 		}
 		a.LeverOAuth = &leverclient.OAuth{Config: lc}
-		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Log: log, Now: opt.Now}
+		a.Health = &health.Monitor{Store: a.Deployment, Log: log, Now: opt.Now}
+		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Watch: a.Health, Log: log, Now: opt.Now}
 		a.Levers = &leverclient.Clients{
 			Config: lc, Vault: a.Vault, Buckets: a.Buckets,
 			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
@@ -160,12 +166,12 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil {
 		a.Refresher = &posting.Refresher{
 			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
-			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, Tokens: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
 			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
-			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}

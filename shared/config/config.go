@@ -54,6 +54,11 @@ type Config struct {
 	LeverRedirectURL       string // "" - derived per request from the HTTP API's domain
 	LeverAuthBaseURL       string // override of both environments' auth host (fake Lever)
 	LeverAPIBaseURL        string // override of both environments' API base (fake Lever)
+	// LeverRedirectHosts are extra hosts Lever's redirects may lead to.
+	// Not read from the environment: production follows redirects to
+	// lever.co hosts only; the local stack and tests set it for the fake's
+	// region account.
+	LeverRedirectHosts []string
 
 	APIKeysParam       string
 	WebhookSecretParam string
