@@ -19,7 +19,7 @@ type Change struct {
 	OldConn, NewConn     *connection.Connection
 	OldLink, NewLink     *link.Link
 	OldLever, NewLever   *leversync.State // an exported opportunity's Lever state
-	At                   time.Time // when the write was committed (the stream record's time)
+	At                   time.Time        // when the write was committed (the stream record's time)
 }
 
 // Derive is the one rule saying which state change is which outbound event
