@@ -23,6 +23,7 @@ import (
 	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -65,6 +66,7 @@ type App struct {
 	Outbox      *dynamo.Outbox
 	Settings    *dynamo.Settings
 	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
+	LeverSync   *dynamo.LeverSync  // exported opportunities' Lever state, webhooks
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -80,6 +82,11 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
+
+	// Lever sync-back: SyncCore receives Lever's webhooks (nil without a
+	// token key), Syncer registers them and polls (the refresher).
+	SyncCore *leversync.Core
+	Syncer   *leversync.Syncer
 
 	Dispatcher *outbox.Dispatcher // outbound events: record and deliver
 	Feed       *outbox.Feed       // the per-company events feed
@@ -110,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
 	a.Deployment = dynamo.NewDeployment(db, tables)
+	a.LeverSync = dynamo.NewLeverSync(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
@@ -157,8 +165,15 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
 		}
 	}
+	if a.Vault != nil {
+		a.SyncCore = &leversync.Core{
+			States: a.LeverSync, Records: a.LeverSync, Connections: a.Connections, Lever: a.Levers,
+			Sealer: a.Vault.Sealer, Log: log, Now: opt.Now,
+		}
+		a.Syncer = &leversync.Syncer{Core: a.SyncCore, HookBase: cfg.LeverWebhookURL}
+	}
 	if a.Vault != nil && a.States != nil {
-		a.Connect = &connection.Service{
+		a.Connect = &connection.Service{Webhooks: a.Syncer,
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
@@ -177,7 +192,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
-		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
+		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Sync: a.Syncer, Log: log}
 	}
 	if cfg.OutboxTable != "" {
 		if err := a.wireOutbox(ctx, db, tables, opt); err != nil {
@@ -218,6 +233,10 @@ func (a *App) wireOutbox(ctx context.Context, db dynamo.TxDB, tables dynamo.Tabl
 		a.Dispatcher.Sender = &outbox.HTTPSender{URL: url, Secret: strings.TrimSpace(s), Client: opt.HTTPClient, Now: opt.Now}
 	}
 	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != ""}
-	a.DispatchJobs = &lambdahandler.Dispatch{Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log}
+	a.DispatchJobs = &lambdahandler.Dispatch{
+		Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log,
+		Tracker: &leversync.Core{States: a.LeverSync, Log: a.Log, Now: opt.Now},
+		Eraser:  leversync.NoErase{}, // erasure (shared/erasure) plugs in here
+	}
 	return nil
 }

@@ -24,6 +24,8 @@ package leversync
 import (
 	"context"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/export"
 )
 
 // Ref names a Lever object: a stage or an archive reason.
@@ -144,3 +146,16 @@ type NoErase struct{}
 
 // Anonymise does nothing.
 func (NoErase) Anonymise(context.Context, string, string) error { return nil }
+
+// ToTrack is the one rule for "start following this opportunity": a
+// candidate's export marker entering exported with an opportunity id (only
+// opportunities leverlink exported produce vendor events). Pure.
+func ToTrack(old *export.Marker, m export.Marker) bool {
+	return m.ActivityID == "" && m.State == export.Exported && m.OpportunityID != "" &&
+		(old == nil || old.State != export.Exported || old.OpportunityID != m.OpportunityID)
+}
+
+// Erase reports whether old → s is the deletion to erase after. Pure.
+func Erase(old *State, s State) bool {
+	return s.Deleted && (old == nil || !old.Deleted)
+}
