@@ -136,6 +136,9 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
 		c.VendorEventsURL = strings.TrimRight(os.Getenv("VENDOR_EVENTS_URL"), "/")
+		// The fake Lever delivers its webhooks here (plain http to a
+		// loopback host is a fake-only allowance).
+		c.LeverWebhookURL = "http://" + s.Addr + "/v1/lever-webhooks"
 		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
 	})
 	info.VendorEvents = cfg.VendorEventsURL
