@@ -200,3 +200,74 @@ func TestWebhookDeliveriesFromRecruiterActions(t *testing.T) {
 		t.Errorf("deliveries refused: %v", recv.errs)
 	}
 }
+
+// The poll fallback's reads: updated_at_start keeps what changed from that
+// millisecond on (inclusive), the deleted list what was deleted since; a
+// deletion (Lever's app only) notifies candidateDeleted with deletedBy.
+func TestPollReadsAndDeletion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, noRate(), lever.Config{})
+	ctx := context.Background()
+	recv := &hookReceiver{tokens: map[string]string{}}
+	srv := httptest.NewServer(recv)
+	t.Cleanup(srv.Close)
+	w, err := e.client.CreateWebhook(ctx, srv.URL+"/v1/lever-webhooks/acme", "candidateDeleted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv.tokens["candidateDeleted"] = w.SignatureToken
+	a, err := e.client.CreateOpportunity(ctx, lever.OpportunityInput{Name: "Ada", Emails: []string{"ada@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.client.CreateOpportunity(ctx, lever.OpportunityInput{Name: "Bo", Emails: []string{"bo@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts.Advance(time.Minute)
+	mark := e.ts.Now()
+	if !e.acc.ChangeStage(b.ID, "offer") {
+		t.Fatal("ChangeStage refused")
+	}
+	for _, tc := range []struct {
+		since time.Time
+		want  []string
+	}{{time.Time{}, []string{a.ID, b.ID}}, {mark, []string{b.ID}}, {mark.Add(time.Millisecond), nil}} {
+		got, err := e.client.ListOpportunities(ctx, lever.OppFilter{UpdatedAtStart: tc.since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, o := range got {
+			ids = append(ids, o.ID)
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("updated since %v: %v, want %v", tc.since, ids, tc.want)
+		}
+	}
+	if !e.acc.DeleteOpportunity(a.ID, "") || e.acc.DeleteOpportunity(a.ID, "") {
+		t.Fatal("DeleteOpportunity: want true once, then false")
+	}
+	if _, err := e.client.GetOpportunity(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("GetOpportunity of a deleted one: %v, want not found", err)
+	}
+	del, err := e.client.ListDeletedOpportunities(ctx, mark)
+	if err != nil || len(del) != 1 || del[0].ID != a.ID || del[0].DeletedBy != e.acc.AdminID() || del[0].DeletedAt.Time().Before(mark) {
+		t.Fatalf("deleted since mark: %+v, %v", del, err)
+	}
+	if del, _ := e.client.ListDeletedOpportunities(ctx, e.ts.Now().Add(time.Second)); len(del) != 0 {
+		t.Errorf("deleted since the future: %+v", del)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && len(recv.events()) < 1 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := recv.events(); len(got) != 1 || got[0] != "candidateDeleted" {
+		t.Fatalf("deliveries %v, want candidateDeleted", got)
+	}
+	var data struct{ OpportunityID, DeletedBy string }
+	_ = json.Unmarshal(recv.got[0].Data, &data)
+	if data.OpportunityID != a.ID || data.DeletedBy != e.acc.AdminID() {
+		t.Errorf("candidateDeleted data %+v", data)
+	}
+}

@@ -12,7 +12,8 @@ type account struct {
 	users          []*User
 	postings       []*Posting
 	stages         []Stage
-	webhooks       []*Webhook // created through the API (webhooks.go)
+	webhooks       []*Webhook           // created through the API (webhooks.go)
+	deleted        []DeletedOpportunity // GET /opportunities/deleted (recruiter.go)
 	hookFaults     WebhookFaults
 	hookDelivered  atomic.Int64
 	contacts       map[string]*Contact
@@ -350,7 +351,13 @@ func (acc *Account) Archive(opportunityID, reason string) bool {
 		if o == nil || (reason != "" && !a.hasArchiveReason(reason)) {
 			return
 		}
+		var prev *Archived
+		if o.Archived != nil {
+			c := *o.Archived
+			prev = &c
+		}
 		a.setArchived(o, reason, acc.f.nowMillis())
+		acc.f.archiveChangedLocked(a, o, prev) // webhook_delivery.go
 		ok = true
 	})
 	return ok

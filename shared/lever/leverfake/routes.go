@@ -28,6 +28,7 @@ func (f *Fake) routes() {
 		{"POST /v1/opportunities", f.createOpportunity},
 		{"GET /v1/opportunities", f.listOpportunities},
 		{"GET /v1/opportunities/{id}", f.getOpportunity},
+		{"GET /v1/opportunities/deleted", f.listDeleted},
 		{"POST /v1/opportunities/{id}/notes", f.createNote},
 		{"GET /v1/opportunities/{id}/notes", f.listNotes},
 		{"POST /v1/opportunities/{id}/files", f.uploadFile},
