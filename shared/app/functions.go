@@ -110,7 +110,7 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, Health: a.Deployment,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, Health: a.Deployment, LeverStatus: a.LeverSync,
 		RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
 	if a.Setup != nil {

@@ -12,11 +12,18 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
 )
+
+// LeverStatus reads an exported opportunity's last known Lever state
+// (leversync.StateStore; apperr NotFound when it is not followed).
+type LeverStatus interface {
+	Get(ctx context.Context, companyID, opportunityID string) (leversync.State, error)
+}
 
 // Server is the management API. Build it once per cold start; Handler is
 // safe for concurrent use.
@@ -34,6 +41,7 @@ type Server struct {
 	Settings        *settings.Service
 	Events          *outbox.Feed  // the outbound events feed
 	Health          health.Store  // the deployment's state (GET /v1/health)
+	LeverStatus     LeverStatus   // exported opportunities' Lever state (GET …/export)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log             *slog.Logger
@@ -286,7 +294,23 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, v)
+	out := struct {
+		export.StatusView
+		// Lever is what Lever says about the exported opportunity now
+		// (its last change leverlink saw); absent before an export.
+		Lever *leversync.View `json:"lever,omitempty"`
+	}{StatusView: v}
+	if s.LeverStatus != nil && v.OpportunityID != "" {
+		st, err := s.LeverStatus.Get(r.Context(), r.PathValue("companyId"), v.OpportunityID)
+		switch {
+		case err == nil:
+			lv := leversync.ViewOf(st)
+			out.Lever = &lv
+		case !apperr.Is(err, apperr.NotFound):
+			return err
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
