@@ -105,6 +105,14 @@ func TestOutbox(t *testing.T) {
 	})
 }
 
+func TestLeverSync(t *testing.T) {
+	t.Parallel()
+	storetest.LeverSyncContract(t, func(t *testing.T) storetest.LeverSyncStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewLeverSync(db, tables)
+	})
+}
+
 func TestDeployment(t *testing.T) {
 	t.Parallel()
 	storetest.DeploymentStoreContract(t, func(t *testing.T) health.Store {
