@@ -153,6 +153,7 @@ func printBanner(out io.Writer, url string, s settings, st *stack, routes []rout
 	}
 	fmt.Fprintf(&b, "  management API: %s/v1/companies/{companyId}/...   Authorization: Bearer %s\n", url, info.APIKey)
 	fmt.Fprintf(&b, "  webhook:        POST %s/v1/events   signing secret: %s\n", url, info.WebhookSecret)
+	fmt.Fprintf(&b, "  Lever webhooks: POST %s/v1/lever-webhooks/{companyId}   (registered in the fake Lever after connect)\n", url)
 	fmt.Fprintf(&b, "  OAuth callback: %s\n", info.Callback)
 	if info.VendorEvents != "" {
 		fmt.Fprintf(&b, "  outbound events: POST %s   signing secret: %s\n", info.VendorEvents, info.VendorEventsSecret)
