@@ -16,6 +16,7 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/lever"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/leverhook"
 	"github.com/leverlink/leverlink/shared/outbox"
 )
 
@@ -370,4 +371,54 @@ func TestLeverWebhookRouteRefusesUnsigned(t *testing.T) {
 	if evs := e.feed(); count(evs, outbox.CandidateStageChanged) != 0 {
 		t.Errorf("an unsigned delivery made an event: %v", types(evs))
 	}
+}
+
+// Webhooks follow the connection: a reconnect replaces them (new ids and
+// signature tokens), a disconnect removes them from Lever, and a delivery
+// after that is refused.
+func TestLeverWebhooksFollowTheConnection(t *testing.T) {
+	e := newSyncEnv(t)
+	e.refresh()
+	first := e.acct.Webhooks()
+	if len(first) != 4 {
+		t.Fatalf("after connect: %d webhooks, want 4", len(first))
+	}
+	e.refresh()
+	if again := e.acct.Webhooks(); len(again) != 4 || again[0].ID != first[0].ID {
+		t.Fatalf("a second refresh changed the webhooks: %+v", again)
+	}
+	if loc := e.Connect(company, nil); loc == nil || loc.Query().Get("status") != "connected" {
+		t.Fatalf("reconnect: %v", loc)
+	}
+	e.refresh()
+	second := e.acct.Webhooks()
+	if len(second) != 4 {
+		t.Fatalf("after reconnect: %d webhooks, want 4", len(second))
+	}
+	for _, h := range second {
+		for _, o := range first {
+			if h.ID == o.ID || h.SignatureToken == o.SignatureToken {
+				t.Errorf("webhook %s kept across a reconnect", h.Event)
+			}
+		}
+	}
+	if code := e.Do("DELETE", "/v1/companies/"+company+"/connection", nil, nil); code != 200 {
+		t.Fatalf("disconnect: %d", code)
+	}
+	if left := e.acct.Webhooks(); len(left) != 0 {
+		t.Errorf("after disconnect Lever still has %d webhooks", len(left))
+	}
+	// A delivery signed with a token of a removed webhook is refused.
+	h := second[0]
+	body := fmt.Sprintf(`{"id":"d9","event":%q,"triggeredAt":%d,"token":"tok","signature":"%s","data":{"opportunityId":%q}}`,
+		h.Event, time.Now().UnixMilli(), signLever(h.SignatureToken, "tok", time.Now().UnixMilli()), e.oppID)
+	rec := httptest.NewRecorder()
+	e.Webhook.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/lever-webhooks/"+company, strings.NewReader(body)))
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("delivery after disconnect: %d, want 401", rec.Code)
+	}
+}
+
+func signLever(signatureToken, token string, ms int64) string {
+	return leverhook.Sign(signatureToken, token, fmt.Sprint(ms))
 }
