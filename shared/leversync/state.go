@@ -135,8 +135,8 @@ type StateStore interface {
 }
 
 // Eraser anonymises what leverlink holds about a candidate deleted in
-// Lever (ids kept). The erasure work lives elsewhere (shared/erasure,
-// branch w-erase); NoErase is the default until it is wired.
+// Lever (ids kept): erasure.Service.Anonymise. NoErase keeps everything
+// (tests, a dispatcher wired without it).
 type Eraser interface {
 	Anonymise(ctx context.Context, companyID, candidateID string) error
 }

@@ -268,6 +268,16 @@ func TestLeverChangesReachTheFeedByWebhook(t *testing.T) {
 	if evs = e.feed(); count(evs, outbox.CandidateDeleted) != 1 {
 		t.Errorf("feed %v: want one candidate.deleted", types(evs))
 	}
+	// Anonymised, ids kept: the status still names the opportunity.
+	var after struct {
+		OpportunityID string `json:"opportunityId"`
+		Lever         *struct {
+			Deleted bool `json:"deleted"`
+		} `json:"lever"`
+	}
+	if code := e.Do("GET", "/v1/companies/"+company+"/candidates/cand-a/export", nil, &after); code != 200 || after.OpportunityID != e.oppID || after.Lever == nil || !after.Lever.Deleted {
+		t.Errorf("export status after the deletion: %d %+v", code, after)
+	}
 	for _, ev := range evs {
 		if strings.HasPrefix(string(ev.Type), "candidate.") {
 			var d outbox.CandidateData
