@@ -80,10 +80,10 @@ func TestNeedsPoll(t *testing.T) {
 		{"webhooks missing", leversync.Record{Hooks: hooks[:2], LastDeliveryAt: t0, PolledAt: t0.Add(-time.Minute)}, true},
 		{"webhooks silent since the last poll", leversync.Record{Hooks: hooks, LastDeliveryAt: t0.Add(-time.Hour), PolledAt: t0.Add(-time.Minute)}, true},
 		{"webhooks delivering", leversync.Record{Hooks: hooks, LastDeliveryAt: t0, PolledAt: t0.Add(-time.Minute)}, false},
-		{"safety poll", leversync.Record{Hooks: hooks, LastDeliveryAt: t0, PolledAt: t0.Add(-leversync.SafetyPoll)}, true},
+		{"webhooks delivering, last poll a period ago", leversync.Record{Hooks: hooks, LastDeliveryAt: t0, PolledAt: t0.Add(-leversync.DefaultPollEvery)}, true},
 	}
 	for _, tt := range tests {
-		if got := tt.r.NeedsPoll(t0); got != tt.want {
+		if got := tt.r.NeedsPoll(t0, leversync.DefaultPollEvery); got != tt.want {
 			t.Errorf("%s: NeedsPoll = %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -35,7 +35,7 @@ func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // syncEnv is a connected leverlink whose webhook function is served over
-// real HTTP where the fake Lever delivers its webhooks, with one candidate
+// real HTTP where the fake Lever delivers its webhooks, with candidates
 // exported.
 type syncEnv struct {
 	*apptest.Env
@@ -43,17 +43,31 @@ type syncEnv struct {
 	acct    *leverfake.Account
 	lever   *lever.Client // the recruiter, through Lever's own API
 	hookURL string
-	oppID   string
+	oppID   string            // cand-a's (newSyncEnv)
+	opps    map[string]string // candidate id → opportunity id
 }
 
 func newSyncEnv(t *testing.T) *syncEnv {
+	t.Helper()
+	e := newSyncEnvWith(t, "", []string{"cand-a"})
+	e.oppID = e.opps["cand-a"]
+	return e
+}
+
+// newSyncEnvWith builds a syncEnv posting outbound events to vendorURL
+// ("": the feed alone) with each of cands exported and followed.
+func newSyncEnvWith(t *testing.T, vendorURL string, cands []string) *syncEnv {
 	t.Helper()
 	t.Parallel()
 	lazy := &lazyHandler{}
 	srv := httptest.NewServer(lazy)
 	t.Cleanup(srv.Close)
-	e := &syncEnv{t: t, hookURL: srv.URL + "/v1/lever-webhooks"}
-	e.Env = apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.LeverWebhookURL = e.hookURL }))
+	e := &syncEnv{t: t, hookURL: srv.URL + "/v1/lever-webhooks", opps: map[string]string{}}
+	opts := []apptest.Option{apptest.WithConfig(func(c *config.Config) { c.LeverWebhookURL = e.hookURL })}
+	if vendorURL != "" {
+		opts = append(opts, apptest.WithVendorEvents(vendorURL))
+	}
+	e.Env = apptest.New(t, opts...)
 	lazy.mu.Lock()
 	lazy.h = e.Webhook
 	lazy.mu.Unlock()
@@ -73,36 +87,40 @@ func newSyncEnv(t *testing.T) *syncEnv {
 	if code := e.Do("PUT", "/v1/companies/"+company+"/links/pos-1", map[string]any{"postingId": open.ID}, nil); code != 200 {
 		t.Fatalf("link: %d", code)
 	}
-	ev := map[string]any{"id": fmt.Sprintf("evt-%d", time.Now().UnixNano()), "type": "candidate.contact_accepted",
-		"occurredAt": time.Now().UTC().Format(time.RFC3339), "companyId": company,
-		"data": map[string]any{"positionId": "pos-1", "candidate": map[string]any{
-			"id": "cand-a", "firstName": "Ada", "lastName": "Lovelace", "emails": []string{"ada@example.com"},
-			"profileUrl": "https://market.example/c/ada", "consent": map[string]any{"granted": true, "at": "2026-01-02T10:00:00Z"}}}}
-	if code, out := e.Send(ev); code != 202 {
-		t.Fatalf("send: %d %v", code, out)
+	for _, cand := range cands {
+		ev := map[string]any{"id": fmt.Sprintf("evt-%s-%d", cand, time.Now().UnixNano()), "type": "candidate.contact_accepted",
+			"occurredAt": time.Now().UTC().Format(time.RFC3339), "companyId": company,
+			"data": map[string]any{"positionId": "pos-1", "candidate": map[string]any{
+				"id": cand, "firstName": "Ada", "lastName": "Lovelace", "emails": []string{cand + "@example.com"},
+				"profileUrl": "https://market.example/c/" + cand, "consent": map[string]any{"granted": true, "at": "2026-01-02T10:00:00Z"}}}}
+		if code, out := e.Send(ev); code != 202 {
+			t.Fatalf("send: %d %v", code, out)
+		}
 	}
-	if n := e.Drain(30 * time.Second); n != 0 {
+	if n := e.Drain(60 * time.Second); n != 0 {
 		t.Fatalf("drain: %d failed", n)
 	}
-	succeeded := e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.ExportSucceeded) == 1 })
-	var data outbox.ExportSucceededData
+	succeeded := e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.ExportSucceeded) == len(cands) })
 	for _, ev := range succeeded {
 		if ev.Type == outbox.ExportSucceeded {
+			var data outbox.ExportSucceededData
 			_ = json.Unmarshal(ev.Data, &data)
+			e.opps[data.CandidateID] = data.OpportunityID
 		}
 	}
-	e.oppID = data.OpportunityID
-	// The dispatcher follows the exported opportunity once it recorded
+	// The dispatcher follows each exported opportunity once it recorded
 	// export.succeeded.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := e.App.LeverSync.Get(context.Background(), company, e.oppID); err == nil {
-			break
+	for _, opp := range e.opps {
+		for {
+			if _, err := e.App.LeverSync.Get(context.Background(), company, opp); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("opportunity %s never tracked", opp)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("opportunity %s never tracked", e.oppID)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	return e
 }
@@ -431,4 +449,103 @@ func TestLeverWebhooksFollowTheConnection(t *testing.T) {
 
 func signLever(signatureToken, token string, ms int64) string {
 	return leverhook.Sign(signatureToken, token, fmt.Sprint(ms))
+}
+
+// Under faults - the vendor failing every fifth delivery, a fifth of
+// Lever's webhooks dropped and another fifth duplicated - every export is
+// one export.succeeded and every change in Lever one event, each with its
+// own id, delivered in order per candidate, within one refresh period.
+func TestSyncBackUnderFaults(t *testing.T) {
+	v := newVendor(t, 0)
+	v.failEvery = 5
+	var cands []string
+	for i := range 10 {
+		cands = append(cands, fmt.Sprintf("cand-%02d", i))
+	}
+	e := newSyncEnvWith(t, v.srv.URL, cands)
+	skew := time.Duration(0)
+	var skewMu sync.Mutex
+	now := func() time.Time { skewMu.Lock(); defer skewMu.Unlock(); return time.Now().Add(skew) }
+	e.App.Dispatcher.Now = now
+	e.App.SyncCore.Now = now
+	e.refresh()
+	if len(e.acct.Webhooks()) != 4 {
+		t.Fatalf("webhooks: %+v", e.acct.Webhooks())
+	}
+	ctx := context.Background()
+	hired := e.hiredReason()
+	for i, cand := range cands {
+		switch i % 5 {
+		case 0:
+			e.acct.SetWebhookFaults(leverfake.WebhookFaults{Drop: 1})
+		case 1:
+			e.acct.SetWebhookFaults(leverfake.WebhookFaults{Duplicate: 1})
+		default:
+			e.acct.SetWebhookFaults(leverfake.WebhookFaults{})
+		}
+		if err := e.lever.ChangeStage(ctx, e.opps[cand], lever.StageOffer); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if _, err := e.lever.SetArchived(ctx, e.opps[cand], hired.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(time.Second) // the deliveries Lever did make
+	// One refresh period later.
+	skewMu.Lock()
+	skew += 15 * time.Minute
+	skewMu.Unlock()
+	e.refresh()
+	want := map[outbox.Type]int{outbox.ExportSucceeded: 10, outbox.CandidateStageChanged: 10, outbox.CandidateHired: 5}
+	deadline := time.Now().Add(30 * time.Second)
+	var accepted []outbox.Event
+	for {
+		e.Sweep()
+		_, accepted = v.got()
+		got := map[outbox.Type]int{}
+		for _, ev := range accepted {
+			got[ev.Type]++
+		}
+		if got[outbox.ExportSucceeded] == 10 && got[outbox.CandidateStageChanged] == 10 && got[outbox.CandidateHired] == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vendor accepted %v, want %v", got, want)
+		}
+		skewMu.Lock()
+		skew += time.Hour // backoffs pass
+		skewMu.Unlock()
+		time.Sleep(200 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	perCand := map[string][]outbox.Type{}
+	for _, ev := range accepted {
+		if seen[ev.ID] {
+			t.Errorf("event %s accepted twice", ev.ID)
+		}
+		seen[ev.ID] = true
+		var d struct {
+			CandidateID string `json:"candidateId"`
+		}
+		_ = json.Unmarshal(ev.Data, &d)
+		perCand[d.CandidateID] = append(perCand[d.CandidateID], ev.Type)
+	}
+	for i, cand := range cands {
+		wantSeq := []outbox.Type{outbox.ExportSucceeded, outbox.CandidateStageChanged}
+		if i%2 == 0 {
+			wantSeq = append(wantSeq, outbox.CandidateHired)
+		}
+		if fmt.Sprint(perCand[cand]) != fmt.Sprint(wantSeq) {
+			t.Errorf("%s: delivered %v, want %v in this order", cand, perCand[cand], wantSeq)
+		}
+	}
+	// The feed holds the same events, once each.
+	if evs := e.feed(); len(evs) != len(accepted) || len(evs) != 26 { // 25 + connection.connected
+		t.Errorf("feed has %d events, vendor accepted %d, want 26: %v", len(evs), len(accepted), types(evs))
+	}
+	if requests, _ := v.got(); requests <= len(accepted) {
+		t.Errorf("vendor saw %d requests for %d events: no delivery failed", requests, len(accepted))
+	}
 }
