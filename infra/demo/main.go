@@ -245,8 +245,12 @@ func run() error {
 		return err
 	}
 	fmt.Printf("   → PUT %s/v1/opportunities/%s/archived {\"reason\": %q}\n", st.FakeLever, status.OpportunityID, hired)
-	if code, raw, err := call("PUT", st.FakeLever+"/v1/opportunities/"+status.OpportunityID+"/archived", "Bearer "+token, map[string]any{"reason": hired}); err != nil || code != 200 {
-		return fmt.Errorf("archive as hired: %d %s %v", code, raw, err)
+	code, raw, err := call("PUT", st.FakeLever+"/v1/opportunities/"+status.OpportunityID+"/archived", "Bearer "+token, map[string]any{"reason": hired})
+	if err != nil {
+		return fmt.Errorf("archive as hired: %w", err)
+	}
+	if code != 200 {
+		return fmt.Errorf("archive as hired: %d %s", code, raw)
 	}
 	say("What the vendor was told: candidate.hired (Lever's webhook, verified with its signature token)")
 	if err := showEvent(base, "candidate.hired"); err != nil {

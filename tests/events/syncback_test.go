@@ -280,7 +280,7 @@ func TestLeverChangesReachTheFeedByWebhook(t *testing.T) {
 	if !e.acct.DeleteOpportunity(e.oppID, "") {
 		t.Fatal("delete refused")
 	}
-	evs = e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.CandidateDeleted) == 1 })
+	e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.CandidateDeleted) == 1 })
 	e.refresh()
 	time.Sleep(300 * time.Millisecond)
 	if evs = e.feed(); count(evs, outbox.CandidateDeleted) != 1 {
