@@ -38,7 +38,7 @@ import (
 //	PUT    /_admin/accounts/{id}/opportunities/{oid}/stage  {"stage": id} move it (webhook included)
 //	DELETE /_admin/accounts/{id}/opportunities/{oid}        delete it (Lever's API cannot; its users can)
 //	GET    /_admin/accounts/{id}/webhooks           webhooks registered through the API
-//	PUT    /_admin/accounts/{id}/webhook-faults     {"drop", "duplicate", "delayMs"}
+//	PUT    /_admin/accounts/{id}/webhook-faults     {"drop", "duplicate", "delayMs", "dropRate"}
 func (f *Fake) adminRoutes() {
 	m := http.NewServeMux()
 	acct := func(w http.ResponseWriter, r *http.Request) *Account {
@@ -333,12 +333,13 @@ func (f *Fake) adminRoutes() {
 	})
 	m.HandleFunc("PUT /_admin/accounts/{id}/webhook-faults", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
-			Drop      int   `json:"drop"`
-			Duplicate int   `json:"duplicate"`
-			DelayMs   int64 `json:"delayMs"`
+			Drop      int     `json:"drop"`
+			Duplicate int     `json:"duplicate"`
+			DelayMs   int64   `json:"delayMs"`
+			DropRate  float64 `json:"dropRate"`
 		}
 		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
-			a.SetWebhookFaults(WebhookFaults{Drop: in.Drop, Duplicate: in.Duplicate, Delay: time.Duration(in.DelayMs) * time.Millisecond})
+			a.SetWebhookFaults(WebhookFaults{Drop: in.Drop, Duplicate: in.Duplicate, Delay: time.Duration(in.DelayMs) * time.Millisecond, DropRate: in.DropRate})
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})

@@ -22,13 +22,16 @@ import (
 // is retried, "five times, waiting longer and longer".
 
 // WebhookFaults makes the account's deliveries misbehave: the next Drop
-// deliveries are never sent, the next Duplicate are sent twice, and every
-// delivery waits Delay first. A fake-only control (assumption: Lever loses
-// and repeats deliveries in practice; its delivery history allows reruns).
+// deliveries are never sent, the next Duplicate are sent twice, every
+// delivery waits Delay first, and each one is dropped with probability
+// DropRate (the fake's seeded RNG). A fake-only control (assumption: Lever
+// loses and repeats deliveries in practice; its delivery history allows
+// reruns).
 type WebhookFaults struct {
 	Drop      int
 	Duplicate int
 	Delay     time.Duration
+	DropRate  float64
 }
 
 // SetWebhookFaults sets the account's delivery faults.
@@ -73,6 +76,9 @@ func (f *Fake) notifyLocked(a *account, event string, data map[string]any) {
 		}
 		if a.hookFaults.Drop > 0 {
 			a.hookFaults.Drop--
+			continue
+		}
+		if a.hookFaults.DropRate > 0 && f.rng.Float64() < a.hookFaults.DropRate {
 			continue
 		}
 		ts := strconv.FormatInt(f.nowMillis(), 10)
