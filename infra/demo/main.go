@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"strings"
@@ -41,7 +42,8 @@ func main() {
 
 var (
 	st      stackInfo
-	hc      = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	jar, _  = cookiejar.New(nil) // the browser's: the connect flow's binding cookie
+	hc      = &http.Client{Timeout: 30 * time.Second, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	step    = 0
 	company = fmt.Sprintf("demo-co-%d", time.Now().Unix()%100000)
 )
@@ -79,7 +81,17 @@ func run() error {
 	fmt.Println("   authorize URL:", short(auth.AuthorizeURL))
 
 	say("The admin consents at Lever (the fake consents at once) and is sent to leverlink's callback")
+	// The authorize URL starts the flow at leverlink (/v1/connect/start
+	// binds it to this browser with a cookie), which sends the browser on
+	// to Lever's consent, which redirects to the callback.
 	resp, err := hc.Get(auth.AuthorizeURL)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	lv := resp.Header.Get("Location")
+	fmt.Println("   leverlink sends the browser to Lever:", short(lv))
+	resp, err = hc.Get(lv)
 	if err != nil {
 		return err
 	}
