@@ -100,6 +100,9 @@ build-ExporterFunction: ## for `sam build`: the exporter bootstrap into ARTIFACT
 build-RefresherFunction: ## for `sam build`: the refresher bootstrap into ARTIFACTS_DIR
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/refresher
 
+build-DispatcherFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/dispatcher
+
 .PHONY: bench
 bench: deps ## measure throughput, latency, refresh, bootstraps and cost; writes docs/benchmarks.md (BENCH_FLAGS to scale)
 	@$(EMULATORS) $(GO) run ./infra/bench $(BENCH_FLAGS)

@@ -19,6 +19,7 @@
 #   /leverlink/<stage>/api-keys             management API keys, comma-separated (one generated)
 #   /leverlink/<stage>/webhook-secret       webhook HMAC secrets, comma-separated (one generated)
 #   /leverlink/<stage>/token-key            base64 AES-256 key sealing Lever tokens (generated)
+#   /leverlink/<stage>/vendor-events-secret HMAC secret signing outbound events (generated)
 set -euo pipefail
 
 usage() { echo "usage: infra/secrets.sh STAGE REGION   (make secrets STAGE=prod REGION=eu-west-1)" >&2; exit 2; }
@@ -64,9 +65,11 @@ put "$prefix/lever-client-secret" "$LEVER_CLIENT_SECRET"
 put "$prefix/api-keys" "$(openssl rand -hex 24)"
 put "$prefix/webhook-secret" "$(openssl rand -hex 32)"
 put "$prefix/token-key" "$(openssl rand -base64 32)"
+put "$prefix/vendor-events-secret" "$(openssl rand -hex 32)"
 echo "Done. Deploy with Stage=$stage to $region (sam deploy --guided asks for both)."
 echo "Read the generated API key and webhook secret with:"
 echo "  aws ssm get-parameter --region $region --with-decryption --name $prefix/api-keys --query Parameter.Value --output text"
 echo "  aws ssm get-parameter --region $region --with-decryption --name $prefix/webhook-secret --query Parameter.Value --output text"
+echo "  aws ssm get-parameter --region $region --with-decryption --name $prefix/vendor-events-secret --query Parameter.Value --output text"
 echo "Rotate a key by appending the new one (comma-separated), rolling clients, then removing the old one."
 echo "Never rotate token-key in place: stored Lever tokens would no longer open (connections become reauth_required)."

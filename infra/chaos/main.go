@@ -2,9 +2,14 @@
 // fake Lever misbehaves (5xx, 429, timeouts, writes applied whose response
 // is lost) and exporter pollers are killed at random moments (a crashed
 // Lambda: its messages reappear after the visibility timeout), then checks
-// that nothing was lost or written twice. It exits non-zero unless lost
-// candidates, duplicate opportunities and duplicate notes are all 0. Run it
-// with `make chaos` (which starts the emulators).
+// that nothing was lost or written twice. With outbound events on (the
+// default) the vendor's endpoint fails a share of deliveries and a share of
+// Lever's webhooks are dropped while recruiters move exported candidates in
+// Lever; every export must then be exactly one export.succeeded in the
+// feed, every move exactly one candidate.stage_changed, each acknowledged by
+// the vendor. It exits non-zero unless lost candidates, duplicate
+// opportunities, duplicate notes and lost or duplicate events are all 0.
+// Run it with `make chaos` (which starts the emulators).
 package main
 
 import (
@@ -45,12 +50,16 @@ func main() {
 		seed       = flag.Uint64("seed", 42, "fault RNG seed")
 		verbose    = flag.Bool("v", false, "print every duplicate and lost candidate")
 		logPath    = flag.String("log", "", "write leverlink's JSON log to this file")
+		evOn       = flag.Bool("events", true, "outbound events and Lever sync-back under faults")
+		vendorFail = flag.Float64("vendor-fail", 0.2, "share of outbound event deliveries the vendor answers 503")
+		hookDrop   = flag.Float64("webhook-drop", 0.2, "share of Lever webhook deliveries the fake drops")
+		moveShare  = flag.Float64("move-share", 0.2, "share of exported candidates a recruiter moves to another stage in Lever")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath}))
+	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath, *evOn, *vendorFail, *hookDrop, *moveShare}))
 }
 
 type config struct {
@@ -66,6 +75,9 @@ type config struct {
 	seed                  uint64
 	verbose               bool
 	logPath               string
+	events                bool
+	vendorFail, hookDrop  float64
+	moveShare             float64
 }
 
 type candidate struct {
@@ -90,7 +102,14 @@ func run(ctx context.Context, c config) int {
 		logTo = slog.NewJSONHandler(lf, nil)
 	}
 	track := newTracker(logTo)
+	var evOpts *harness.EventsOptions
+	if c.events {
+		evOpts = &harness.EventsOptions{VendorFailRate: c.vendorFail}
+		log.Printf("chaos: outbound events on: the vendor fails %.0f%% of deliveries, Lever drops %.0f%% of its webhooks, %.0f%% of exported candidates are moved in Lever",
+			c.vendorFail*100, c.hookDrop*100, c.moveShare*100)
+	}
 	env, err := harness.New(ctx, harness.Options{
+		Events:  evOpts,
 		Log:     slog.New(track),
 		Fake:    leverfake.Options{Rate: 10, Burst: 20, Seed: c.seed},
 		Latency: 10 * time.Millisecond, Jitter: 40 * time.Millisecond,
@@ -110,6 +129,14 @@ func run(ctx context.Context, c config) int {
 			log.Print(err)
 			return 2
 		}
+	}
+	var ev *eventsRun
+	if c.events {
+		if ev, err = startEvents(ctx, env, comps, c); err != nil {
+			log.Print(err)
+			return 2
+		}
+		defer ev.stop()
 	}
 	rng := mrand.New(mrand.NewPCG(c.seed, 99))
 	cands := make([]candidate, c.candidates)
@@ -254,7 +281,12 @@ func run(ctx context.Context, c config) int {
 	stop429()
 	env.Fake.ClearFaults()
 
-	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load())
+	var evRes *eventsResult
+	if ev != nil {
+		r := ev.finish(ctx, cands)
+		evRes = &r
+	}
+	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load(), evRes)
 }
 
 // inject429 makes a share of Lever API requests answer 429 with
@@ -309,7 +341,7 @@ func countExported(ctx context.Context, env *harness.Env, cands []candidate, don
 	return len(done)
 }
 
-func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, track *tracker, kills, rejected int64) int {
+func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, track *tracker, kills, rejected int64, ev *eventsResult) int {
 	byCompany := map[string]*leverfake.Account{}
 	for _, a := range env.Fake.Accounts() {
 		byCompany[strings.ToLower(strings.TrimPrefix(a.Name, "Company "))] = a
@@ -417,7 +449,12 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 	}))
 	diagnose(ctx, env, track, c.lambdaTO, lostKeys, c.verbose)
 	ok := lost == 0 && dupOpps == 0 && dupNotes == 0
-	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d)\n", harness.PassFail(ok), lost, dupOpps, dupNotes)
+	if ev != nil {
+		fmt.Println()
+		fmt.Print(harness.Table([]string{"outbound events", "value"}, ev.rows()))
+		ok = ok && ev.ok()
+	}
+	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d%s)\n", harness.PassFail(ok), lost, dupOpps, dupNotes, ev.summary())
 	if !ok {
 		return 1
 	}

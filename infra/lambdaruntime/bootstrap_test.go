@@ -34,7 +34,7 @@ var host = target{runtime.GOOS, runtime.GOARCH}
 // binDir holds the bootstraps built by this test binary (TestMain).
 var binDir string
 
-// hostBins builds the five bootstraps for this machine once per run of the
+// hostBins builds the six bootstraps for this machine once per run of the
 // test binary, in one go build, for every test and benchmark that starts
 // them.
 var hostBins = sync.OnceValues(func() (map[string]string, error) {
@@ -240,6 +240,23 @@ var bootCases = []bootCase{
 		},
 		initSecrets: []string{"TOKEN_KEY_PARAM", "LEVER_CLIENT_SECRET_PARAM"},
 	},
+	{
+		// A stream batch of items that announce nothing (a cached
+		// posting): decoded, nothing recorded, no table touched.
+		fn: "dispatcher",
+		event: events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{
+			EventID: "rec-1", EventSource: "aws:dynamodb", EventName: "INSERT",
+			Change: events.DynamoDBStreamRecord{NewImage: map[string]events.DynamoDBAttributeValue{
+				"pk": events.NewStringAttribute("acme"), "sk": events.NewStringAttribute("posting#p1"),
+			}},
+		}}},
+		check: func(t *testing.T, res Response, _ *Process) {
+			if string(res.Payload) != "null" {
+				t.Errorf("response = %s, want null (the batch handled)", res.Payload)
+			}
+		},
+		initSecrets: []string{"VENDOR_EVENTS_SECRET_PARAM"},
+	},
 }
 
 // envValue returns the value of name in env.
@@ -252,7 +269,7 @@ func envValue(env []string, name string) string {
 	return ""
 }
 
-// TestBootstraps runs each of the five bootstraps built for this machine as
+// TestBootstraps runs each of the six bootstraps built for this machine as
 // a real process under the Runtime API: with its configuration, without it
 // (main exits non-zero naming what is missing), and for the webhook with
 // its lazily read secret missing. TestBootMissingSecret covers the secrets

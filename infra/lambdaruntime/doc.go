@@ -7,11 +7,11 @@
 // secret parameters; [Env] is a function's configuration with fake values
 // pointing at them. [BuildBootstrap] builds a function the way `make build`
 // does (-tags lambda.norpc -trimpath, stripped) for any GOOS/GOARCH, and
-// [BuildBootstraps] builds all five in one go build; [MeasureInit] times a
+// [BuildBootstraps] builds all six in one go build; [MeasureInit] times a
 // cold start: process start until its first GET /runtime/invocation/next,
 // which the runtime only sends once main has finished init.
 //
-// The tests build the five bootstraps once per run and start each with its
+// The tests build the six bootstraps once per run and start each with its
 // configuration (init succeeds, one harmless invocation answers as
 // expected) and without it (the process exits non-zero naming each missing
 // variable); a secret parameter missing at init is checked in-process on

@@ -371,20 +371,22 @@ func (b *syncBuffer) String() string {
 
 // The secret parameters Env names and Params holds.
 const (
-	TokenKeyParam          = "/leverlink/test/token-key"
-	LeverClientSecretParam = "/leverlink/test/lever-client-secret"
-	APIKeysParam           = "/leverlink/test/api-keys"
-	WebhookSecretParam     = "/leverlink/test/webhook-secret"
+	TokenKeyParam           = "/leverlink/test/token-key"
+	LeverClientSecretParam  = "/leverlink/test/lever-client-secret"
+	APIKeysParam            = "/leverlink/test/api-keys"
+	WebhookSecretParam      = "/leverlink/test/webhook-secret"
+	VendorEventsSecretParam = "/leverlink/test/vendor-events-secret"
 )
 
 // Params returns the secret parameters every function's Env names, with
 // valid values (a fresh map).
 func Params() map[string]string {
 	return map[string]string{
-		TokenKeyParam:          base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x42}, 32)),
-		LeverClientSecretParam: "test-lever-client-secret",
-		APIKeysParam:           "test-api-key",
-		WebhookSecretParam:     "test-webhook-secret",
+		TokenKeyParam:           base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x42}, 32)),
+		LeverClientSecretParam:  "test-lever-client-secret",
+		APIKeysParam:            "test-api-key",
+		WebhookSecretParam:      "test-webhook-secret",
+		VendorEventsSecretParam: "test-vendor-events-secret",
 	}
 }
 
@@ -394,22 +396,25 @@ const unreachable = "http://127.0.0.1:9"
 
 // values are fake values of every variable the config reads.
 var values = map[string]string{
-	"CONNECTIONS_TABLE":         "leverlink-test-connections",
-	"LINKS_TABLE":               "leverlink-test-links",
-	"EXPORTS_TABLE":             "leverlink-test-exports",
-	"EVENTS_TABLE":              "leverlink-test-events",
-	"EXPORT_QUEUE_URL":          unreachable + "/000000000000/leverlink-test-export.fifo",
-	"REFRESH_QUEUE_URL":         unreachable + "/000000000000/leverlink-test-refresh",
-	"LEVER_CLIENT_ID":           "test-client-id",
-	"LEVER_CLIENT_SECRET_PARAM": LeverClientSecretParam,
-	"LEVER_REDIRECT_URL":        "https://api.example.test/oauth/lever/callback",
-	"LEVER_AUTH_BASE_URL":       unreachable,
-	"LEVER_API_BASE_URL":        unreachable,
-	"API_KEYS_PARAM":            APIKeysParam,
-	"WEBHOOK_SECRET_PARAM":      WebhookSecretParam,
-	"TOKEN_KEY_PARAM":           TokenKeyParam,
-	"MARKETPLACE_NAME":          "leverlink-test",
-	"ALLOWED_RETURN_ORIGINS":    "https://app.example.test",
+	"CONNECTIONS_TABLE":          "leverlink-test-connections",
+	"LINKS_TABLE":                "leverlink-test-links",
+	"EXPORTS_TABLE":              "leverlink-test-exports",
+	"EVENTS_TABLE":               "leverlink-test-events",
+	"OUTBOX_TABLE":               "leverlink-test-outbox",
+	"VENDOR_EVENTS_URL":          "https://vendor.example.test/leverlink-events",
+	"VENDOR_EVENTS_SECRET_PARAM": VendorEventsSecretParam,
+	"EXPORT_QUEUE_URL":           unreachable + "/000000000000/leverlink-test-export.fifo",
+	"REFRESH_QUEUE_URL":          unreachable + "/000000000000/leverlink-test-refresh",
+	"LEVER_CLIENT_ID":            "test-client-id",
+	"LEVER_CLIENT_SECRET_PARAM":  LeverClientSecretParam,
+	"LEVER_REDIRECT_URL":         "https://api.example.test/oauth/lever/callback",
+	"LEVER_AUTH_BASE_URL":        unreachable,
+	"LEVER_API_BASE_URL":         unreachable,
+	"API_KEYS_PARAM":             APIKeysParam,
+	"WEBHOOK_SECRET_PARAM":       WebhookSecretParam,
+	"TOKEN_KEY_PARAM":            TokenKeyParam,
+	"MARKETPLACE_NAME":           "leverlink-test",
+	"ALLOWED_RETURN_ORIGINS":     "https://app.example.test",
 }
 
 // Env is the whole environment function fn needs for a cold start apart from

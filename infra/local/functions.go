@@ -25,8 +25,10 @@ import (
 	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqspoll"
@@ -41,6 +43,9 @@ type localInfo struct {
 	FakeAccount   string
 	Callback      string
 	SetupURL      string // a hosted setup page session for the demo company ("" when not wired)
+
+	VendorEvents       string // VENDOR_EVENTS_URL, "" - printed locally
+	VendorEventsSecret string
 }
 
 func randomHex(n int) string {
@@ -81,7 +86,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	stackCfg := config.LocalStack{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
 		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
-		ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
+		OutboxTable: st.Tables.Outbox, ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, PublicURL: "http://" + s.Addr,
 	}
 	var m mounts
@@ -132,15 +137,24 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		c.MarketplaceName = envOr("MARKETPLACE_NAME", "leverlink-demo")
 		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
+		c.VendorEventsURL = strings.TrimRight(os.Getenv("VENDOR_EVENTS_URL"), "/")
+		// The fake Lever delivers its webhooks here (plain http to a
+		// loopback host is a fake-only allowance).
+		c.LeverWebhookURL = "http://" + s.Addr + "/v1/lever-webhooks"
 		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
 	})
+	info.VendorEvents = cfg.VendorEventsURL
+	info.VendorEventsSecret = envOr("LEVERLINK_VENDOR_EVENTS_SECRET", "whsec-"+randomHex(16))
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	secrets := secret.Static{
 		cfg.LeverClientSecretParam: clientSecret, cfg.APIKeysParam: info.APIKey,
 		cfg.WebhookSecretParam: info.WebhookSecret, cfg.TokenKeyParam: base64.StdEncoding.EncodeToString(key),
+		cfg.VendorEventsSecretParam: info.VendorEventsSecret,
 	}
-	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log})
+	// Without VENDOR_EVENTS_URL the local receiver prints each outbound
+	// event the dispatcher would send.
+	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, EventSender: &outbox.Printer{W: os.Stdout}})
 	if err != nil {
 		return m, info, err
 	}
@@ -167,7 +181,41 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
 		worker{Name: "refresher-schedule", Run: schedule(refresher, scheduleEvery(st), log)},
 	)
+	m.Workers = append(m.Workers, dispatcherWorkers(ctx, st, s, a, log)...)
 	return m, info, nil
+}
+
+// dispatcherWorkers play the dispatcher's triggers: one poller per table
+// stream of the template (like Lambda's DynamoDB Streams event source
+// mapping, through the JSON boundary) and its retry schedule.
+func dispatcherWorkers(ctx context.Context, st *stack, s settings, a *app.App, log *slog.Logger) []worker {
+	dispatcher := lambda.NewHandler(a.DispatcherFunction())
+	streams, err := dynamo.NewStreamsClient(ctx, s.DynamoDBEndpoint)
+	if err != nil {
+		log.Error("outbound events off: streams client", "err", err)
+		return nil
+	}
+	var ws []worker
+	for _, t := range st.Def.Tables {
+		if t.StreamView == "" {
+			continue
+		}
+		p := &dynamo.StreamPoller{DB: st.DDB, Streams: streams, Table: t.Name, Log: log,
+			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
+				payload, err := json.Marshal(ev)
+				if err != nil {
+					return err
+				}
+				_, err = dispatcher.Invoke(ctx, payload)
+				return err
+			}}
+		ws = append(ws, worker{Name: "dispatcher-" + t.LogicalID, Run: p.Run})
+	}
+	every := time.Minute
+	if d, err := time.ParseDuration(os.Getenv("LEVERLINK_EVENT_RETRY_EVERY")); err == nil && d > 0 {
+		every = d
+	}
+	return append(ws, worker{Name: "dispatcher", Run: schedule(dispatcher, every, log)}) // the retry schedule
 }
 
 // scheduleEvery reads the refresher's rate(N minutes) schedule from the

@@ -177,7 +177,7 @@ func TestBuildRoutesMountsHandlers(t *testing.T) {
 	if got := strings.Join(byName["refresher"].Triggers, "; "); !strings.Contains(got, "SQS RefreshQueue") || !strings.Contains(got, "ScheduleV2 rate(") {
 		t.Errorf("refresher triggers = %q", got)
 	}
-	if got := strings.Join(byName["webhook"].Triggers, "; "); got != "HttpApi POST /v1/events" {
+	if got := strings.Join(byName["webhook"].Triggers, "; "); got != "HttpApi POST /v1/events; HttpApi POST /v1/lever-webhooks/{companyId}" {
 		t.Errorf("webhook triggers = %q", got)
 	}
 
@@ -289,7 +289,7 @@ func TestRunAgainstEmulators(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || rep.Status != "ok" || rep.DynamoDB != "ok" || rep.SQS != "ok" || len(rep.Functions) != 5 {
+	if resp.StatusCode != 200 || rep.Status != "ok" || rep.DynamoDB != "ok" || rep.SQS != "ok" || len(rep.Functions) != 6 {
 		t.Errorf("/healthz = %d %+v", resp.StatusCode, rep)
 	}
 	for _, f := range rep.Functions {

@@ -91,6 +91,10 @@ func describeTrigger(ev stackdef.Event, params map[string]string) string {
 		if ga, ok := ev.Properties["Queue"].(map[string]any)["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
 			return fmt.Sprintf("SQS %v", ga[0])
 		}
+	case "DynamoDB":
+		if ga, ok := ev.Properties["Stream"].(map[string]any)["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
+			return fmt.Sprintf("DynamoDB %v stream", ga[0])
+		}
 	case "Schedule", "ScheduleV2":
 		if expr, ok := ev.Properties["ScheduleExpression"]; ok {
 			if ref, ok := expr.(map[string]any)["Ref"].(string); ok {

@@ -156,7 +156,13 @@ func printBanner(out io.Writer, url string, s settings, st *stack, routes []rout
 	}
 	fmt.Fprintf(&b, "  management API: %s/v1/companies/{companyId}/...   Authorization: Bearer %s\n", url, info.APIKey)
 	fmt.Fprintf(&b, "  webhook:        POST %s/v1/events   signing secret: %s\n", url, info.WebhookSecret)
+	fmt.Fprintf(&b, "  Lever webhooks: POST %s/v1/lever-webhooks/{companyId}   (registered in the fake Lever after connect)\n", url)
 	fmt.Fprintf(&b, "  OAuth callback: %s\n", info.Callback)
+	if info.VendorEvents != "" {
+		fmt.Fprintf(&b, "  outbound events: POST %s   signing secret: %s\n", info.VendorEvents, info.VendorEventsSecret)
+	} else {
+		fmt.Fprintf(&b, "  outbound events: printed here as \"outbound event {...}\" (set VENDOR_EVENTS_URL to post them); feed GET %s/v1/companies/{companyId}/events\n", url)
+	}
 	if info.FakeLever != "" {
 		fmt.Fprintf(&b, "  fake Lever:     %s (admin %s/_admin/, demo account %s)\n", info.FakeLever, info.FakeLever, info.FakeAccount)
 	} else {
@@ -180,6 +186,7 @@ func writeStateFile(url string, info localInfo, log *slog.Logger) {
 	b, _ := json.MarshalIndent(map[string]string{
 		"url": url, "apiKey": info.APIKey, "webhookSecret": info.WebhookSecret,
 		"fakeLever": info.FakeLever, "fakeAccount": info.FakeAccount, "callback": info.Callback,
+		"vendorEventsUrl": info.VendorEvents, "vendorEventsSecret": info.VendorEventsSecret,
 	}, "", "  ")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		log.Warn("write state file", "path", path, "error", err.Error())

@@ -44,17 +44,26 @@ var functionUses = map[string][]string{
 		// exports: status (with the candidate's activities), request and
 		// retry (record queued), failed list, activities list
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
+		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
 		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
 		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
 		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
 		"dynamo.Exports.ForgetContact",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
+		// Lever sync-back: disconnect removes the webhooks; export status
+		// shows the last known Lever state
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.DeleteRecord", "dynamo.LeverSync.Get",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
 		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
 		"dynamo.Settings.Get",
+		// Lever webhook deliveries (leversync.Core.Receive) read the
+		// opportunity from Lever through the vault and the buckets
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.ModifyRecord", "dynamo.LeverSync.Get", "dynamo.LeverSync.Modify",
+		"dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 	},
 	"oauth": {
 		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
@@ -72,8 +81,23 @@ var functionUses = map[string][]string{
 		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
 		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
+		// Lever sync-back (leversync.Syncer): webhooks, poll
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.ModifyRecord", "dynamo.LeverSync.Get", "dynamo.LeverSync.Modify",
+	},
+	"dispatcher": {
+		// following exported opportunities (leversync.Core.Track)
+		"dynamo.LeverSync.Track",
+		// candidate.deleted in Lever: erasure.Service.Anonymise
+		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.ForgetContact",
+		// outbox.Dispatcher: record (Append), deliver (Pending, Modify), sweep
+		"dynamo.Outbox.Append", "dynamo.Outbox.Pending", "dynamo.Outbox.PendingCompanies", "dynamo.Outbox.Modify",
 	},
 }
+
+// streamTriggerActions are what Lambda's event source mapping needs on the
+// DynamoDB stream it reads (Lambda developer guide, "Execution role
+// permissions" for DynamoDB Streams).
+var streamTriggerActions = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 
 // sqsTriggerActions are what Lambda's event source mapping needs on the
 // queue it polls (Lambda developer guide, "Execution role permissions" for
@@ -237,7 +261,11 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 			continue
 		}
 		q := resourceKey(p["EventSourceArn"])
-		for _, a := range sqsTriggerActions {
+		acts := sqsTriggerActions
+		if ga := asSlice(asMap(p["EventSourceArn"])["Fn::GetAtt"]); len(ga) == 2 && ga[1] == "StreamArn" {
+			acts = streamTriggerActions
+		}
+		for _, a := range acts {
 			want[grant{a, q}] = true
 		}
 	}

@@ -25,7 +25,9 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
 	"github.com/leverlink/leverlink/shared/secret"
@@ -44,6 +46,9 @@ type Options struct {
 	OnLeverCall func(endpoint string, status int, dur time.Duration)
 	Now         func() time.Time
 	StaleAfter  time.Duration // export claim staleness (default 2m)
+	// EventSender receives outbound events when no VendorEventsUrl is set
+	// (the local stack's printer); nil keeps the feed alone.
+	EventSender outbox.Sender
 	// ResumeAllowLoopback lets resume downloads reach 127.0.0.1 (tests'
 	// servers). Only Go code sets it: no configuration can, so a deployed
 	// stack always refuses loopback, private and link-local addresses.
@@ -64,8 +69,10 @@ type App struct {
 	Exports     *dynamo.Exports
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
+	Outbox      *dynamo.Outbox
 	Settings    *dynamo.Settings
 	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
+	LeverSync   *dynamo.LeverSync  // exported opportunities' Lever state, webhooks
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -87,9 +94,18 @@ type App struct {
 	// anonymises (Lever's candidate.deleted) a candidate.
 	Erasure *erasure.Service
 
-	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
-	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
-	Setup       *setup.Handler           // the hosted setup page; nil unless the api's services are wired
+	// Lever sync-back: SyncCore receives Lever's webhooks (nil without a
+	// token key), Syncer registers them and polls (the refresher).
+	SyncCore *leversync.Core
+	Syncer   *leversync.Syncer
+
+	Dispatcher *outbox.Dispatcher // outbound events: record and deliver
+	Feed       *outbox.Feed       // the per-company events feed
+
+	ExportJobs   *lambdahandler.Exports   // the exporter function's handler
+	RefreshJobs  *lambdahandler.Refreshes // the refresher function's handler
+	DispatchJobs *lambdahandler.Dispatch  // the dispatcher function's handler
+	Setup        *setup.Handler           // the hosted setup page; nil unless the api's services are wired
 }
 
 // New wires the app for cfg. It reads the secrets cfg names (token-sealing
@@ -105,13 +121,14 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	tables := dynamo.Tables{Connections: cfg.ConnectionsTable, Links: cfg.LinksTable, Exports: cfg.ExportsTable, Events: cfg.EventsTable}
+	tables := dynamo.Tables{Connections: cfg.ConnectionsTable, Links: cfg.LinksTable, Exports: cfg.ExportsTable, Events: cfg.EventsTable, Outbox: cfg.OutboxTable}
 	a.Connections = dynamo.NewConnections(db, tables)
 	a.Links = dynamo.NewLinks(db, tables)
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
 	a.Deployment = dynamo.NewDeployment(db, tables)
+	a.LeverSync = dynamo.NewLeverSync(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
 	a.Erasure = &erasure.Service{Store: a.Exports, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
@@ -166,8 +183,15 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
 		}
 	}
+	if a.Vault != nil {
+		a.SyncCore = &leversync.Core{
+			States: a.LeverSync, Records: a.LeverSync, Connections: a.Connections, Lever: a.Levers,
+			Sealer: a.Vault.Sealer, Log: log, Now: opt.Now,
+		}
+		a.Syncer = &leversync.Syncer{Core: a.SyncCore, HookBase: cfg.LeverWebhookURL}
+	}
 	if a.Vault != nil && a.States != nil {
-		a.Connect = &connection.Service{
+		a.Connect = &connection.Service{Webhooks: a.Syncer,
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
@@ -187,7 +211,12 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
-		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
+		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Sync: a.Syncer, Log: log}
+	}
+	if cfg.OutboxTable != "" {
+		if err := a.wireOutbox(ctx, db, tables, opt); err != nil {
+			return nil, err
+		}
 	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
@@ -206,4 +235,29 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	return a, nil
+}
+
+// wireOutbox builds the feed, the dispatcher and its handler. With a
+// VendorEventsUrl the dispatcher pushes events signed with the secret of
+// VendorEventsSecretParam (read now); without one, opt.EventSender (the
+// local receiver) or nothing: the feed alone.
+func (a *App) wireOutbox(ctx context.Context, db dynamo.TxDB, tables dynamo.Tables, opt Options) error {
+	a.Outbox = dynamo.NewOutbox(db, tables)
+	a.Dispatcher = &outbox.Dispatcher{Store: a.Outbox, Sender: opt.EventSender, Log: a.Log, Now: opt.Now}
+	if url := a.Config.VendorEventsURL; url != "" && a.Config.VendorEventsSecretParam != "" {
+		s, err := opt.Secrets.Get(ctx, a.Config.VendorEventsSecretParam)
+		if err != nil {
+			return fmt.Errorf("app: read secret parameter %s: %w", a.Config.VendorEventsSecretParam, err)
+		}
+		a.Dispatcher.Sender = &outbox.HTTPSender{URL: url, Secret: strings.TrimSpace(s), Client: opt.HTTPClient, Now: opt.Now}
+	}
+	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != "",
+		Cursors: httpapi.FeedCursors(a.CursorKey)}
+	a.DispatchJobs = &lambdahandler.Dispatch{
+		Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log,
+		Tracker: &leversync.Core{States: a.LeverSync, Log: a.Log, Now: opt.Now},
+		// candidate.deleted anonymises what leverlink holds (ids kept).
+		Eraser: a.Erasure,
+	}
+	return nil
 }

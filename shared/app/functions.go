@@ -64,6 +64,15 @@ func NewRefresher(ctx context.Context) (ScheduleFunc, error) {
 	return a.RefresherFunction(), nil
 }
 
+// NewDispatcher builds the dispatcher function.
+func NewDispatcher(ctx context.Context) (ScheduleFunc, error) {
+	a, err := Boot(ctx, config.Dispatcher)
+	if err != nil {
+		return nil, err
+	}
+	return a.DispatcherFunction(), nil
+}
+
 // The functions' Lambda handlers on a wired App: what Lambda invokes, and
 // what the local stack invokes through the same JSON boundary.
 
@@ -85,6 +94,10 @@ func (a *App) ExporterFunction() lambdahandler.BatchFunc { return a.ExportJobs.H
 // RefresherFunction is the refresher function's handler.
 func (a *App) RefresherFunction() ScheduleFunc { return a.RefreshJobs.Handle }
 
+// DispatcherFunction is the dispatcher function's handler: a DynamoDB
+// stream batch or the retry schedule.
+func (a *App) DispatcherFunction() ScheduleFunc { return a.DispatchJobs.Handle }
+
 // The HTTP functions' handlers, for tests that call them in-process.
 
 // APIHandler serves the management API with the keys of the APIKeysParam
@@ -97,9 +110,9 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Settings: a.SettingsSvc, Health: a.Deployment,
-		Erasure: a.Erasure, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey, ResumeHosts: a.Config.ResumeAllowedHosts,
-		Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, Health: a.Deployment,
+		LeverStatus: a.LeverSync, Erasure: a.Erasure, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey,
+		ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log,
 	}
 	if a.Setup != nil {
 		s.Setup = a.Setup
@@ -108,9 +121,18 @@ func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 }
 
 // WebhookHandler receives events signed with a secret of the
-// WebhookSecretParam secret.
+// WebhookSecretParam secret (POST /v1/events) and Lever's webhook
+// deliveries (POST /v1/lever-webhooks/{companyId}, signed with the
+// company's webhook signature tokens).
 func (a *App) WebhookHandler() http.Handler {
-	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log}
+	lw := &httpapi.LeverWebhook{Log: a.Log}
+	if a.SyncCore != nil {
+		lw.Receiver = a.SyncCore
+	}
+	m := http.NewServeMux()
+	m.Handle("POST /v1/lever-webhooks/{companyId}", lw)
+	m.Handle("/", &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log})
+	return m
 }
 
 // CallbackHandler is Lever's OAuth redirect target.

@@ -18,17 +18,18 @@ import (
 // Function names a deployable function.
 type Function string
 
-// The five functions (DESIGN §1).
+// The functions (DESIGN §1, and the dispatcher of outbound events).
 const (
-	API       Function = "api"
-	Webhook   Function = "webhook"
-	OAuth     Function = "oauth"
-	Exporter  Function = "exporter"
-	Refresher Function = "refresher"
+	API        Function = "api"
+	Webhook    Function = "webhook"
+	OAuth      Function = "oauth"
+	Exporter   Function = "exporter"
+	Refresher  Function = "refresher"
+	Dispatcher Function = "dispatcher"
 )
 
 // Functions lists every function.
-var Functions = []Function{API, Webhook, OAuth, Exporter, Refresher}
+var Functions = []Function{API, Webhook, OAuth, Exporter, Refresher, Dispatcher}
 
 // Config is the union of what the functions read. Secrets are not here: only
 // the names of the SSM parameters that hold them (see shared/secret).
@@ -44,6 +45,7 @@ type Config struct {
 	LinksTable       string
 	ExportsTable     string
 	EventsTable      string
+	OutboxTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
 
@@ -61,6 +63,14 @@ type Config struct {
 	APIKeysParam       string
 	WebhookSecretParam string
 	TokenKeyParam      string
+
+	// LeverWebhookURL is the public URL of POST /v1/lever-webhooks (the
+	// company id is appended) where Lever's webhooks are registered; "" -
+	// no webhooks, the refresher's poll alone tells what changed in Lever.
+	LeverWebhookURL string
+
+	VendorEventsURL         string // "" - no pushes, the feed alone
+	VendorEventsSecretParam string
 
 	MarketplaceName      string
 	AllowedReturnOrigins []string
@@ -123,20 +133,27 @@ var specs = []spec{
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
 	{name: "EXPORTS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ExportsTable })},
 	{name: "EVENTS_TABLE", fns: []Function{API, Webhook, OAuth}, required: true, set: str(func(c *Config) *string { return &c.EventsTable })},
+	{name: "OUTBOX_TABLE", fns: []Function{API, Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.OutboxTable })},
+	// Optional: empty means no pushes; the feed alone works.
+	{name: "VENDOR_EVENTS_URL", fns: []Function{API, Dispatcher}, set: absURL(func(c *Config) *string { return &c.VendorEventsURL })},
+	{name: "VENDOR_EVENTS_SECRET_PARAM", fns: []Function{Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.VendorEventsSecretParam })},
 	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 
-	{name: "LEVER_CLIENT_ID", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
-	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
+	{name: "LEVER_CLIENT_ID", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
+	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
 	// Optional: empty means the callback URL is derived from the HTTP API
 	// request being served (httpapi.CallbackURL), so one deploy suffices.
 	{name: "LEVER_REDIRECT_URL", fns: []Function{API, OAuth}, set: absURL(func(c *Config) *string { return &c.LeverRedirectURL })},
-	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
-	{name: "LEVER_API_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
+	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
+	{name: "LEVER_API_BASE_URL", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
+
+	// Optional: empty means no Lever webhooks (the poll alone).
+	{name: "LEVER_WEBHOOK_URL", fns: []Function{Refresher}, set: absURL(func(c *Config) *string { return &c.LeverWebhookURL })},
 
 	{name: "API_KEYS_PARAM", fns: []Function{API}, required: true, set: str(func(c *Config) *string { return &c.APIKeysParam })},
 	{name: "WEBHOOK_SECRET_PARAM", fns: []Function{Webhook}, required: true, set: str(func(c *Config) *string { return &c.WebhookSecretParam })},
-	{name: "TOKEN_KEY_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.TokenKeyParam })},
+	{name: "TOKEN_KEY_PARAM", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.TokenKeyParam })},
 
 	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
 	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
@@ -152,7 +169,7 @@ var specs = []spec{
 		return nil
 	}},
 	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{API, Webhook, Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
-	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
+	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Webhook, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 10 {
 			return errors.New("must be a number in (0, 10]")
@@ -160,7 +177,7 @@ var specs = []spec{
 		c.LeverRateLimit = f
 		return nil
 	}},
-	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {
+	{name: "LEVER_BURST", fns: []Function{API, Webhook, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 20 {
 			return errors.New("must be an integer in [1, 20]")

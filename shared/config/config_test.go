@@ -9,6 +9,8 @@ func TestLoad(t *testing.T) {
 	full := map[string]string{
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
 		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
+		// Lever webhook deliveries read the opportunity from Lever.
+		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
 	}
 	oauth := with(full, "REFRESH_QUEUE_URL", "https://sqs.example/r")
 	for k, v := range map[string]string{
@@ -25,7 +27,7 @@ func TestLoad(t *testing.T) {
 		wantErr []string
 	}{
 		{"webhook complete", Webhook, full, nil},
-		{"nothing set names every required variable", Webhook, map[string]string{}, []string{"CONNECTIONS_TABLE is required", "WEBHOOK_SECRET_PARAM is required", "EXPORT_QUEUE_URL is required"}},
+		{"nothing set names every required variable", Webhook, map[string]string{}, []string{"CONNECTIONS_TABLE is required", "WEBHOOK_SECRET_PARAM is required", "EXPORT_QUEUE_URL is required", "TOKEN_KEY_PARAM is required"}},
 		{"malformed url", Webhook, with(full, "EXPORT_QUEUE_URL", "not a url"), []string{"EXPORT_QUEUE_URL must be an absolute URL"}},
 		{"bad ttl", Webhook, with(full, "EVENT_TTL", "-1h"), []string{"EVENT_TTL must be a positive duration"}},
 		{"rate above Lever's", Exporter, with(full, "LEVER_RATE_LIMIT", "11"), []string{"LEVER_RATE_LIMIT must be a number in (0, 10]"}},

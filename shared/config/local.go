@@ -10,6 +10,7 @@ type LocalStack struct {
 	LinksTable       string
 	ExportsTable     string
 	EventsTable      string
+	OutboxTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
 
@@ -41,16 +42,17 @@ func Local(s LocalStack, edit ...func(*Config)) Config {
 	c := Config{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
 		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
-		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL,
-		LeverClientID:          s.LeverClientID,
-		LeverClientSecretParam: "/local/lever-client-secret",
-		LeverRedirectURL:       s.PublicURL + "/oauth/lever/callback",
-		APIKeysParam:           "/local/api-keys",
-		WebhookSecretParam:     "/local/webhook-secret",
-		TokenKeyParam:          "/local/token-key",
-		MarketplaceName:        localMarketplace,
-		AllowedReturnOrigins:   []string{localReturnOrigin},
-		LeverRedirectHosts:     s.LeverRedirectHosts,
+		OutboxTable: s.OutboxTable, ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL,
+		LeverClientID:           s.LeverClientID,
+		LeverClientSecretParam:  "/local/lever-client-secret",
+		LeverRedirectURL:        s.PublicURL + "/oauth/lever/callback",
+		APIKeysParam:            "/local/api-keys",
+		WebhookSecretParam:      "/local/webhook-secret",
+		TokenKeyParam:           "/local/token-key",
+		VendorEventsSecretParam: "/local/vendor-events-secret",
+		MarketplaceName:         localMarketplace,
+		AllowedReturnOrigins:    []string{localReturnOrigin},
+		LeverRedirectHosts:      s.LeverRedirectHosts,
 	}
 	if s.LeverBaseURL != "" {
 		c.LeverAuthBaseURL, c.LeverAPIBaseURL = s.LeverBaseURL, s.LeverBaseURL+"/v1"

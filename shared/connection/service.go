@@ -52,7 +52,10 @@ type Service struct {
 	Lever          Lever
 	Refresh        RefreshEnqueuer
 	AllowedOrigins []string // scheme://host[:port] the admin may be sent back to
-	StateTTL       time.Duration
+	// Webhooks, when set, removes the company's Lever webhooks on
+	// disconnect, while the tokens still work (leversync.Syncer).
+	Webhooks WebhookRemover
+	StateTTL time.Duration
 	// FlowKey binds each authorization to its state: the PKCE verifier is
 	// derived from it and the state (FlowVerifier), so a code obtained in
 	// one company's flow cannot be exchanged in another's. Derive it from
@@ -477,11 +480,21 @@ type DisconnectView struct {
 	Message      string `json:"message"`
 }
 
-// Disconnect deletes the company's tokens, marks it not_connected and
+// WebhookRemover removes a company's Lever webhooks.
+type WebhookRemover interface {
+	RemoveWebhooks(ctx context.Context, companyID string) error
+}
+
+// Disconnect removes the company's Lever webhooks (Webhooks), deletes its tokens, marks it not_connected and
 // removes every link; export markers are kept. The grant stays alive at
 // Lever until an admin removes the app there (LeverGrant says so).
 // Idempotent: disconnecting a company that is not connected succeeds.
 func (s *Service) Disconnect(ctx context.Context, companyID string) (DisconnectView, error) {
+	if s.Webhooks != nil {
+		if err := s.Webhooks.RemoveWebhooks(ctx, companyID); err != nil {
+			return DisconnectView{}, fmt.Errorf("disconnect: remove lever webhooks: %w", err)
+		}
+	}
 	_, err := s.Connections.Update(ctx, companyID, func(c *Connection) error {
 		if c.Version == 0 {
 			return apperr.E(apperr.NotFound, "no connection")

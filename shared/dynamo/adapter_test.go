@@ -58,6 +58,7 @@ func TestCreateTablesIsIdempotent(t *testing.T) {
 		want := dynamo.Tables{
 			Connections: prefix + "leverlink-test-connections", Links: prefix + "leverlink-test-links",
 			Exports: prefix + "leverlink-test-exports", Events: prefix + "leverlink-test-events",
+			Outbox: prefix + "leverlink-test-outbox",
 		}
 		if got != want {
 			t.Fatalf("CreateTables #%d = %+v, want %+v", i+1, got, want)

@@ -24,12 +24,13 @@ type DB interface {
 
 var _ DB = (*dynamodb.Client)(nil)
 
-// Tables holds the resolved names of leverlink's four tables.
+// Tables holds the resolved names of leverlink's tables.
 type Tables struct {
 	Connections string
 	Links       string
 	Exports     string
 	Events      string
+	Outbox      string
 }
 
 // NewClient loads the default AWS configuration (environment, shared files,

@@ -9,6 +9,7 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/storetest"
 	"github.com/leverlink/leverlink/shared/throttle"
@@ -93,6 +94,22 @@ func TestBuckets(t *testing.T) {
 	storetest.ThrottleStoreContract(t, func(t *testing.T) throttle.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewBuckets(db, tables)
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	storetest.OutboxStoreContract(t, func(t *testing.T) outbox.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewOutbox(db, tables)
+	})
+}
+
+func TestLeverSync(t *testing.T) {
+	t.Parallel()
+	storetest.LeverSyncContract(t, func(t *testing.T) storetest.LeverSyncStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewLeverSync(db, tables)
 	})
 }
 

@@ -19,6 +19,7 @@ const (
 	linksTableID       = "LinksTable"
 	exportsTableID     = "ExportsTable"
 	eventsTableID      = "EventsTable"
+	outboxTableID      = "OutboxTable"
 )
 
 // tableWait bounds the wait for a created table to become active.
@@ -48,6 +49,8 @@ func CreateTables(ctx context.Context, db *dynamodb.Client, tables []stackdef.Ta
 			names.Exports = name
 		case eventsTableID:
 			names.Events = name
+		case outboxTableID:
+			names.Outbox = name
 		}
 	}
 	return names, nil
@@ -63,6 +66,9 @@ func createTable(ctx context.Context, db *dynamodb.Client, t stackdef.Table, nam
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
 			AttributeName: aws.String(attr), AttributeType: types.ScalarAttributeType(typ),
 		})
+	}
+	if t.StreamView != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(t.StreamView)}
 	}
 	for _, ix := range t.Indexes {
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/outbox"
 )
 
 // CursorPurpose is the HKDF label of the cursor-signing key
@@ -68,4 +69,35 @@ func (s *Server) cursorKey() []byte {
 		_, _ = rand.Read(processKey)
 	})
 	return processKey
+}
+
+// feedListing is the listing name the events feed's cursors are signed for.
+const feedListing = "events"
+
+// FeedCursors returns the events feed's cursor codec: the feed's position
+// (outbox.EncodeCursor) signed like every page cursor of this API, for one
+// company and the events listing, with key (Server.CursorKey; nil - a
+// per-process key). A cursor changed, made up or issued for another company
+// is apperr Invalid naming the field ("after").
+func FeedCursors(key []byte) outbox.CursorCodec { return feedCursors{key: key} }
+
+type feedCursors struct{ key []byte }
+
+func (f feedCursors) k() []byte { return (&Server{CursorKey: f.key}).cursorKey() }
+
+// Encode implements outbox.CursorCodec.
+func (f feedCursors) Encode(companyID string, seq int64) string {
+	return signCursor(f.k(), companyID, feedListing, outbox.EncodeCursor(seq))
+}
+
+// Decode implements outbox.CursorCodec.
+func (f feedCursors) Decode(companyID, field, c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	raw, err := openCursor(f.k(), companyID, feedListing, c)
+	if err != nil {
+		return 0, apperr.InvalidField(field, "is not a cursor of this company's events feed; pass cursor as returned")
+	}
+	return outbox.DecodeCursor(field, raw)
 }

@@ -15,10 +15,18 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
 )
+
+// LeverStatus reads an exported opportunity's last known Lever state
+// (leversync.StateStore; apperr NotFound when it is not followed).
+type LeverStatus interface {
+	Get(ctx context.Context, companyID, opportunityID string) (leversync.State, error)
+}
 
 // Server is the management API. Build it once per cold start; Handler is
 // safe for concurrent use.
@@ -34,8 +42,10 @@ type Server struct {
 	LinkService     *link.Service
 	Exports         *export.Service
 	Settings        *settings.Service
+	Events          *outbox.Feed  // the outbound events feed
 	Erasure         Eraser        // DELETE /candidates/{candidateId}
 	Health          health.Store  // the deployment's state (GET /v1/health)
+	LeverStatus     LeverStatus   // exported opportunities' Lever state (GET …/export)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	ResumeHosts     []string      // RESUME_ALLOWED_HOSTS: the hosts a snapshot's resume URL may name
@@ -89,6 +99,8 @@ func (s *Server) Handler() http.Handler {
 	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
+	route("GET "+c+"/events", s.listEvents)
+	route("POST "+c+"/events/redeliver", s.redeliverEvents)
 	route("GET "+c+"/activities", s.listActivities)
 	route("POST "+c+"/exports/{candidateId}/activities/retry", s.retryActivity)
 	var trees map[string]http.Handler
@@ -316,7 +328,23 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, v)
+	out := struct {
+		export.StatusView
+		// Lever is what Lever says about the exported opportunity now
+		// (its last change leverlink saw); absent before an export.
+		Lever *leversync.View `json:"lever,omitempty"`
+	}{StatusView: v}
+	if s.LeverStatus != nil && v.OpportunityID != "" {
+		st, err := s.LeverStatus.Get(r.Context(), r.PathValue("companyId"), v.OpportunityID)
+		switch {
+		case err == nil:
+			lv := leversync.ViewOf(st)
+			out.Lever = &lv
+		case !apperr.Is(err, apperr.NotFound):
+			return err
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

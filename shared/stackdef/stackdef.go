@@ -35,6 +35,7 @@ type Table struct {
 	Attributes   map[string]string // attribute name → S | N | B
 	Indexes      []Index           // global secondary indexes
 	TTLAttribute string            // "" when TTL is off
+	StreamView   string            // StreamSpecification.StreamViewType; "" when the table has no stream
 }
 
 // Index is one global secondary index (projection ALL).
@@ -281,6 +282,9 @@ func (r resolver) table(id string, p map[string]any) (Table, error) {
 		m := asMap(g)
 		h, rk := keys(m["KeySchema"])
 		t.Indexes = append(t.Indexes, Index{Name: str(m["IndexName"]), HashKey: h, RangeKey: rk})
+	}
+	if ss := asMap(p["StreamSpecification"]); ss != nil {
+		t.StreamView = str(ss["StreamViewType"])
 	}
 	if ttl := asMap(p["TimeToLiveSpecification"]); ttl["Enabled"] == true {
 		t.TTLAttribute = str(ttl["AttributeName"])

@@ -15,6 +15,7 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 		"LinksTable":       "leverlink-local-links",
 		"ExportsTable":     "leverlink-local-exports",
 		"EventsTable":      "leverlink-local-events",
+		"OutboxTable":      "leverlink-local-outbox",
 	}
 	if got, want := len(st.Tables), len(wantTables); got != want {
 		t.Fatalf("tables: got %d, want %d", got, want)
@@ -26,7 +27,7 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 		}
 	}
 	ex, _ := st.Table("ExportsTable")
-	if ex.HashKey != "pk" || ex.RangeKey != "sk" || len(ex.Indexes) != 1 || ex.TTLAttribute != "expiresAt" {
+	if ex.HashKey != "pk" || ex.RangeKey != "sk" || len(ex.Indexes) != 1 || ex.TTLAttribute != "expiresAt" || ex.StreamView != "NEW_AND_OLD_IMAGES" {
 		t.Errorf("ExportsTable: got %+v", ex)
 	}
 	q, ok := st.Queue("ExportQueue")
@@ -43,8 +44,8 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 			t.Errorf("queue %s listed before its DLQ %s", q.LogicalID, q.DeadLetterQueue)
 		}
 	}
-	if got := len(st.Functions); got != 5 {
-		t.Errorf("functions: got %d, want 5", got)
+	if got := len(st.Functions); got != 6 {
+		t.Errorf("functions: got %d, want 6", got)
 	}
 }
 

@@ -220,6 +220,11 @@ func TestReasonContract(t *testing.T) {
 	w.call(performRoute, "PUT", p("/connection/perform-as"), map[string]any{"email": "rec@acme.example"})
 	w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 
+	// The outbound events feed: redelivery needs a VendorEventsUrl (this
+	// stack has none).
+	w.call("GET "+co+"/events", "GET", p("/events"), nil)
+	w.call("POST "+co+"/events/redeliver", "POST", p("/events/redeliver"), map[string]any{})
+
 	documented := documentedReasons(t)
 	for _, r := range management {
 		if _, ok := documented[r]; !ok {
@@ -264,6 +269,8 @@ var management = []string{
 	"GET " + co + "/activities",
 	"POST " + co + "/exports/{candidateId}/activities/retry",
 	"POST " + co + "/setup-sessions",
+	"GET " + co + "/events",
+	"POST " + co + "/events/redeliver",
 	"PUT " + co + "/connection/perform-as",
 	"GET /v1/health",
 	"POST /v1/events",

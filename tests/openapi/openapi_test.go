@@ -16,6 +16,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
@@ -52,6 +53,8 @@ var management = []route{
 	{"DELETE", company + "/candidates/{candidateId}", []string{"200", "409"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
+	{"GET", company + "/events", []string{"200"}},
+	{"POST", company + "/events/redeliver", []string{"202", "409"}},
 	{"GET", company + "/settings", []string{"200"}},
 	{"PUT", company + "/settings", []string{"200", "412", "428"}},
 	{"GET", company + "/activities", []string{"200"}},
@@ -265,6 +268,8 @@ func TestSchemasMatchGo(t *testing.T) {
 		"PostingContent":     reflect.TypeFor[posting.Content](),
 		"PostingContentList": reflect.TypeFor[posting.ContentList](),
 		"PostingChange":      reflect.TypeFor[posting.Change](),
+		"LeverStatus":        reflect.TypeFor[leversync.View](),
+		"LeverRef":           reflect.TypeFor[leversync.Ref](),
 		"ErasureReport":      reflect.TypeFor[erasure.Report](),
 		"ErasureRemoved":     reflect.TypeFor[erasure.Removed](),
 	} {
@@ -285,6 +290,8 @@ func TestSchemasMatchGo(t *testing.T) {
 			goFields = append(goFields, "export")
 		case "ActivityErrorBody":
 			goFields = append(goFields, "activity")
+		case "ExportStatus":
+			goFields = append(goFields, "lever") // added by GET …/export (leversync.View)
 		}
 		sort.Strings(doced)
 		sort.Strings(goFields)

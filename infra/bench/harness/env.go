@@ -60,6 +60,10 @@ type Options struct {
 	StaleAfter time.Duration
 	Count      bool // put counting proxies in front of the emulators
 	Log        *slog.Logger
+	// Events, when set, runs outbound events and Lever sync-back: a vendor
+	// endpoint (Env.Vendor), the Lever webhook route served over HTTP, and
+	// the dispatcher (Env.StartDispatcher).
+	Events *EventsOptions
 }
 
 // Env is one isolated leverlink.
@@ -74,6 +78,7 @@ type Env struct {
 	Lever   *LeverCounter
 	Tables  dynamo.Tables
 	Queues  map[string]string
+	Vendor  *Vendor // the vendor's events endpoint (Options.Events)
 
 	ddbClient *dynamodb.Client
 	sqsClient *sqs.Client
@@ -153,6 +158,15 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	e.closers = append(e.closers, func() { e.Fake.CloseClientConnections(); e.Fake.Close() })
 	e.Fake.SetLatency(o.Latency, o.Jitter)
 
+	var hooks *lazyHandler
+	if o.Events != nil {
+		e.Vendor = newVendor(o.Events.VendorFailRate, o.Fake.Seed)
+		e.closers = append(e.closers, e.Vendor.srv.Close)
+		hooks = &lazyHandler{}
+		hsrv := httptest.NewServer(hooks)
+		e.closers = append(e.closers, hsrv.Close)
+		o.Events.hookURL = hsrv.URL + "/v1/lever-webhooks"
+	}
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
 		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
@@ -163,13 +177,17 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		if o.RateLimit > 0 { // else LEVER_RATE_LIMIT's and LEVER_BURST's defaults
 			c.LeverRateLimit, c.LeverBurst = o.RateLimit, o.Burst
 		}
+		if o.Events != nil {
+			c.OutboxTable, c.VendorEventsURL, c.LeverWebhookURL = e.Tables.Outbox, e.Vendor.srv.URL, o.Events.hookURL
+		}
 	})
 	e.Config = cfg
 	secrets := secret.Static{
-		cfg.LeverClientSecretParam: leverfake.DefaultClientSecret,
-		cfg.APIKeysParam:           "bench-api-key-0123456789",
-		cfg.WebhookSecretParam:     WebhookSecret,
-		cfg.TokenKeyParam:          base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
+		cfg.LeverClientSecretParam:  leverfake.DefaultClientSecret,
+		cfg.APIKeysParam:            "bench-api-key-0123456789",
+		cfg.WebhookSecretParam:      WebhookSecret,
+		cfg.TokenKeyParam:           base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
+		cfg.VendorEventsSecretParam: VendorEventsSecret,
 	}
 	log := o.Log
 	if log == nil {
@@ -181,6 +199,9 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	}
 	e.App = a
 	e.Webhook = a.WebhookHandler()
+	if hooks != nil {
+		hooks.set(e.Webhook)
+	}
 	e.DLQ = sqsqueue.New(e.sqsClient, e.Queues["ExportDLQ"])
 	ok = true
 	return e, nil

@@ -21,9 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/httpapi"
@@ -33,17 +37,20 @@ import (
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/sqsqueue/sqstest"
+	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
 // Test credentials of the harness.
 const (
 	APIKey        = "test-api-key-0123456789"
 	WebhookSecret = "test-webhook-secret"
-	ReturnOrigin  = "https://vendor.example"
-	ReturnURL     = ReturnOrigin + "/settings/ats"
-	Marketplace   = "TalentMarket"
-	PublicURL     = "https://leverlink.example"
-	RedirectURL   = PublicURL + "/oauth/lever/callback"
+	// VendorEventsSecret signs outbound events (WithVendorEvents).
+	VendorEventsSecret = "test-vendor-events-secret"
+	ReturnOrigin       = "https://vendor.example"
+	ReturnURL          = ReturnOrigin + "/settings/ats"
+	Marketplace        = "TalentMarket"
+	PublicURL          = "https://leverlink.example"
+	RedirectURL        = PublicURL + "/oauth/lever/callback"
 )
 
 // TokenKey is the harness's token-sealing key (base64 of 32 bytes).
@@ -62,6 +69,7 @@ type Env struct {
 	DLQ      *sqsqueue.Queue
 	Logs     *SafeBuffer // every log line the app wrote
 	Secrets  secret.Static
+	Tables   dynamo.Tables
 
 	mu      sync.Mutex
 	cookies map[string]*http.Cookie // the harness browser's flow cookies, by state
@@ -111,7 +119,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"),
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
-		ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
+		OutboxTable: tables.Outbox, ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
 	}, func(c *config.Config) {
 		// The fake has no rate limit here; Lever's own figures keep
@@ -123,10 +131,11 @@ func New(t testing.TB, opts ...Option) *Env {
 		s.cfg(&cfg)
 	}
 	secrets := secret.Static{
-		cfg.LeverClientSecretParam: leverfake.DefaultClientSecret,
-		cfg.APIKeysParam:           s.keys,
-		cfg.WebhookSecretParam:     WebhookSecret,
-		cfg.TokenKeyParam:          TokenKey,
+		cfg.LeverClientSecretParam:  leverfake.DefaultClientSecret,
+		cfg.APIKeysParam:            s.keys,
+		cfg.WebhookSecretParam:      WebhookSecret,
+		cfg.TokenKeyParam:           TokenKey,
+		cfg.VendorEventsSecretParam: VendorEventsSecret,
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
@@ -146,8 +155,80 @@ func New(t testing.TB, opts ...Option) *Env {
 		Exports:  &sqspoll.Poller{Queue: a.ExportQueue, Handler: a.ExportJobs.HandleBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
 		Refresh:  &sqspoll.Poller{Queue: a.RefreshQueue, Handler: a.RefreshJobs.HandleBatch, Wait: 0, Log: log},
 		DLQ:      sqsqueue.New(sqsClient, urls["ExportDLQ"]),
+		Tables:   tables,
 	}
 	return e
+}
+
+// WithVendorEvents sets VendorEventsUrl: outbound events are posted there,
+// signed with VendorEventsSecret.
+func WithVendorEvents(url string) Option {
+	return func(s *settings) {
+		prev := s.cfg
+		s.cfg = func(c *config.Config) {
+			if prev != nil {
+				prev(c)
+			}
+			c.VendorEventsURL = url
+		}
+	}
+}
+
+// StartDispatcher plays the dispatcher's DynamoDB Streams triggers until
+// the test ends: one poller per table stream of the template, handing each
+// batch to the dispatcher function through Lambda's JSON boundary.
+func (e *Env) StartDispatcher() {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	e.T.Cleanup(func() { cancel(); wg.Wait() })
+	db, err := dynamo.NewClient(ctx, e.App.Config.DynamoDBEndpoint)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	streams, err := dynamo.NewStreamsClient(ctx, e.App.Config.DynamoDBEndpoint)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	path, err := stackdef.FindTemplateFromWD()
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	st, err := stackdef.Load(path, "test")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	h := lambda.NewHandler(e.App.DispatcherFunction())
+	names := map[string]string{"ConnectionsTable": e.Tables.Connections, "LinksTable": e.Tables.Links, "ExportsTable": e.Tables.Exports}
+	for _, t := range st.Tables {
+		if t.StreamView == "" || names[t.LogicalID] == "" {
+			continue
+		}
+		p := &dynamo.StreamPoller{DB: db, Streams: streams, Table: names[t.LogicalID], Wait: 100 * time.Millisecond, Log: e.App.Log,
+			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
+				payload, err := json.Marshal(ev)
+				if err != nil {
+					return err
+				}
+				_, err = h.Invoke(ctx, payload)
+				return err
+			}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Run(ctx); err != nil {
+				e.T.Errorf("stream of %s: %v", p.Table, err)
+			}
+		}()
+	}
+}
+
+// Sweep runs the dispatcher's retry schedule once.
+func (e *Env) Sweep() {
+	e.T.Helper()
+	if _, err := e.App.DispatcherFunction()(context.Background(), json.RawMessage(`{"source":"test.schedule"}`)); err != nil {
+		e.T.Fatalf("dispatcher sweep: %v", err)
+	}
 }
 
 // Do sends an API request with the harness key and decodes a JSON answer

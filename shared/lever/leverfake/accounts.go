@@ -3,6 +3,7 @@ package leverfake
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // account is one Lever customer's data. Guarded by Fake.mu.
@@ -11,6 +12,10 @@ type account struct {
 	users          []*User
 	postings       []*Posting
 	stages         []Stage
+	webhooks       []*Webhook           // created through the API (webhooks.go)
+	deleted        []DeletedOpportunity // GET /opportunities/deleted (recruiter.go)
+	hookFaults     WebhookFaults
+	hookDelivered  atomic.Int64
 	contacts       map[string]*Contact
 	emailIndex     map[string]string // canonical email -> contact id
 	opps           []*Opportunity
@@ -346,7 +351,13 @@ func (acc *Account) Archive(opportunityID, reason string) bool {
 		if o == nil || (reason != "" && !a.hasArchiveReason(reason)) {
 			return
 		}
+		var prev *Archived
+		if o.Archived != nil {
+			c := *o.Archived
+			prev = &c
+		}
 		a.setArchived(o, reason, acc.f.nowMillis())
+		acc.f.archiveChangedLocked(a, o, prev) // webhook_delivery.go
 		ok = true
 	})
 	return ok

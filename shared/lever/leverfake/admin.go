@@ -35,6 +35,10 @@ import (
 //	PUT    /_admin/accounts/{id}/opportunities/{oid}/archived  {"reason": id|null}
 //	GET    /_admin/accounts/{id}/archive-reasons    the account's archive reasons
 //	PUT    /_admin/accounts/{id}/home               {"baseUrl"} serve it from another listener (307)
+//	PUT    /_admin/accounts/{id}/opportunities/{oid}/stage  {"stage": id} move it (webhook included)
+//	DELETE /_admin/accounts/{id}/opportunities/{oid}        delete it (Lever's API cannot; its users can)
+//	GET    /_admin/accounts/{id}/webhooks           webhooks registered through the API
+//	PUT    /_admin/accounts/{id}/webhook-faults     {"drop", "duplicate", "delayMs", "dropRate"}
 func (f *Fake) adminRoutes() {
 	m := http.NewServeMux()
 	acct := func(w http.ResponseWriter, r *http.Request) *Account {
@@ -294,6 +298,48 @@ func (f *Fake) adminRoutes() {
 		}
 		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
 			f.SetHome(a.ID, in.BaseURL)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	m.HandleFunc("PUT /_admin/accounts/{id}/opportunities/{oid}/stage", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Stage string `json:"stage"`
+		}
+		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
+			if !a.ChangeStage(r.PathValue("oid"), in.Stage) {
+				writeError(w, http.StatusNotFound, "ResourceNotFound", "opportunity or stage not found")
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	m.HandleFunc("DELETE /_admin/accounts/{id}/opportunities/{oid}", func(w http.ResponseWriter, r *http.Request) {
+		if a := acct(w, r); a != nil {
+			if !a.DeleteOpportunity(r.PathValue("oid"), "") {
+				writeError(w, http.StatusNotFound, "ResourceNotFound", "opportunity not found")
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	m.HandleFunc("GET /_admin/accounts/{id}/webhooks", func(w http.ResponseWriter, r *http.Request) {
+		if a := acct(w, r); a != nil {
+			out := a.Webhooks()
+			if out == nil {
+				out = []Webhook{}
+			}
+			writeJSONRaw(w, http.StatusOK, out)
+		}
+	})
+	m.HandleFunc("PUT /_admin/accounts/{id}/webhook-faults", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Drop      int     `json:"drop"`
+			Duplicate int     `json:"duplicate"`
+			DelayMs   int64   `json:"delayMs"`
+			DropRate  float64 `json:"dropRate"`
+		}
+		if a := acct(w, r); a != nil && decodeAdmin(w, r, &in) {
+			a.SetWebhookFaults(WebhookFaults{Drop: in.Drop, Duplicate: in.Duplicate, Delay: time.Duration(in.DelayMs) * time.Millisecond, DropRate: in.DropRate})
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})

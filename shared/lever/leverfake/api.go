@@ -481,9 +481,15 @@ func (f *Fake) LastForm() map[string][]string {
 // "archived_posting_id": those whose application to it "was archived".
 // Assumption (undocumented): an archived opportunity's application counts as
 // archived, so posting_id matches live (unarchived) ones only and
-// archived_posting_id the archived ones.
+// archived_posting_id the archived ones. "updated_at_start" /
+// "updated_at_end": "all Opportunities updated from that timestamp
+// (inclusive) to the present" / "before that timestamp (inclusive)".
 func (f *Fake) listOpportunities(w http.ResponseWriter, r *http.Request, a *account) {
 	q := r.URL.Query()
+	updStart, updEnd, ok := timeRange(w, r, "updated_at")
+	if !ok {
+		return
+	}
 	var emails []string
 	for _, e := range q["email"] {
 		emails = append(emails, canonEmail(e))
@@ -507,6 +513,9 @@ func (f *Fake) listOpportunities(w http.ResponseWriter, r *http.Request, a *acco
 			continue
 		}
 		if archived == "true" && o.Archived == nil || archived == "false" && o.Archived != nil {
+			continue
+		}
+		if o.UpdatedAt < updStart || o.UpdatedAt > updEnd {
 			continue
 		}
 		onPosting := func(ids []string) bool {
@@ -574,7 +583,13 @@ func (f *Fake) setArchived(w http.ResponseWriter, r *http.Request, a *account) {
 			return
 		}
 	}
+	var prev *Archived
+	if o.Archived != nil {
+		c := *o.Archived
+		prev = &c
+	}
 	a.setArchived(o, reason, f.nowMillis())
+	f.archiveChangedLocked(a, o, prev) // webhook_delivery.go
 	writeData(w, http.StatusOK, a.render(o))
 }
 
@@ -817,9 +832,11 @@ func (f *Fake) changeStage(w http.ResponseWriter, r *http.Request, a *account) {
 	}
 	pa, _ := checkPerformAs(w, r, a, false)
 	now := f.nowMillis()
+	from := o.Stage
 	o.Stage = in.Stage
 	o.UpdatedAt, o.LastAdvancedAt = now, now
 	o.StageChanges = append(o.StageChanges, StageChange{ToStageID: in.Stage, ToStageIndex: a.stageIndex(in.Stage), UpdatedAt: now, UserID: pa})
+	f.stageChangedLocked(a, o, from) // webhook_delivery.go
 	// The recorded PUT /opportunities/:id/stage answer is the whole
 	// opportunity (opportunity-archived.json).
 	writeData(w, http.StatusOK, a.render(o))

@@ -12,7 +12,7 @@ import (
 
 const (
 	codeTTL      = 10 * time.Minute
-	defaultScope = "offline_access opportunities:write:admin notes:write:admin files:write:admin postings:read:admin users:read:admin stages:read:admin"
+	defaultScope = "offline_access opportunities:write:admin notes:write:admin files:write:admin postings:read:admin users:read:admin stages:read:admin webhooks:write:admin archive_reasons:read:admin"
 	issuer       = "https://auth.leverfake.local/"
 )
 

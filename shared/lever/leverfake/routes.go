@@ -28,6 +28,7 @@ func (f *Fake) routes() {
 		{"POST /v1/opportunities", f.createOpportunity},
 		{"GET /v1/opportunities", f.listOpportunities},
 		{"GET /v1/opportunities/{id}", f.getOpportunity},
+		{"GET /v1/opportunities/deleted", f.listDeleted},
 		{"POST /v1/opportunities/{id}/notes", f.createNote},
 		{"GET /v1/opportunities/{id}/notes", f.listNotes},
 		{"POST /v1/opportunities/{id}/files", f.uploadFile},
@@ -37,6 +38,9 @@ func (f *Fake) routes() {
 		{"GET /v1/opportunities/{id}/resumes", f.listResumes},
 		{"GET /v1/archive_reasons", f.listArchiveReasons},
 		{"GET /v1/archive_reasons/{id}", f.getArchiveReason},
+		{"GET /v1/webhooks", f.listWebhooks},
+		{"POST /v1/webhooks", f.createWebhook},
+		{"DELETE /v1/webhooks/{id}", f.deleteWebhook},
 	} {
 		m.Handle(rt.pattern, f.v1(label(rt.pattern), rt.h))
 	}
