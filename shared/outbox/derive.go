@@ -8,16 +8,21 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/posting"
 )
 
 // Change is one committed item write, as the change stream reports it: the
 // item before (nil when created) and after (nil when deleted). Exactly one
 // kind is set.
 type Change struct {
-	OldMarker, NewMarker *export.Marker
-	OldConn, NewConn     *connection.Connection
-	OldLink, NewLink     *link.Link
-	At                   time.Time // when the write was committed (the stream record's time)
+	OldMarker, NewMarker   *export.Marker
+	OldConn, NewConn       *connection.Connection
+	OldLink, NewLink       *link.Link
+	OldPosting, NewPosting *posting.Posting
+	// PostingCompanyID is the company of a cached posting's item (the
+	// posting does not carry it).
+	PostingCompanyID string
+	At               time.Time // when the write was committed (the stream record's time)
 }
 
 // Derive is the one rule saying which state change is which outbound event
@@ -29,10 +34,15 @@ type Change struct {
 // connection entering connected, revoked or a state named by a
 // connection.* type is that event (ConnectionEvent); a link gaining the
 // posting_closed or posting_gone flag is link.posting_closed or
-// link.posting_gone. Each event's id is EventID of the item's key and
-// version, so a change seen again yields the same id.
+// link.posting_gone; a cached posting's item written with a new change, or
+// an announced posting's item deleted, is that posting.* event
+// (posting.Written: the refresher's rule stamped the change on the item).
+// Each event's id is EventID of the item's key and version (a posting's:
+// its change id), so a change seen again yields the same id.
 func Derive(c Change) []Event {
 	switch {
+	case c.NewPosting != nil || c.OldPosting != nil:
+		return fromPosting(c.PostingCompanyID, c.OldPosting, c.NewPosting, c.At)
 	case c.NewMarker != nil:
 		return fromMarker(c.OldMarker, *c.NewMarker, c.At)
 	case c.NewConn != nil:
@@ -173,4 +183,19 @@ func fromLink(old *link.Link, l link.Link, t time.Time) []Event {
 	// Flag writes leave UpdatedAt (the link's own edit time) alone: the
 	// change's commit time is when it happened.
 	return []Event{mk(typ, source, l.CompanyID, "", at(t, l.UpdatedAt), LinkData{PositionID: l.PositionID, PostingID: l.PostingID})}
+}
+
+// PostingOrderKey is the OrderKey of a posting's events: they are
+// delivered in order per posting ('#' is in no candidate id).
+func PostingOrderKey(postingID string) string { return "posting#" + postingID }
+
+// fromPosting: the data of a posting.* event is the posting.Change
+// (docs/events.md "Publishing Lever jobs").
+func fromPosting(companyID string, old, new *posting.Posting, t time.Time) []Event {
+	pc, ok := posting.Written(old, new)
+	if !ok || companyID == "" {
+		return nil
+	}
+	source := fmt.Sprintf("posting/%s/%s/%s", companyID, pc.PostingID, pc.ID)
+	return []Event{mk(Type(pc.Type), source, companyID, PostingOrderKey(pc.PostingID), at(t, time.Now()), pc)}
 }
