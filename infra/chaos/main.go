@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -40,14 +41,16 @@ func main() {
 		deadline   = flag.Duration("deadline", 9*time.Minute, "give up draining after this long")
 		rate       = flag.Float64("rate", 10, "leverlink's per-company bucket (LEVER_RATE_LIMIT)")
 		burst      = flag.Int("burst", 20, "LEVER_BURST")
+		faults     = flag.Float64("faults", 1, "scale of the Lever fault rates (1: 5% 5xx, 5% 429, 2% timeouts, 1% applied-but-lost; 0: none)")
 		seed       = flag.Uint64("seed", 42, "fault RNG seed")
 		verbose    = flag.Bool("v", false, "print every duplicate and lost candidate")
+		logPath    = flag.String("log", "", "write leverlink's JSON log to this file")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *seed, *verbose}))
+	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath}))
 }
 
 type config struct {
@@ -59,8 +62,10 @@ type config struct {
 	killEvery, deadline   time.Duration
 	rate                  float64
 	burst                 int
+	faults                float64
 	seed                  uint64
 	verbose               bool
+	logPath               string
 }
 
 type candidate struct {
@@ -71,9 +76,22 @@ type candidate struct {
 }
 
 func run(ctx context.Context, c config) int {
-	log.Printf("chaos: %d candidates over %d companies, %.0f%% with a later message; faults 5%% 5xx, 5%% 429, 2%% timeouts, 1%% applied-but-lost on every Lever endpoint; %d pollers, visibility %s, batch deadline %s, stale after %s, client timeout %s, a kill every ~%s",
-		c.candidates, c.companies, c.pushShare*100, c.pollers, c.visibility, c.lambdaTO, c.stale, c.clientTO, c.killEvery)
+	f := c.faults
+	log.Printf("chaos: %d candidates over %d companies, %.0f%% with a later message; faults %.1f%% 5xx, %.1f%% 429, %.1f%% timeouts, %.1f%% applied-but-lost on every Lever endpoint; %d pollers, visibility %s, batch deadline %s, stale after %s, client timeout %s, a kill every ~%s (0: none)",
+		c.candidates, c.companies, c.pushShare*100, 5*f, 5*f, 2*f, 1*f, c.pollers, c.visibility, c.lambdaTO, c.stale, c.clientTO, c.killEvery)
+	var logTo slog.Handler
+	if c.logPath != "" {
+		lf, err := os.Create(c.logPath)
+		if err != nil {
+			log.Print(err)
+			return 2
+		}
+		defer lf.Close()
+		logTo = slog.NewJSONHandler(lf, nil)
+	}
+	track := newTracker(logTo)
 	env, err := harness.New(ctx, harness.Options{
+		Log:     slog.New(track),
 		Fake:    leverfake.Options{Rate: 10, Burst: 20, Seed: c.seed},
 		Latency: 10 * time.Millisecond, Jitter: 40 * time.Millisecond,
 		RateLimit: c.rate, Burst: c.burst,
@@ -106,10 +124,10 @@ func run(ctx context.Context, c config) int {
 	// Timeouts hang 3× the client timeout, then end: with Hang 0 the fake
 	// waits for the client to leave, which net/http never reports for a POST
 	// whose body was not read (its handler would leak and Close would block).
-	env.Fake.SetFaults(leverfake.AllEndpoints, leverfake.Faults{ErrorRate: 0.05, Status: 503, TimeoutRate: 0.02, Hang: 3 * c.clientTO, LostRate: 0.01})
+	env.Fake.SetFaults(leverfake.AllEndpoints, leverfake.Faults{ErrorRate: 0.05 * f, Status: 503, TimeoutRate: 0.02 * f, Hang: 3 * c.clientTO, LostRate: 0.01 * f})
 	// 429s on top: a second random draw would need another key, so inject
 	// them as a share of errors: Faults has one Status, hence a wrapper.
-	stop429 := inject429(env, 0.05, c.seed)
+	stop429 := inject429(env, 0.05*f, c.seed)
 	defer stop429()
 
 	// The exporter: pollers that get killed and replaced.
@@ -131,7 +149,7 @@ func run(ctx context.Context, c config) int {
 		cancels[id] = cancel
 		mu.Unlock()
 		p := env.ExportPoller(c.visibility, c.lambdaTO)
-		p.Handler = stats.Wrap(p.Handler)
+		p.Handler = stats.Wrap(track.Wrap(p.Handler))
 		p.Log = nil
 		wg.Add(1)
 		go func() {
@@ -236,7 +254,7 @@ func run(ctx context.Context, c config) int {
 	stop429()
 	env.Fake.ClearFaults()
 
-	return verdict(ctx, env, c, cands, pushes, drain, stats, kills.Load(), rejected.Load())
+	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load())
 }
 
 // inject429 makes a share of Lever API requests answer 429 with
@@ -291,7 +309,7 @@ func countExported(ctx context.Context, env *harness.Env, cands []candidate, don
 	return len(done)
 }
 
-func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, kills, rejected int64) int {
+func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, track *tracker, kills, rejected int64) int {
 	byCompany := map[string]*leverfake.Account{}
 	for _, a := range env.Fake.Accounts() {
 		byCompany[strings.ToLower(strings.TrimPrefix(a.Name, "Company "))] = a
@@ -310,6 +328,7 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 		}
 	}
 	var lost, notExported, failed, missingHistory, missingPush int
+	var lostKeys []export.Key
 	for _, cd := range cands {
 		m, err := env.App.Exports.Get(ctx, export.Key{CompanyID: cd.company, CandidateID: cd.id})
 		exported := err == nil && m.State == export.Exported
@@ -322,6 +341,7 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 		key := cd.company + "/" + cd.email
 		if !exported && oppsByEmail[key] == 0 {
 			lost++
+			lostKeys = append(lostKeys, export.Key{CompanyID: cd.company, CandidateID: cd.id})
 			if c.verbose {
 				log.Printf("lost: %s/%s marker %+v err %v", cd.company, cd.id, m, err)
 			}
@@ -395,6 +415,7 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 		{"Lever answers: 429 / 5xx / other", fmt.Sprintf("%d / %d / %d", ls.ByStatus[429], count5xx(ls.ByStatus), ls.ByStatus[0])},
 		{"fake: 429s from its own limiter", fmt.Sprint(counters["429"])},
 	}))
+	diagnose(ctx, env, track, c.lambdaTO, lostKeys, c.verbose)
 	ok := lost == 0 && dupOpps == 0 && dupNotes == 0
 	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d)\n", harness.PassFail(ok), lost, dupOpps, dupNotes)
 	if !ok {

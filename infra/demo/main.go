@@ -241,7 +241,7 @@ func run() error {
 	}
 
 	say("Disconnect Lever: tokens deleted, links removed, what was exported stays in Lever")
-	if err := api("DELETE", base+"/connection", nil, 204, nil); err != nil {
+	if err := api("DELETE", base+"/connection", nil, 200, nil); err != nil {
 		return err
 	}
 	if err := api("GET", base+"/connection", nil, 200, nil); err != nil {

@@ -110,12 +110,35 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 			}
 			return nil
 		}})
+		// LEVERFAKE_REGION_PORT: the fake also listens there as a second
+		// Lever data center (an account homed there with PUT
+		// /_admin/accounts/{id}/home answers 307 to it); the clients may
+		// follow redirects to it like to a lever.co host.
+		if rp := os.Getenv("LEVERFAKE_REGION_PORT"); rp != "" {
+			rln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", rp))
+			if err != nil {
+				return m, info, fmt.Errorf("fake Lever region: listen on LEVERFAKE_REGION_PORT: %w", err)
+			}
+			stackCfg.LeverRedirectHosts = []string{rln.Addr().String()}
+			rsrv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+			m.Workers = append(m.Workers, worker{Name: "fake-lever-region", Run: func(ctx context.Context) error {
+				go func() { <-ctx.Done(); _ = rsrv.Close() }()
+				if err := rsrv.Serve(rln); !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			}})
+			log.Info("fake Lever region listening", "addr", rln.Addr().String())
+		}
 	}
 	cfg := config.Local(stackCfg, func(c *config.Config) {
 		c.MarketplaceName = envOr("MARKETPLACE_NAME", "leverlink-demo")
 		c.AllowedReturnOrigins = append([]string{"http://127.0.0.1:" + port, "http://localhost:" + port},
 			strings.Split(envOr("ALLOWED_RETURN_ORIGINS", "https://vendor.example"), ",")...)
 		c.VendorEventsURL = strings.TrimRight(os.Getenv("VENDOR_EVENTS_URL"), "/")
+		// The fake Lever delivers its webhooks here (plain http to a
+		// loopback host is a fake-only allowance).
+		c.LeverWebhookURL = "http://" + s.Addr + "/v1/lever-webhooks"
 		c.ResumeAllowedHosts = strings.FieldsFunc(os.Getenv("RESUME_ALLOWED_HOSTS"), func(r rune) bool { return r == ',' || r == ' ' })
 	})
 	info.VendorEvents = cfg.VendorEventsURL

@@ -177,7 +177,7 @@ func TestBuildRoutesMountsHandlers(t *testing.T) {
 	if got := strings.Join(byName["refresher"].Triggers, "; "); !strings.Contains(got, "SQS RefreshQueue") || !strings.Contains(got, "ScheduleV2 rate(") {
 		t.Errorf("refresher triggers = %q", got)
 	}
-	if got := strings.Join(byName["webhook"].Triggers, "; "); got != "HttpApi POST /v1/events" {
+	if got := strings.Join(byName["webhook"].Triggers, "; "); got != "HttpApi POST /v1/events; HttpApi POST /v1/lever-webhooks/{companyId}" {
 		t.Errorf("webhook triggers = %q", got)
 	}
 

@@ -47,11 +47,18 @@ var functionUses = map[string][]string{
 		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
+		// Lever sync-back: disconnect removes the webhooks; export status
+		// shows the last known Lever state
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.DeleteRecord", "dynamo.LeverSync.Get",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
 		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
 		"dynamo.Settings.Get",
+		// Lever webhook deliveries (leversync.Core.Receive) read the
+		// opportunity from Lever through the vault and the buckets
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.ModifyRecord", "dynamo.LeverSync.Get", "dynamo.LeverSync.Modify",
+		"dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 	},
 	"oauth": {
 		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
@@ -69,8 +76,12 @@ var functionUses = map[string][]string{
 		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
 		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
+		// Lever sync-back (leversync.Syncer): webhooks, poll
+		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.ModifyRecord", "dynamo.LeverSync.Get", "dynamo.LeverSync.Modify",
 	},
 	"dispatcher": {
+		// following exported opportunities (leversync.Core.Track)
+		"dynamo.LeverSync.Track",
 		// outbox.Dispatcher: record (Append), deliver (Pending, Modify), sweep
 		"dynamo.Outbox.Append", "dynamo.Outbox.Pending", "dynamo.Outbox.PendingCompanies", "dynamo.Outbox.Modify",
 	},

@@ -20,8 +20,10 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -63,6 +65,8 @@ type App struct {
 	Buckets     *dynamo.Buckets
 	Outbox      *dynamo.Outbox
 	Settings    *dynamo.Settings
+	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
+	LeverSync   *dynamo.LeverSync  // exported opportunities' Lever state, webhooks
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
@@ -70,6 +74,7 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
 	LinkService *link.Service
@@ -77,6 +82,11 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
+
+	// Lever sync-back: SyncCore receives Lever's webhooks (nil without a
+	// token key), Syncer registers them and polls (the refresher).
+	SyncCore *leversync.Core
+	Syncer   *leversync.Syncer
 
 	Dispatcher *outbox.Dispatcher // outbound events: record and deliver
 	Feed       *outbox.Feed       // the per-company events feed
@@ -106,6 +116,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
+	a.Deployment = dynamo.NewDeployment(db, tables)
+	a.LeverSync = dynamo.NewLeverSync(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
@@ -143,16 +155,25 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		lc := leverclient.Config{
 			ClientID: cfg.LeverClientID, ClientSecret: strings.TrimSpace(clientSecret),
 			AuthBaseURL: cfg.LeverAuthBaseURL, APIBaseURL: cfg.LeverAPIBaseURL, HTTPClient: opt.HTTPClient, OnCall: opt.OnLeverCall,
+			RedirectHosts: cfg.LeverRedirectHosts,
 		}
 		a.LeverOAuth = &leverclient.OAuth{Config: lc}
-		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Log: log, Now: opt.Now}
+		a.Health = &health.Monitor{Store: a.Deployment, Log: log, Now: opt.Now}
+		a.Vault = &connection.Vault{Store: a.Connections, Sealer: sealer, Refresher: a.LeverOAuth, Links: a.Links, Watch: a.Health, Log: log, Now: opt.Now}
 		a.Levers = &leverclient.Clients{
 			Config: lc, Vault: a.Vault, Buckets: a.Buckets,
 			Bucket: throttle.Bucket{Rate: cfg.LeverRateLimit, Burst: cfg.LeverBurst},
 		}
 	}
+	if a.Vault != nil {
+		a.SyncCore = &leversync.Core{
+			States: a.LeverSync, Records: a.LeverSync, Connections: a.Connections, Lever: a.Levers,
+			Sealer: a.Vault.Sealer, Log: log, Now: opt.Now,
+		}
+		a.Syncer = &leversync.Syncer{Core: a.SyncCore, HookBase: cfg.LeverWebhookURL}
+	}
 	if a.Vault != nil && a.States != nil {
-		a.Connect = &connection.Service{
+		a.Connect = &connection.Service{Webhooks: a.Syncer,
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 		}
@@ -160,18 +181,18 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if a.Vault != nil {
 		a.Refresher = &posting.Refresher{
 			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
-			Lever: a.Levers, Revoker: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, Tokens: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
 			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Postings: a.Postings, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
-			Lever: a.Levers, Revoker: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
+			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
-		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
+		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Sync: a.Syncer, Log: log}
 	}
 	if cfg.OutboxTable != "" {
 		if err := a.wireOutbox(ctx, db, tables, opt); err != nil {
@@ -212,6 +233,10 @@ func (a *App) wireOutbox(ctx context.Context, db dynamo.TxDB, tables dynamo.Tabl
 		a.Dispatcher.Sender = &outbox.HTTPSender{URL: url, Secret: strings.TrimSpace(s), Client: opt.HTTPClient, Now: opt.Now}
 	}
 	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != ""}
-	a.DispatchJobs = &lambdahandler.Dispatch{Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log}
+	a.DispatchJobs = &lambdahandler.Dispatch{
+		Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log,
+		Tracker: &leversync.Core{States: a.LeverSync, Log: a.Log, Now: opt.Now},
+		Eraser:  leversync.NoErase{}, // erasure (shared/erasure) plugs in here
+	}
 	return nil
 }

@@ -110,7 +110,8 @@ func (a *App) APIHandler() http.Handler {
 func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
-		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
+		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Events: a.Feed, Settings: a.SettingsSvc, Health: a.Deployment,
+		RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
 	}
 	if a.Setup != nil {
 		s.Setup = a.Setup
@@ -119,9 +120,18 @@ func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 }
 
 // WebhookHandler receives events signed with a secret of the
-// WebhookSecretParam secret.
+// WebhookSecretParam secret (POST /v1/events) and Lever's webhook
+// deliveries (POST /v1/lever-webhooks/{companyId}, signed with the
+// company's webhook signature tokens).
 func (a *App) WebhookHandler() http.Handler {
-	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log}
+	lw := &httpapi.LeverWebhook{Log: a.Log}
+	if a.SyncCore != nil {
+		lw.Receiver = a.SyncCore
+	}
+	m := http.NewServeMux()
+	m.Handle("POST /v1/lever-webhooks/{companyId}", lw)
+	m.Handle("/", &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log})
+	return m
 }
 
 // CallbackHandler is Lever's OAuth redirect target.

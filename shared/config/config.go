@@ -54,10 +54,20 @@ type Config struct {
 	LeverRedirectURL       string // "" - derived per request from the HTTP API's domain
 	LeverAuthBaseURL       string // override of both environments' auth host (fake Lever)
 	LeverAPIBaseURL        string // override of both environments' API base (fake Lever)
+	// LeverRedirectHosts are extra hosts Lever's redirects may lead to.
+	// Not read from the environment: production follows redirects to
+	// lever.co hosts only; the local stack and tests set it for the fake's
+	// region account.
+	LeverRedirectHosts []string
 
 	APIKeysParam       string
 	WebhookSecretParam string
 	TokenKeyParam      string
+
+	// LeverWebhookURL is the public URL of POST /v1/lever-webhooks (the
+	// company id is appended) where Lever's webhooks are registered; "" -
+	// no webhooks, the refresher's poll alone tells what changed in Lever.
+	LeverWebhookURL string
 
 	VendorEventsURL         string // "" - no pushes, the feed alone
 	VendorEventsSecretParam string
@@ -129,22 +139,25 @@ var specs = []spec{
 	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 
-	{name: "LEVER_CLIENT_ID", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
-	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
+	{name: "LEVER_CLIENT_ID", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
+	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},
 	// Optional: empty means the callback URL is derived from the HTTP API
 	// request being served (httpapi.CallbackURL), so one deploy suffices.
 	{name: "LEVER_REDIRECT_URL", fns: []Function{API, OAuth}, set: absURL(func(c *Config) *string { return &c.LeverRedirectURL })},
-	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
-	{name: "LEVER_API_BASE_URL", fns: []Function{API, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
+	{name: "LEVER_AUTH_BASE_URL", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAuthBaseURL })},
+	{name: "LEVER_API_BASE_URL", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, set: absURL(func(c *Config) *string { return &c.LeverAPIBaseURL })},
+
+	// Optional: empty means no Lever webhooks (the poll alone).
+	{name: "LEVER_WEBHOOK_URL", fns: []Function{Refresher}, set: absURL(func(c *Config) *string { return &c.LeverWebhookURL })},
 
 	{name: "API_KEYS_PARAM", fns: []Function{API}, required: true, set: str(func(c *Config) *string { return &c.APIKeysParam })},
 	{name: "WEBHOOK_SECRET_PARAM", fns: []Function{Webhook}, required: true, set: str(func(c *Config) *string { return &c.WebhookSecretParam })},
-	{name: "TOKEN_KEY_PARAM", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.TokenKeyParam })},
+	{name: "TOKEN_KEY_PARAM", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.TokenKeyParam })},
 
 	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
 	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
 	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
-	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
+	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Webhook, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 10 {
 			return errors.New("must be a number in (0, 10]")
@@ -152,7 +165,7 @@ var specs = []spec{
 		c.LeverRateLimit = f
 		return nil
 	}},
-	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {
+	{name: "LEVER_BURST", fns: []Function{API, Webhook, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 20 {
 			return errors.New("must be an integer in [1, 20]")

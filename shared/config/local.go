@@ -19,6 +19,9 @@ type LocalStack struct {
 	// LeverBaseURL is the fake Lever's base URL (/authorize, /oauth/token
 	// and /v1 under it); "" keeps Lever's own hosts.
 	LeverBaseURL string
+	// LeverRedirectHosts are the fake's other listeners ("host:port", e.g.
+	// the region account's) the clients may follow redirects to.
+	LeverRedirectHosts []string
 	// PublicURL is where the functions are served; the OAuth redirect URL
 	// is PublicURL + "/oauth/lever/callback".
 	PublicURL string
@@ -49,6 +52,7 @@ func Local(s LocalStack, edit ...func(*Config)) Config {
 		VendorEventsSecretParam: "/local/vendor-events-secret",
 		MarketplaceName:         localMarketplace,
 		AllowedReturnOrigins:    []string{localReturnOrigin},
+		LeverRedirectHosts:      s.LeverRedirectHosts,
 	}
 	if s.LeverBaseURL != "" {
 		c.LeverAuthBaseURL, c.LeverAPIBaseURL = s.LeverBaseURL, s.LeverBaseURL+"/v1"

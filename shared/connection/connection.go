@@ -20,6 +20,10 @@ const (
 	Connected      Status = "connected"       // tokens present and believed valid
 	Revoked        Status = "revoked"         // Lever refused the grant (invalid_grant, 401 after refresh)
 	ReauthRequired Status = "reauth_required" // tokens unusable for another reason (e.g. sealing key rotated)
+	// PerformAsInactive: Lever refused a write because the perform-as user
+	// was deactivated; exports and pushes wait until PUT
+	// /connection/perform-as names an active user.
+	PerformAsInactive Status = "perform_as_inactive"
 )
 
 // Environment selects Lever production or the Lever sandbox.
@@ -49,10 +53,14 @@ type Connection struct {
 	SealedRefresh  []byte
 	AccessExpiry   time.Time
 	Scopes         string
-	ConnectedAt    time.Time
-	UpdatedAt      time.Time
-	LastError      string // a stable reason code, never a token or a Lever body
-	RevokedReason  string // e.g. "lever_revoked", "disconnected"
+	// TokenRefreshedAt is when Lever last issued tokens for the connection
+	// (connect or refresh): a refresh token unused for 90 days dies, so the
+	// scheduled refresher keeps it under a day (Vault.KeepFresh).
+	TokenRefreshedAt time.Time
+	ConnectedAt      time.Time
+	UpdatedAt        time.Time
+	LastError        string // a stable reason code, never a token or a Lever body
+	RevokedReason    string // e.g. "lever_revoked", "disconnected"
 
 	// The company's settings (general opportunities, the consent gate)
 	// are not here: they outlive a disconnect (package settings).
@@ -67,8 +75,9 @@ type Connection struct {
 // Unusable is the one "can this connection be used for Lever calls" rule:
 // "" when it can, otherwise the reason it cannot: not_connected (never
 // connected, disconnected, or the zero Connection of a company without
-// one), lever_revoked (Lever refused the grant) or reauth_required (the
-// stored tokens cannot be opened).
+// one), lever_revoked (Lever refused the grant), reauth_required (the
+// stored tokens cannot be opened) or perform_as_inactive (the perform-as
+// user was deactivated in Lever: work waits, it is not skipped).
 func (c Connection) Unusable() string {
 	switch c.Status {
 	case Connected:
@@ -77,6 +86,8 @@ func (c Connection) Unusable() string {
 		return ReasonLeverRevoked
 	case ReauthRequired:
 		return ReasonReauth
+	case PerformAsInactive:
+		return ReasonPerformAsInactive
 	}
 	return ReasonNotConnected
 }

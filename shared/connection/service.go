@@ -50,9 +50,12 @@ type Service struct {
 	Lever          Lever
 	Refresh        RefreshEnqueuer
 	AllowedOrigins []string // scheme://host[:port] the admin may be sent back to
-	StateTTL       time.Duration
-	Log            *slog.Logger
-	Now            func() time.Time
+	// Webhooks, when set, removes the company's Lever webhooks on
+	// disconnect, while the tokens still work (leversync.Syncer).
+	Webhooks WebhookRemover
+	StateTTL time.Duration
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -80,7 +83,8 @@ type AuthorizeInput struct {
 }
 
 // ScopeConfidential is the Lever scope Confidential adds
-// (lever.ScopeConfidential).
+// (lever.ScopeConfidential): it lets a connection see confidential
+// postings and opportunities (Connection.Confidentiality).
 const ScopeConfidential = "confidential:access:admin"
 
 // Authorize validates in and returns the Lever authorize URL carrying a new
@@ -239,6 +243,9 @@ func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values
 		return fail("missing_code")
 	}
 	g, err := s.Lever.Exchange(ctx, st.Environment, code, redirectURL)
+	if s.Vault.Watch != nil {
+		s.Vault.Watch.TokenResult(ctx, err)
+	}
 	if err != nil {
 		log.WarnContext(ctx, "oauth code exchange failed", "err", err)
 		if apperr.Is(err, apperr.Transient) || apperr.Is(err, apperr.RateLimited) {
@@ -263,17 +270,21 @@ func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values
 		return fail("internal_error")
 	}
 	now := s.now()
+	dropLinks := false
 	_, err = s.Connections.Update(ctx, st.CompanyID, func(c *Connection) error {
+		dropLinks = !SameAccount(*c, g.AccountID)
 		c.CompanyID = st.CompanyID
 		c.Status = Connected
 		c.Environment = st.Environment
 		if g.AccountID != "" {
 			c.LeverAccountID = g.AccountID
+		} else if dropLinks {
+			c.LeverAccountID = ""
 		}
 		c.PerformAsID, c.PerformAsEmail = user.ID, user.Email
 		c.SealedAccess, c.SealedRefresh, c.AccessExpiry = access, refresh, g.Expiry
 		c.Scopes = g.Scope
-		c.ConnectedAt, c.UpdatedAt = now, now
+		c.ConnectedAt, c.UpdatedAt, c.TokenRefreshedAt = now, now, now
 		c.LastError, c.RevokedReason = "", ""
 		c.LeaseOwner, c.LeaseUntil = "", time.Time{}
 		return nil
@@ -281,6 +292,16 @@ func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values
 	if err != nil {
 		log.ErrorContext(ctx, "store connection", "err", err)
 		return fail("temporary_error")
+	}
+	if dropLinks {
+		// The links name postings of the Lever account connected before:
+		// meaningless in this one.
+		n, err := s.Vault.Links.DeleteAll(ctx, st.CompanyID)
+		if err != nil {
+			log.ErrorContext(ctx, "remove the links of the previous Lever account", "err", err)
+			return fail("temporary_error")
+		}
+		log.InfoContext(ctx, "another Lever account connected; links removed", "links_removed", n)
 	}
 	if err := s.Refresh.EnqueueRefresh(ctx, st.CompanyID); err != nil {
 		// Not fatal: the schedule refreshes within one period.
@@ -320,6 +341,19 @@ func (s *Service) performAs(ctx context.Context, st State, g Grant) (User, error
 	return u, nil
 }
 
+// SameAccount is the one rule for "does reconnecting keep the company's
+// links": the stored connection never had a Lever account (a first
+// connect, or links already removed by a disconnect) or its account id is
+// accountID, the id in the new token's claims. When either id is unknown
+// the account cannot be proven the same and the links go: a posting id of
+// another account is meaningless. Pure.
+func SameAccount(stored Connection, accountID string) bool {
+	if stored.Version == 0 || stored.LeverAccountID == "" && stored.Status == NotConnected {
+		return true
+	}
+	return stored.LeverAccountID != "" && stored.LeverAccountID == accountID
+}
+
 func withQuery(raw string, add url.Values) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -344,7 +378,20 @@ type View struct {
 	LastError      string      `json:"lastError,omitempty"`
 	// Scopes are the scopes Lever granted (while connected).
 	Scopes []string `json:"scopes,omitempty"`
+	// TokenRefreshedAt is when Lever last issued the connection's tokens.
+	TokenRefreshedAt *time.Time `json:"tokenRefreshedAt,omitempty"`
+	// ReconnectBy is when the grant is expected to end whatever we do:
+	// Lever's refresh tokens "expire after one year"; assumed absolute
+	// from the consent (ConnectedAt + GrantLifetime).
+	ReconnectBy *time.Time `json:"reconnectBy,omitempty"`
+	// LinksSuspended is true while the links are kept but inactive
+	// (revoked by Lever: reconnecting the same account restores them).
+	LinksSuspended bool `json:"linksSuspended,omitempty"`
 }
+
+// GrantLifetime is Lever's refresh-token lifetime ("expire after one
+// year"), taken as absolute from the consent (LEVER.md ⚠️ assumption).
+const GrantLifetime = 365 * 24 * time.Hour
 
 // PerformAs names the Lever user leverlink acts as.
 type PerformAs struct {
@@ -376,6 +423,16 @@ func (s *Service) Status(ctx context.Context, companyID string) (View, error) {
 	if c.PerformAsID != "" {
 		v.PerformAs = &PerformAs{ID: c.PerformAsID, Email: c.PerformAsEmail}
 	}
+	if c.Status == Connected || c.Status == PerformAsInactive {
+		if t := tokensIssuedAt(c); !t.IsZero() {
+			v.TokenRefreshedAt = &t
+		}
+		if !c.ConnectedAt.IsZero() {
+			t := c.ConnectedAt.Add(GrantLifetime)
+			v.ReconnectBy = &t
+		}
+	}
+	v.LinksSuspended = c.Status == Revoked
 	return v, nil
 }
 
@@ -393,11 +450,21 @@ type DisconnectView struct {
 	Message      string `json:"message"`
 }
 
-// Disconnect deletes the company's tokens, marks it not_connected and
+// WebhookRemover removes a company's Lever webhooks.
+type WebhookRemover interface {
+	RemoveWebhooks(ctx context.Context, companyID string) error
+}
+
+// Disconnect removes the company's Lever webhooks (Webhooks), deletes its tokens, marks it not_connected and
 // removes every link; export markers are kept. The grant stays alive at
 // Lever until an admin removes the app there (LeverGrant says so).
 // Idempotent: disconnecting a company that is not connected succeeds.
 func (s *Service) Disconnect(ctx context.Context, companyID string) (DisconnectView, error) {
+	if s.Webhooks != nil {
+		if err := s.Webhooks.RemoveWebhooks(ctx, companyID); err != nil {
+			return DisconnectView{}, fmt.Errorf("disconnect: remove lever webhooks: %w", err)
+		}
+	}
 	_, err := s.Connections.Update(ctx, companyID, func(c *Connection) error {
 		if c.Version == 0 {
 			return apperr.E(apperr.NotFound, "no connection")

@@ -30,7 +30,15 @@ type Refresher interface {
 	Refresh(ctx context.Context, env Environment, refreshToken string) (Grant, error)
 }
 
-// LinkRemover removes every link of a company (revocation unlinks all).
+// CredentialWatch learns from every token-endpoint answer (nil for
+// success) whether this deployment's Lever client credentials work
+// (health.Monitor). It must not fail.
+type CredentialWatch interface {
+	TokenResult(ctx context.Context, err error)
+}
+
+// LinkRemover removes every link of a company (disconnecting, or
+// reconnecting another Lever account, unlinks all).
 type LinkRemover interface {
 	DeleteAll(ctx context.Context, companyID string) (int, error)
 }
@@ -41,6 +49,8 @@ const (
 	ReasonDisconnected = "disconnected"  // the vendor disconnected
 	ReasonNotConnected = "not_connected"
 	ReasonReauth       = "reauth_required"
+	// ReasonPerformAsInactive: the perform-as user is deactivated in Lever.
+	ReasonPerformAsInactive = "perform_as_inactive"
 )
 
 // Vault hands out valid Lever access tokens for a company. It refreshes ahead
@@ -53,6 +63,7 @@ type Vault struct {
 	Sealer    *Sealer
 	Refresher Refresher
 	Links     LinkRemover
+	Watch     CredentialWatch // nil: token answers are not watched
 	Log       *slog.Logger
 
 	Now      func() time.Time
@@ -111,7 +122,7 @@ func AuthFailure(err error) (reason string, revoke, ok bool) {
 
 // HandleAuthFailure applies AuthFailure to err met while working for
 // companyID: it revokes the connection (Revoke with lever_revoked: tokens
-// deleted, links removed) when Lever refused the grant, and returns the
+// deleted, links suspended) when Lever refused the grant, and returns the
 // reason to skip the work with; ok is false (and nothing is done) when err
 // is not an authentication failure. The error is Revoke's. It is the one
 // owner of revocation after an auth failure: the vault's refresh, the
@@ -143,14 +154,16 @@ func (v *Vault) AccessToken(ctx context.Context, companyID string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("vault: %w", err)
 		}
-		if !c.Active() {
+		if !c.holdsTokens() {
 			return "", notActive(c)
 		}
 		now := v.now()
 		if c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0 {
 			return v.open(ctx, c, c.SealedAccess)
 		}
-		tok, err := v.refresh(ctx, companyID, now, skew)
+		tok, err := v.refresh(ctx, companyID, now, func(c Connection) bool {
+			return c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0
+		})
 		if apperr.Is(err, apperr.Conflict) {
 			// Another instance holds the lease: wait for its refresh, re-read.
 			select {
@@ -164,20 +177,22 @@ func (v *Vault) AccessToken(ctx context.Context, companyID string) (string, erro
 	}
 }
 
-// refresh takes the lease, refreshes and stores the rotated tokens. It returns
-// apperr Conflict when another holder has the lease.
-func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, skew time.Duration) (string, error) {
+// refresh takes the lease, refreshes and stores the rotated tokens unless
+// fresh says the connection read under the lease needs none (someone else
+// refreshed meanwhile). It returns apperr Conflict when another holder has
+// the lease.
+func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, fresh func(Connection) bool) (string, error) {
 	owner := newOwner()
 	c, err := v.Store.AcquireLease(ctx, companyID, owner, now, durOr(v.LeaseTTL, 30*time.Second))
 	if err != nil {
 		return "", err // Conflict: someone else refreshes
 	}
 	// Someone may have refreshed between our read and our lease.
-	if c.Active() && c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0 {
+	if c.holdsTokens() && fresh(c) {
 		v.release(ctx, companyID, owner)
 		return v.open(ctx, c, c.SealedAccess)
 	}
-	if !c.Active() {
+	if !c.holdsTokens() {
 		v.release(ctx, companyID, owner)
 		return "", notActive(c)
 	}
@@ -187,6 +202,9 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, sk
 		return "", err
 	}
 	g, err := v.Refresher.Refresh(ctx, c.Environment, rt)
+	if v.Watch != nil {
+		v.Watch.TokenResult(ctx, err)
+	}
 	if err != nil {
 		if _, revoke, _ := AuthFailure(err); revoke {
 			if _, _, rerr := v.HandleAuthFailure(ctx, companyID, err); rerr != nil {
@@ -216,10 +234,11 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, sk
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_, err := v.Store.Update(wctx, companyID, func(cur *Connection) error {
-			if !cur.Active() {
+			if !cur.holdsTokens() {
 				return notActive(*cur)
 			}
 			cur.SealedAccess, cur.SealedRefresh, cur.AccessExpiry = access, refresh, g.Expiry
+			cur.TokenRefreshedAt = v.now()
 			if g.Scope != "" {
 				cur.Scopes = g.Scope
 			}
@@ -242,6 +261,56 @@ func (v *Vault) refresh(ctx context.Context, companyID string, now time.Time, sk
 	}
 	v.log().InfoContext(ctx, "lever token refreshed", "company_id", companyID)
 	return g.AccessToken, nil
+}
+
+// DefaultKeepFresh is how old a connection's tokens may get before
+// KeepFresh refreshes them: under a day, so the scheduled refresher
+// (every 15 minutes by default) uses each refresh token daily.
+const DefaultKeepFresh = 20 * time.Hour
+
+// KeepFresh refreshes the company's tokens when Lever last issued them more
+// than maxAge ago (DefaultKeepFresh when 0), even if the access token is
+// still valid: Lever's refresh tokens die after 90 days unused (LEVER.md),
+// so an idle company must not lose its grant. It reports whether it
+// refreshed. Errors as AccessToken's (invalid_grant revokes first).
+func (v *Vault) KeepFresh(ctx context.Context, companyID string, maxAge time.Duration) (bool, error) {
+	maxAge = durOr(maxAge, DefaultKeepFresh)
+	for {
+		c, err := v.Store.Get(ctx, companyID)
+		if apperr.Is(err, apperr.NotFound) {
+			return false, apperr.E(apperr.Unauthorized, "Lever is not connected for this company").WithReason(ReasonNotConnected)
+		}
+		if err != nil {
+			return false, fmt.Errorf("vault: %w", err)
+		}
+		if !c.holdsTokens() {
+			return false, notActive(c)
+		}
+		now := v.now()
+		fresh := func(c Connection) bool { return now.Sub(tokensIssuedAt(c)) < maxAge }
+		if fresh(c) {
+			return false, nil
+		}
+		_, err = v.refresh(ctx, companyID, now, fresh)
+		if apperr.Is(err, apperr.Conflict) {
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-time.After(durOr(v.Wait, 50*time.Millisecond)):
+			}
+			continue
+		}
+		return err == nil, err
+	}
+}
+
+// tokensIssuedAt is when Lever last issued the connection's tokens; for a
+// connection stored before TokenRefreshedAt existed, its connect time.
+func tokensIssuedAt(c Connection) time.Time {
+	if !c.TokenRefreshedAt.IsZero() {
+		return c.TokenRefreshedAt
+	}
+	return c.ConnectedAt
 }
 
 func (v *Vault) release(ctx context.Context, companyID, owner string) {
@@ -275,7 +344,7 @@ func (v *Vault) open(ctx context.Context, c Connection, sealed []byte) (string, 
 // concurrent reconnect wins.
 func (v *Vault) markReauth(ctx context.Context, companyID string, sealed []byte) {
 	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
-		if !cur.Active() || (!bytes.Equal(cur.SealedAccess, sealed) && !bytes.Equal(cur.SealedRefresh, sealed)) {
+		if !cur.holdsTokens() || (!bytes.Equal(cur.SealedAccess, sealed) && !bytes.Equal(cur.SealedRefresh, sealed)) {
 			return apperr.E(apperr.Conflict, "connection changed")
 		}
 		cur.Status = ReauthRequired
@@ -293,7 +362,7 @@ func (v *Vault) markReauth(ctx context.Context, companyID string, sealed []byte)
 // given one, so the next AccessToken call refreshes. For a 401 from Lever.
 func (v *Vault) Invalidate(ctx context.Context, companyID, token string) {
 	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
-		if !cur.Active() {
+		if !cur.holdsTokens() {
 			return notActive(*cur)
 		}
 		if cur, err := v.Sealer.Open(companyID, cur.SealedAccess); err != nil || cur != token {
@@ -307,8 +376,12 @@ func (v *Vault) Invalidate(ctx context.Context, companyID, token string) {
 	}
 }
 
-// Revoke marks the connection revoked with reason, deletes its tokens and
-// removes every link of the company; export markers are kept. Idempotent.
+// Revoke marks the connection revoked with reason and deletes its tokens.
+// The company's links are kept, suspended: an unusable connection skips
+// every export with reason (export.Decide), and reconnecting the same
+// Lever account makes them work again (Service.Callback); reconnecting
+// another account or disconnecting removes them. Export markers are kept.
+// Idempotent.
 func (v *Vault) Revoke(ctx context.Context, companyID, reason string) error {
 	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
 		if cur.Version == 0 {
@@ -323,11 +396,7 @@ func (v *Vault) Revoke(ctx context.Context, companyID, reason string) error {
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return fmt.Errorf("vault: revoke: %w", err)
 	}
-	n, err := v.Links.DeleteAll(ctx, companyID)
-	if err != nil {
-		return fmt.Errorf("vault: revoke: remove links: %w", err)
-	}
-	v.log().WarnContext(ctx, "lever connection revoked", "company_id", companyID, "reason", reason, "links_removed", n)
+	v.log().WarnContext(ctx, "lever connection revoked; links suspended", "company_id", companyID, "reason", reason)
 	return nil
 }
 
@@ -357,4 +426,32 @@ func (t Tokens) AccessToken(ctx context.Context) (string, error) {
 // Invalidate forces the next AccessToken to refresh (see Vault.Invalidate).
 func (t Tokens) Invalidate(ctx context.Context, token string) {
 	t.Vault.Invalidate(ctx, t.CompanyID, token)
+}
+
+// holdsTokens reports whether the connection's tokens are live: connected,
+// or waiting for a new perform-as user (the grant itself is fine then, and
+// PUT /connection/perform-as needs a token to look the user up).
+func (c Connection) holdsTokens() bool {
+	return c.Status == Connected || c.Status == PerformAsInactive
+}
+
+// MarkPerformAsInactive records that Lever refused a write because the
+// perform-as user userID is deactivated: a connected connection whose
+// perform-as user is still userID becomes perform_as_inactive (work waits
+// until SetPerformAs). A connection that changed meanwhile is left alone.
+// Errors: the store's. Safe for concurrent use.
+func (v *Vault) MarkPerformAsInactive(ctx context.Context, companyID, userID string) error {
+	_, err := v.Store.Update(ctx, companyID, func(cur *Connection) error {
+		if cur.Status != Connected || cur.PerformAsID != userID {
+			return apperr.E(apperr.Conflict, "connection changed")
+		}
+		cur.Status, cur.LastError = PerformAsInactive, ReasonPerformAsInactive
+		cur.UpdatedAt = v.now()
+		return nil
+	})
+	if err != nil && !apperr.Is(err, apperr.Conflict) {
+		return fmt.Errorf("vault: mark perform-as inactive: %w", err)
+	}
+	v.log().WarnContext(ctx, "perform-as user deactivated in Lever; exports wait for a new one", "company_id", companyID, "perform_as_id", userID)
+	return nil
 }

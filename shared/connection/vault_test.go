@@ -48,10 +48,10 @@ func TestVaultAccessToken(t *testing.T) {
 			s.e.connect(t, s.company, time.Now().Add(time.Hour))
 			_, _ = s.e.conns.Update(context.Background(), s.company, func(c *connection.Connection) error { c.SealedAccess = nil; return nil })
 		}, "", "", connection.Connected, 1, false, 1},
-		{"grant revoked in Lever: invalid_grant revokes and unlinks", func(t *testing.T, s *setup) {
+		{"grant revoked in Lever: invalid_grant revokes, links suspended", func(t *testing.T, s *setup) {
 			s.e.connect(t, s.company, time.Now().Add(-time.Hour))
 			s.e.account.Revoke()
-		}, apperr.Unauthorized, connection.ReasonLeverRevoked, connection.Revoked, 1, false, 0},
+		}, apperr.Unauthorized, connection.ReasonLeverRevoked, connection.Revoked, 1, false, 1},
 		{"Lever down: transient, nothing changed", func(t *testing.T, s *setup) {
 			s.e.connect(t, s.company, time.Now().Add(-time.Hour))
 			s.e.fake.FailNext(refreshLabel, 1, leverfake.Failure{Status: 503})

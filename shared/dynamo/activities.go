@@ -73,35 +73,7 @@ func (e *Exports) ListActivities(ctx context.Context, companyID string, state ex
 	if limit <= 0 {
 		limit = defaultPage
 	}
-	gpk := activityGSIPK(companyID, state)
-	start, err := decodeCursor(cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	if start != nil && getS(start, "gsi1pk") != gpk {
-		return nil, "", apperr.InvalidField("cursor", "cursor belongs to another listing")
-	}
-	out, err := e.db.Query(ctx, &dynamodb.QueryInput{
-		TableName: aws.String(e.table), IndexName: aws.String(byStateIndex),
-		KeyConditionExpression:    aws.String("gsi1pk = :g"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":g": avS(gpk)},
-		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(int32(min(limit, 1000))),
-		ExclusiveStartKey:         start,
-	})
-	if err != nil {
-		return nil, "", storageErr(err, "list %s activities of %s", state, companyID)
-	}
-	ms := make([]export.Marker, 0, len(out.Items))
-	for _, it := range out.Items {
-		m, err := decodeMarker(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("dynamo: list activities of %s: %w", companyID, err)
-		}
-		ms = append(ms, m)
-	}
-	next, err := encodeCursor(out.LastEvaluatedKey)
-	return ms, next, err
+	return e.listByState(ctx, activityGSIPK(companyID, state), "activities", companyID, state, cursor, limit)
 }
 
 // CandidateActivities returns up to limit (20 when limit <= 0) of the

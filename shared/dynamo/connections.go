@@ -36,23 +36,24 @@ func NewConnections(db DB, t Tables) *Connections {
 
 // connRecord is the stored form of a connection.Connection.
 type connRecord struct {
-	PK             string `dynamodbav:"pk"`
-	Status         string `dynamodbav:"status,omitempty"`
-	Environment    string `dynamodbav:"environment,omitempty"`
-	LeverAccountID string `dynamodbav:"leverAccountId,omitempty"`
-	PerformAsID    string `dynamodbav:"performAsId,omitempty"`
-	PerformAsEmail string `dynamodbav:"performAsEmail,omitempty"`
-	SealedAccess   []byte `dynamodbav:"sealedAccess,omitempty"`
-	SealedRefresh  []byte `dynamodbav:"sealedRefresh,omitempty"`
-	AccessExpiry   int64  `dynamodbav:"accessExpiry,omitempty"`
-	Scopes         string `dynamodbav:"scopes,omitempty"`
-	ConnectedAt    int64  `dynamodbav:"connectedAt,omitempty"`
-	UpdatedAt      int64  `dynamodbav:"updatedAt,omitempty"`
-	LastError      string `dynamodbav:"lastError,omitempty"`
-	RevokedReason  string `dynamodbav:"revokedReason,omitempty"`
-	LeaseOwner     string `dynamodbav:"leaseOwner,omitempty"`
-	LeaseUntil     int64  `dynamodbav:"leaseUntil,omitempty"`
-	Version        int64  `dynamodbav:"version"`
+	PK               string `dynamodbav:"pk"`
+	Status           string `dynamodbav:"status,omitempty"`
+	Environment      string `dynamodbav:"environment,omitempty"`
+	LeverAccountID   string `dynamodbav:"leverAccountId,omitempty"`
+	PerformAsID      string `dynamodbav:"performAsId,omitempty"`
+	PerformAsEmail   string `dynamodbav:"performAsEmail,omitempty"`
+	SealedAccess     []byte `dynamodbav:"sealedAccess,omitempty"`
+	SealedRefresh    []byte `dynamodbav:"sealedRefresh,omitempty"`
+	AccessExpiry     int64  `dynamodbav:"accessExpiry,omitempty"`
+	Scopes           string `dynamodbav:"scopes,omitempty"`
+	TokenRefreshedAt int64  `dynamodbav:"tokenRefreshedAt,omitempty"`
+	ConnectedAt      int64  `dynamodbav:"connectedAt,omitempty"`
+	UpdatedAt        int64  `dynamodbav:"updatedAt,omitempty"`
+	LastError        string `dynamodbav:"lastError,omitempty"`
+	RevokedReason    string `dynamodbav:"revokedReason,omitempty"`
+	LeaseOwner       string `dynamodbav:"leaseOwner,omitempty"`
+	LeaseUntil       int64  `dynamodbav:"leaseUntil,omitempty"`
+	Version          int64  `dynamodbav:"version"`
 }
 
 func toConnRecord(c connection.Connection) connRecord {
@@ -60,7 +61,7 @@ func toConnRecord(c connection.Connection) connRecord {
 		PK: c.CompanyID, Status: string(c.Status), Environment: string(c.Environment),
 		LeverAccountID: c.LeverAccountID, PerformAsID: c.PerformAsID, PerformAsEmail: c.PerformAsEmail,
 		SealedAccess: c.SealedAccess, SealedRefresh: c.SealedRefresh,
-		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes,
+		AccessExpiry: nanos(c.AccessExpiry), Scopes: c.Scopes, TokenRefreshedAt: nanos(c.TokenRefreshedAt),
 		ConnectedAt: nanos(c.ConnectedAt), UpdatedAt: nanos(c.UpdatedAt),
 		LastError: c.LastError, RevokedReason: c.RevokedReason,
 		LeaseOwner: c.LeaseOwner, LeaseUntil: nanos(c.LeaseUntil), Version: c.Version,
@@ -72,7 +73,7 @@ func (r connRecord) connection() connection.Connection {
 		CompanyID: r.PK, Status: connection.Status(r.Status), Environment: connection.Environment(r.Environment),
 		LeverAccountID: r.LeverAccountID, PerformAsID: r.PerformAsID, PerformAsEmail: r.PerformAsEmail,
 		SealedAccess: r.SealedAccess, SealedRefresh: r.SealedRefresh,
-		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes,
+		AccessExpiry: fromNanos(r.AccessExpiry), Scopes: r.Scopes, TokenRefreshedAt: fromNanos(r.TokenRefreshedAt),
 		ConnectedAt: fromNanos(r.ConnectedAt), UpdatedAt: fromNanos(r.UpdatedAt),
 		LastError: r.LastError, RevokedReason: r.RevokedReason,
 		LeaseOwner: r.LeaseOwner, LeaseUntil: fromNanos(r.LeaseUntil), Version: r.Version,
@@ -126,46 +127,15 @@ func (s *Connections) get(ctx context.Context, companyID string) (connection.Con
 // returned as is. Update returns what it wrote (Version advanced by one;
 // CompanyID cannot be changed by fn).
 func (s *Connections) Update(ctx context.Context, companyID string, fn func(*connection.Connection) error) (connection.Connection, error) {
-	for attempt := 1; ; attempt++ {
-		cur, found, err := s.get(ctx, companyID)
-		if err != nil {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID, err)
-		}
-		if !found {
-			cur = connection.Connection{CompanyID: companyID}
-		}
-		read := cur.Version
-		if err := fn(&cur); err != nil {
-			return connection.Connection{}, err
-		}
-		cur.CompanyID, cur.Version = companyID, read+1
-
-		item, err := attributevalue.MarshalMap(toConnRecord(cur))
-		if err != nil {
-			return connection.Connection{}, apperr.Wrap(apperr.Internal, err, "dynamo: encode connection %s", companyID)
-		}
-		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
-		if read == 0 {
-			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
-		} else {
-			in.ConditionExpression = aws.String("version = :v")
-			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": avN(read)}
-		}
-		_, err = s.db.PutItem(ctx, in)
-		if err == nil {
-			return cur, nil
-		}
-		if cf, _ := isCondFailed(err); !cf {
-			return connection.Connection{}, storageErr(err, "update connection %s", companyID)
-		}
-		if attempt >= updateAttempts {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID,
-				apperr.Wrap(apperr.Conflict, err, "connection changed concurrently %d times", attempt))
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return connection.Connection{}, fmt.Errorf("dynamo: update connection %s: %w", companyID, err)
-		}
-	}
+	return updateVersioned(ctx, s.db, s.table, companyID, versioned[connection.Connection]{
+		what: "connection",
+		read: func(ctx context.Context) (connection.Connection, bool, error) { return s.get(ctx, companyID) },
+		zero: func() connection.Connection { return connection.Connection{CompanyID: companyID} },
+		ver:  func(c *connection.Connection) *int64 { c.CompanyID = companyID; return &c.Version },
+		encode: func(c connection.Connection) (map[string]types.AttributeValue, error) {
+			return attributevalue.MarshalMap(toConnRecord(c))
+		},
+	}, fn)
 }
 
 // AcquireLease takes the token-refresh lease for owner until now+ttl when

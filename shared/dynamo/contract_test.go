@@ -7,6 +7,7 @@ import (
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -101,6 +102,14 @@ func TestOutbox(t *testing.T) {
 	storetest.OutboxStoreContract(t, func(t *testing.T) outbox.Store {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewOutbox(db, tables)
+	})
+}
+
+func TestDeployment(t *testing.T) {
+	t.Parallel()
+	storetest.DeploymentStoreContract(t, func(t *testing.T) health.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewDeployment(db, tables)
 	})
 }
 

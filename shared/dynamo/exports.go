@@ -326,7 +326,14 @@ func (e *Exports) List(ctx context.Context, companyID string, state export.State
 	if limit <= 0 {
 		limit = defaultPage
 	}
-	gpk := companyID + "#" + string(state)
+	return e.listByState(ctx, companyID+"#"+string(state), "exports", companyID, state, cursor, limit)
+}
+
+// listByState is the one page of the byState index for gpk (a company's
+// export markers or activity markers in one state), most recently updated
+// first; what names the listing in errors. The cursor must come from the
+// same listing (apperr Invalid naming cursor otherwise).
+func (e *Exports) listByState(ctx context.Context, gpk, what, companyID string, state export.State, cursor string, limit int) ([]export.Marker, string, error) {
 	start, err := decodeCursor(cursor)
 	if err != nil {
 		return nil, "", err
@@ -343,13 +350,13 @@ func (e *Exports) List(ctx context.Context, companyID string, state export.State
 		ExclusiveStartKey:         start,
 	})
 	if err != nil {
-		return nil, "", storageErr(err, "list %s exports of %s", state, companyID)
+		return nil, "", storageErr(err, "list %s %s of %s", state, what, companyID)
 	}
 	ms := make([]export.Marker, 0, len(out.Items))
 	for _, it := range out.Items {
 		m, err := decodeMarker(it)
 		if err != nil {
-			return nil, "", fmt.Errorf("dynamo: list exports of %s: %w", companyID, err)
+			return nil, "", fmt.Errorf("dynamo: list %s of %s: %w", what, companyID, err)
 		}
 		ms = append(ms, m)
 	}

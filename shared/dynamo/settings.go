@@ -88,48 +88,18 @@ func (s *Settings) get(ctx context.Context, companyID string) (settings.Settings
 // conditional put per attempt: attribute_not_exists(pk) for the first
 // write, version = the version read afterwards.
 func (s *Settings) Update(ctx context.Context, companyID string, fn func(*settings.Settings) error) (settings.Settings, error) {
-	for attempt := 1; ; attempt++ {
-		cur, found, err := s.get(ctx, companyID)
-		if err != nil {
-			return settings.Settings{}, fmt.Errorf("dynamo: update settings %s: %w", companyID, err)
-		}
-		if !found {
-			cur = settings.Settings{CompanyID: companyID}
-		}
-		read := cur.Version
-		if err := fn(&cur); err != nil {
-			return settings.Settings{}, err
-		}
-		cur.CompanyID, cur.Version = companyID, read+1
-		item, err := attributevalue.MarshalMap(settingsRecord{
-			PK: settingsPrefix + companyID, CompanyID: companyID,
-			AllowGeneralOpportunity: cur.AllowGeneralOpportunity, ExportBeforeConsent: cur.ExportBeforeConsent,
-			AnnounceInternalPostings: cur.AnnounceInternalPostings,
-			UpdatedAt:                nanos(cur.UpdatedAt), UpdatedBy: cur.UpdatedBy, Version: cur.Version,
-		})
-		if err != nil {
-			return settings.Settings{}, apperr.Wrap(apperr.Internal, err, "dynamo: encode settings %s", companyID)
-		}
-		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
-		if read == 0 {
-			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
-		} else {
-			in.ConditionExpression = aws.String("version = :v")
-			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": avN(read)}
-		}
-		_, err = s.db.PutItem(ctx, in)
-		if err == nil {
-			return cur, nil
-		}
-		if cf, _ := isCondFailed(err); !cf {
-			return settings.Settings{}, storageErr(err, "update settings %s", companyID)
-		}
-		if attempt >= updateAttempts {
-			return settings.Settings{}, fmt.Errorf("dynamo: update settings %s: %w", companyID,
-				apperr.Wrap(apperr.Conflict, err, "settings changed concurrently %d times", attempt))
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return settings.Settings{}, fmt.Errorf("dynamo: update settings %s: %w", companyID, err)
-		}
-	}
+	return updateVersioned(ctx, s.db, s.table, companyID, versioned[settings.Settings]{
+		what: "settings",
+		read: func(ctx context.Context) (settings.Settings, bool, error) { return s.get(ctx, companyID) },
+		zero: func() settings.Settings { return settings.Settings{CompanyID: companyID} },
+		ver:  func(c *settings.Settings) *int64 { c.CompanyID = companyID; return &c.Version },
+		encode: func(c settings.Settings) (map[string]types.AttributeValue, error) {
+			return attributevalue.MarshalMap(settingsRecord{
+				PK: settingsPrefix + companyID, CompanyID: companyID,
+				AllowGeneralOpportunity: c.AllowGeneralOpportunity, ExportBeforeConsent: c.ExportBeforeConsent,
+				AnnounceInternalPostings: c.AnnounceInternalPostings,
+				UpdatedAt:                nanos(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
+			})
+		},
+	}, fn)
 }

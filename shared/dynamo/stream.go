@@ -15,9 +15,10 @@ import (
 // StreamChange turns one DynamoDB stream record of the connections, links
 // or exports table into an outbox.Change of domain values, decoded as the
 // stores decode their items. It reports false for items that are none of
-// connection, link, cached posting, export marker or activity marker
-// (company settings, the postings meta item, buckets, contact index, ...).
-// Malformed images are apperr Internal.
+// connection, link, cached posting, export marker, activity marker or an
+// exported opportunity's Lever state (company settings, the sync record,
+// the postings meta item, buckets, contact index, ...). Malformed images
+// are apperr Internal.
 func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 	oldItem, err := fromStreamImage(rec.Change.OldImage)
 	if err != nil {
@@ -87,6 +88,21 @@ func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 				return c, false, err
 			}
 			c.NewPosting = &n
+		}
+	case strings.HasPrefix(sk, leverStatePrefix):
+		if oldItem != nil {
+			o, err := decodeLeverState(oldItem)
+			if err != nil {
+				return c, false, err
+			}
+			c.OldLever = &o
+		}
+		if newItem != nil {
+			n, err := decodeLeverState(newItem)
+			if err != nil {
+				return c, false, err
+			}
+			c.NewLever = &n
 		}
 	case strings.HasPrefix(sk, exportPrefix) || strings.HasPrefix(sk, activityPrefix):
 		if oldItem != nil {

@@ -86,7 +86,7 @@ func (s *Service) RetryActivity(ctx context.Context, companyID, candidateID stri
 		return ActivityView{}, fmt.Errorf("retry activity: %w", err)
 	}
 	d := Input{Via: ViaButton, Job: KindPush, Conn: conn, Now: s.now()}
-	if conn.Active() {
+	if waitsOrActive(conn) {
 		if err := readPushFacts(ctx, s.Markers, s.Links, Key{CompanyID: companyID, CandidateID: candidateID}, &d); err != nil {
 			return ActivityView{}, fmt.Errorf("retry activity: %w", err)
 		}

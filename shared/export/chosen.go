@@ -53,7 +53,7 @@ func checkChosen(positionID, postingID string) error {
 // does not answer in time).
 func (s *Service) loadPosting(ctx context.Context, companyID, postingID string, in *Input) error {
 	in.PostingID = postingID
-	if (in.MarkerFound && in.Marker.State == Exported) || !in.Conn.Active() {
+	if (in.MarkerFound && in.Marker.State == Exported) || !waitsOrActive(in.Conn) {
 		return nil
 	}
 	if s.Postings == nil {

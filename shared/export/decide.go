@@ -140,7 +140,8 @@ func (in Input) waiting() bool {
 //
 //  1. an exported marker: Ignore already_exported;
 //  2. an unusable connection: Skip not_connected / lever_revoked /
-//     reauth_required (connection.Unusable);
+//     reauth_required (connection.Unusable); Wait perform_as_inactive (the
+//     grant is fine: the work runs once the perform-as user is repaired);
 //  3. ViaEvent: candidate.position_changed is Ignore
 //     position_changed_is_not_a_trigger;
 //  4. a chosen posting (PostingID; the button, the status, an
@@ -181,8 +182,8 @@ func Decide(in Input) Decision {
 	if in.MarkerFound && in.Marker.State == Exported {
 		return Decision{Ignore, ReasonAlreadyExported}
 	}
-	if r := in.Conn.Unusable(); r != "" {
-		return Decision{Skip, Reason(r)}
+	if d, ok := connectionDecision(in); ok {
+		return d
 	}
 	automatic := in.Via == ViaEvent || (in.Via == ViaJob && !in.Manual)
 	if in.Via == ViaEvent && in.Event == event.PositionChanged {
@@ -248,8 +249,8 @@ func settingsMatter(in Input, d Decision) bool {
 }
 
 func decidePush(in Input) Decision {
-	if r := in.Conn.Unusable(); r != "" {
-		return Decision{Skip, Reason(r)}
+	if d, ok := connectionDecision(in); ok {
+		return d
 	}
 	if !in.MarkerFound {
 		return Decision{Skip, ReasonNotExported}
@@ -265,4 +266,31 @@ func decidePush(in Input) Decision {
 		return Decision{Skip, ReasonPositionNotLinked}
 	}
 	return Decision{Action: Export}
+}
+
+// connectionDecision is rule 2: ok is false when the connection is usable.
+// A perform_as_inactive connection is decided as a usable one first; only
+// work that would run now waits (an event before its trigger stays
+// ignored, a closed posting still holds it).
+func connectionDecision(in Input) (Decision, bool) {
+	switch r := in.Conn.Unusable(); r {
+	case "":
+		return Decision{}, false
+	case connection.ReasonPerformAsInactive:
+		in.Conn.Status = connection.Connected
+		d := Decide(in)
+		if d.Action == Export {
+			d = Decision{Wait, ReasonPerformAsInactive}
+		}
+		return d, true
+	default:
+		return Decision{Skip, Reason(r)}, true
+	}
+}
+
+// waitsOrActive reports whether the facts behind Decide's later rules
+// (links, markers) must be read for conn: it is usable, or only waits for
+// its perform-as user.
+func waitsOrActive(c connection.Connection) bool {
+	return c.Active() || c.Status == connection.PerformAsInactive
 }

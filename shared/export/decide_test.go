@@ -74,6 +74,14 @@ func decideCases() []decideCase {
 		{"status: revoked", with(base(ViaStatus), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
 		{"button: revoked", with(base(ViaButton), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},
 		{"button: reauth required", with(base(ViaButton), func(in *Input) { in.Conn.Status = connection.ReauthRequired }), skip(ReasonReauthRequired)},
+		{"job: perform-as inactive waits", with(base(ViaJob), func(in *Input) { in.Conn.Status = connection.PerformAsInactive }), Decision{Wait, ReasonPerformAsInactive}},
+		{"event: perform-as inactive waits", with(base(ViaEvent), func(in *Input) { in.Conn.Status = connection.PerformAsInactive }), Decision{Wait, ReasonPerformAsInactive}},
+		{"event: perform-as inactive, before trigger: still ignored", with(base(ViaEvent), func(in *Input) {
+			in.Conn.Status, in.Link, in.Event = connection.PerformAsInactive, funnel, event.FirstMessageSent
+		}), ignore(ReasonTriggerNotReached)},
+		{"job: perform-as inactive, posting closed: still held", with(base(ViaJob), func(in *Input) {
+			in.Conn.Status, in.Link = connection.PerformAsInactive, closed
+		}), skip(ReasonPostingClosed)},
 		{"status: not connected beats not linked", with(base(ViaStatus), func(in *Input) { in.Conn, in.LinkFound = connection.Connection{}, false }), skip(ReasonNotConnected)},
 		// 3. position_changed
 		{"event: position changed", with(base(ViaEvent), func(in *Input) { in.Event = event.PositionChanged }), ignore(ReasonPositionChanged)},

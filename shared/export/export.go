@@ -26,7 +26,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	}
 	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
 		PositionID: j.PositionID, PostingID: j.PostingID, AllowClosed: j.AllowClosed, Manual: j.Manual}
-	if conn.Active() {
+	if waitsOrActive(conn) {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
 			return err
 		}
@@ -47,7 +47,14 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 			return recordPostingSkip(ctx, x.Markers, key, x.now(), d.Reason, j.PostingID)
 		}
 		return x.skip(ctx, key, d.Reason, j.PositionID)
-	case Ignore, Wait: // not returned for a job that carries no marker
+	case Wait:
+		if d.Reason == ReasonPerformAsInactive {
+			log.InfoContext(ctx, "export waits for a perform-as user", "reason", d.Reason)
+			return errPerformAsWait()
+		}
+		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
+		return nil
+	case Ignore: // not returned for a job that carries no marker
 		log.InfoContext(ctx, "export not run", "action", d.Action.String(), "reason", d.Reason)
 		return nil
 	}
@@ -69,7 +76,7 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 	case claimed == ClaimInProgress:
 		return apperr.E(apperr.Transient, "another attempt holds the export claim").WithReason(string(ReasonInProgress))
 	}
-	cli, err := x.Lever.Lever(ctx, conn)
+	cli, err := x.lever(ctx, conn)
 	if err != nil {
 		return x.settle(ctx, key, claimID, err)
 	}
@@ -97,12 +104,12 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 		}
 		contactID = id
 	}
-	opp, found, err := x.find(ctx, cli, c, contactID, postingID)
+	opp, found, err := x.find(ctx, cli, conn, c, contactID, postingID)
 	if err == nil && !found && m.Attempts > 1 && contactID == "" && len(c.Emails) == 0 && postingID != "" {
 		// An earlier attempt may have created the opportunity and lost the
 		// answer; without email nor a recorded contact, look for it on the
 		// posting by the links we write (profile URL, LinkedIn URL).
-		opp, found, err = x.findByLink(ctx, cli, c, postingID)
+		opp, found, err = x.findByLink(ctx, cli, conn, c, postingID)
 	}
 	if err != nil {
 		return m, err
@@ -123,6 +130,14 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 			return m, err
 		}
 		opp, err = cli.CreateOpportunity(ctx, in)
+		if err != nil && in.Contact != "" && lever.IsUnknownContact(err) {
+			// The recorded contact was deleted or merged in Lever: nothing
+			// was created; create once more without it (Lever then
+			// dedupes the contact by email).
+			log.WarnContext(ctx, "recorded Lever contact unknown; creating without it", "contact_id", in.Contact)
+			in.Contact = ""
+			opp, err = cli.CreateOpportunity(ctx, in)
+		}
 		if err != nil {
 			return m, fmt.Errorf("create opportunity: %w", err)
 		}
@@ -152,45 +167,67 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 	return m, nil
 }
 
-// find looks for the candidate's opportunity on the posting (or a general
-// one when postingID is empty) by contact, then by each email.
-func (x *Exporter) find(ctx context.Context, cli Lever, c event.Candidate, contactID, postingID string) (lever.Opportunity, bool, error) {
+// find looks for the candidate's active opportunity on the posting (or a
+// general one when postingID is empty) by contact, then by every email of
+// the snapshot at once (Lever returns the union of repeated email
+// parameters). Lookups ask archived=false and, when the connection holds
+// the confidential scope, confidentiality=all; an archived opportunity is
+// skipped even if Lever ignored the filter, so a person whose only match
+// is archived gets a new active opportunity (on the same contact: Lever
+// dedupes contacts by email on create).
+func (x *Exporter) find(ctx context.Context, cli Lever, conn connection.Connection, c event.Candidate, contactID, postingID string) (lever.Opportunity, bool, error) {
 	var filters []lever.OppFilter
 	if contactID != "" {
 		filters = append(filters, lever.OppFilter{ContactID: contactID, PostingID: postingID})
 	}
-	for _, e := range c.Emails {
-		filters = append(filters, lever.OppFilter{Email: e, PostingID: postingID})
-		break // Lever matches contacts by any of their emails; one is enough
+	if len(c.Emails) > 0 {
+		filters = append(filters, lever.OppFilter{Emails: c.Emails, PostingID: postingID})
 	}
 	for _, f := range filters {
+		f.Archived, f.Confidentiality = lever.OnlyActive, conn.Confidentiality()
 		opps, err := cli.ListOpportunities(ctx, f)
 		if err != nil {
 			return lever.Opportunity{}, false, fmt.Errorf("look for an existing opportunity: %w", err)
 		}
-		for _, o := range opps {
-			if postingID == "" && len(o.Applications) > 0 {
-				continue // a general opportunity has no application
-			}
+		if o, ok := adoptable(opps, postingID); ok {
 			return o, true, nil
 		}
 	}
 	return lever.Opportunity{}, false, nil
 }
 
-// findByLink looks for the candidate's opportunity on the posting among
-// those carrying the candidate's marketplace profile URL or LinkedIn URL
-// (for a retry of a candidate without email).
-func (x *Exporter) findByLink(ctx context.Context, cli Lever, c event.Candidate, postingID string) (lever.Opportunity, bool, error) {
+// adoptable is the one rule for which listed opportunity an export may
+// adopt: the first active one; for a general export (postingID "") only
+// one without application. Pure.
+func adoptable(opps []lever.Opportunity, postingID string) (lever.Opportunity, bool) {
+	for _, o := range opps {
+		if !o.Active() {
+			continue // never adopt or dedupe onto an archived opportunity
+		}
+		if postingID == "" && len(o.Applications) > 0 {
+			continue // a general opportunity has no application
+		}
+		return o, true
+	}
+	return lever.Opportunity{}, false
+}
+
+// findByLink looks for the candidate's active opportunity on the posting
+// among those carrying the candidate's marketplace profile URL or LinkedIn
+// URL (for a retry of a candidate without email).
+func (x *Exporter) findByLink(ctx context.Context, cli Lever, conn connection.Connection, c event.Candidate, postingID string) (lever.Opportunity, bool, error) {
 	li := event.NormalizeLinkedIn(c.LinkedInURL)
 	if c.ProfileURL == "" && li == "" {
 		return lever.Opportunity{}, false, nil
 	}
-	opps, err := cli.ListOpportunities(ctx, lever.OppFilter{PostingID: postingID})
+	opps, err := cli.ListOpportunities(ctx, lever.OppFilter{PostingID: postingID, Archived: lever.OnlyActive, Confidentiality: conn.Confidentiality()})
 	if err != nil {
 		return lever.Opportunity{}, false, fmt.Errorf("look for an existing opportunity by link: %w", err)
 	}
 	for _, o := range opps {
+		if !o.Active() {
+			continue
+		}
 		for _, l := range o.Links {
 			if (c.ProfileURL != "" && l == c.ProfileURL) || (li != "" && event.NormalizeLinkedIn(l) == li) {
 				return o, true, nil

@@ -82,9 +82,10 @@ type Exporter struct {
 	Contacts   ContactIndex
 	Lever      LeverFactory
 	Revoker    AuthFailures
-	Resumes    ResumeFetcher // nil: only inline resumes
-	Source     string        // the marketplace name, written as the Lever source
-	StaleAfter time.Duration // a claim older than this is abandoned (default 2m)
+	PerformAs  PerformAsMarker // nil: a deactivated perform-as user fails jobs as Lever answers
+	Resumes    ResumeFetcher   // nil: only inline resumes
+	Source     string          // the marketplace name, written as the Lever source
+	StaleAfter time.Duration   // a claim older than this is abandoned (default 2m)
 	Log        *slog.Logger
 	Now        func() time.Time
 

@@ -118,7 +118,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		err = readPushFacts(ctx, in.Markers, in.Links, key, &d)
 	case e.Type != event.PositionChanged:
 		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
-		if err == nil && conn.Active() && !(d.MarkerFound && d.Marker.State == Exported) {
+		if err == nil && waitsOrActive(conn) && !(d.MarkerFound && d.Marker.State == Exported) {
 			if job.PostingID != "" {
 				d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
 			} else {

@@ -121,8 +121,20 @@ func recordSkip(ctx context.Context, markers Store, k Key, now time.Time, reason
 	return nil
 }
 
+// releaseTimeout bounds a release made after the job's context ended.
+const releaseTimeout = 2 * time.Second
+
+// release gives up claimID's claim on k, recording cause as the marker's
+// last error, and returns cause. The job's context is often what ended the
+// job (the batch deadline, a shutdown): the release runs on a context that
+// keeps its values but not its end, bounded by releaseTimeout, so that the
+// claim is freed at once and the vendor sees why the attempt stopped
+// (lastError) instead of a held claim with no error until it goes stale.
+// A failed release is logged: the claim then frees itself after StaleAfter.
 func (x *Exporter) release(ctx context.Context, k Key, claimID string, cause error) error {
-	if rerr := x.Markers.Release(ctx, k, claimID, x.now(), safeError(cause)); rerr != nil && !apperr.Is(rerr, apperr.Conflict) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if rerr := x.Markers.Release(rctx, k, claimID, x.now(), safeError(cause)); rerr != nil && !apperr.Is(rerr, apperr.Conflict) {
 		x.log().WarnContext(ctx, "release claim", "company_id", k.CompanyID, "candidate_id", k.CandidateID, "activity_id", k.ActivityID, "err", rerr)
 	}
 	return cause

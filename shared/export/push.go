@@ -20,7 +20,7 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		return err
 	}
 	in := Input{Via: ViaJob, Job: KindPush, Conn: conn, Event: j.EventType}
-	if conn.Active() {
+	if waitsOrActive(conn) {
 		if err := readPushFacts(ctx, x.Markers, x.Links, Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID}, &in); err != nil {
 			return err
 		}
@@ -31,11 +31,14 @@ func (x *Exporter) push(ctx context.Context, j Job) error {
 		log.InfoContext(ctx, "push skipped", "reason", d.Reason, "position_id", m.PositionID)
 		return x.skip(ctx, ak, d.Reason, "")
 	case Wait:
+		if d.Reason == ReasonPerformAsInactive {
+			return errPerformAsWait()
+		}
 		return apperr.E(apperr.Transient, "the candidate's export is not confirmed yet").WithReason(reasonExportInProgress)
 	case Ignore:
 		return nil
 	}
-	cli, err := x.Lever.Lever(ctx, conn)
+	cli, err := x.lever(ctx, conn)
 	if err != nil {
 		return x.settle(ctx, ak, "", err)
 	}

@@ -22,6 +22,9 @@ const (
 	ReasonNotConnected   Reason = connection.ReasonNotConnected
 	ReasonLeverRevoked   Reason = connection.ReasonLeverRevoked
 	ReasonReauthRequired Reason = connection.ReasonReauth
+	// The perform-as user was deactivated in Lever: exports and pushes
+	// wait (retried later) until PUT /connection/perform-as repairs it.
+	ReasonPerformAsInactive Reason = connection.ReasonPerformAsInactive
 	// The position has no link (and no general opportunity applies), or a
 	// push's position was unlinked after the export.
 	ReasonPositionNotLinked Reason = "position_not_linked"
@@ -50,7 +53,7 @@ const (
 
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
-	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired,
+	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired, ReasonPerformAsInactive,
 	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
 	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob,
 }

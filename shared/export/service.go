@@ -131,7 +131,7 @@ func (s *Service) load(ctx context.Context, companyID, candidateID, positionID s
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	if f.in.Conn.Active() {
+	if waitsOrActive(f.in.Conn) {
 		if f.in.Link, f.in.LinkFound, err = readLink(ctx, s.Links, companyID, positionID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
@@ -216,8 +216,10 @@ type ExportRequest struct {
 // apperr Invalid with the Reason of a Skip (not_connected, lever_revoked,
 // reauth_required, position_not_linked, posting_closed, posting_gone,
 // posting_not_found, no_consent; the API answers 422) with the view.
-// While an export is queued or running (Decide: Wait) nothing more is
-// queued and the view says so (state queued or exporting, in_progress).
+// While an export is queued or running (Decide: Wait in_progress) nothing
+// more is queued and the view says so (state queued or exporting,
+// in_progress); a job for a perform_as_inactive connection is queued and
+// waits in the exporter until the perform-as user is repaired.
 // Otherwise the marker is recorded queued, then the job sent.
 func (s *Service) RequestExport(ctx context.Context, companyID, candidateID string, in ExportRequest) (StatusView, error) {
 	if in.Candidate.ID == "" {
@@ -256,8 +258,11 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	case Skip:
 		v.Exportable, v.Reason = false, d.Reason
 		return v, apperr.E(apperr.Invalid, "candidate cannot be exported: %s", d.Reason).WithReason(string(d.Reason))
-	case Wait: // queued or running already: one job is enough
-		return v, nil
+	case Wait:
+		if d.Reason != ReasonPerformAsInactive { // queued or running already: one job is enough
+			return v, nil
+		}
+		// perform_as_inactive: queue; the job waits for the repair.
 	}
 	now := s.now()
 	job := Job{
@@ -317,7 +322,7 @@ func (s *Service) Failed(ctx context.Context, companyID, state, cursor string, l
 	out := make([]StatusView, 0, len(ms))
 	for _, m := range ms {
 		f := facts{in: Input{Conn: conn, Settings: cs, Marker: m, MarkerFound: true, PositionID: m.PositionID, Now: s.now()}}
-		if conn.Active() && m.PositionID != "" {
+		if waitsOrActive(conn) && m.PositionID != "" {
 			got, ok := links[m.PositionID]
 			if !ok {
 				if got.l, got.found, err = readLink(ctx, s.Links, companyID, m.PositionID); err != nil {

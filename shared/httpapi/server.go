@@ -11,6 +11,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -32,6 +33,7 @@ type Server struct {
 	Exports         *export.Service
 	Settings        *settings.Service
 	Events          *outbox.Feed  // the outbound events feed
+	Health          health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
 	Log             *slog.Logger
@@ -54,9 +56,11 @@ func (s *Server) Handler() http.Handler {
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.wrap(h))
 	}
+	mux.Handle("GET /v1/health", s.wrapVendor(s.getHealth))
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
+	route("PUT "+c+"/connection/perform-as", s.putPerformAs)
 	route("GET "+c+"/postings", s.listPostings)
 	route("POST "+c+"/postings/reload", s.reloadPostings)
 	route("GET "+c+"/postings/{postingId}", s.getPosting)
@@ -286,21 +290,31 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+// pageQuery reads a state listing's query: state (failed when absent) and
+// limit (1 to 100; 0 when absent: the store's default). Errors: apperr
+// Invalid naming limit.
+func pageQuery(r *http.Request) (state string, limit int, err error) {
 	q := r.URL.Query()
-	state := q.Get("state")
+	state = q.Get("state")
 	if state == "" {
 		state = string(export.Failed)
 	}
-	limit := 0
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
+			return "", 0, apperr.InvalidField("limit", "must be an integer from 1 to 100")
 		}
 		limit = n
 	}
-	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	return state, limit, nil
+}
+
+func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
+	state, limit, err := pageQuery(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -321,20 +335,11 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = string(export.Failed)
+	state, limit, err := pageQuery(r)
+	if err != nil {
+		return err
 	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return apperr.InvalidField("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, q.Get("cursor"), limit)
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/posting"
 )
@@ -117,10 +118,19 @@ type PostingsRefresher interface {
 
 var _ PostingsRefresher = (*posting.Refresher)(nil)
 
+// LeverSyncer keeps a company's Lever webhooks in place and polls Lever
+// when they are missing or silent (leversync.Syncer).
+type LeverSyncer interface {
+	Sync(ctx context.Context, companyID string) (leversync.SyncResult, error)
+}
+
 // Refreshes is the refresher function's handler. Safe for concurrent use.
 type Refreshes struct {
 	Refresher PostingsRefresher
-	Log       *slog.Logger
+	// Sync, when set, runs after each company's postings refresh: Lever
+	// sync-back's webhooks and poll fallback.
+	Sync LeverSyncer
+	Log  *slog.Logger
 }
 
 // Handle is the refresher function's entry point. A scheduled invocation
@@ -139,7 +149,8 @@ func (h *Refreshes) Handle(ctx context.Context, raw json.RawMessage) (any, error
 	return map[string]int{"enqueued": n}, nil
 }
 
-// HandleBatch refreshes one company per SQS message (posting.DecodeRefresh).
+// HandleBatch refreshes one company per SQS message (posting.DecodeRefresh),
+// postings first, then Lever sync-back (Sync).
 // A malformed message is logged and dropped; a failed refresh is reported
 // as a batch item failure, to be retried. It never returns an error.
 func (h *Refreshes) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
@@ -153,6 +164,14 @@ func (h *Refreshes) HandleBatch(ctx context.Context, ev events.SQSEvent) (events
 		}
 		if _, err := h.Refresher.Refresh(ctx, companyID); err != nil {
 			h.log().WarnContext(ctx, "refresh will be retried", "company_id", companyID, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			continue
+		}
+		if h.Sync == nil {
+			continue
+		}
+		if _, err := h.Sync.Sync(ctx, companyID); err != nil {
+			h.log().WarnContext(ctx, "lever sync-back will be retried", "company_id", companyID, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
 		}
 	}

@@ -24,6 +24,11 @@ var DefaultScopes = []string{
 	"postings:read:admin",
 	"users:read:admin",
 	"stages:read:admin",
+	// Sync-back (docs/events.md "Outbound events"): register webhooks
+	// ("Manage all webhooks") and name archive reasons, telling a hire
+	// from other archive reasons ("View all archived reasons").
+	"webhooks:write:admin",
+	"archive_reasons:read:admin",
 }
 
 // JWT claim names Lever puts in its access tokens.

@@ -356,6 +356,10 @@ type OppFilter struct {
 	// lookup without "all" (which needs the confidential:access:admin
 	// scope), so a dedupe check on such a posting must ask for "all".
 	Confidentiality string
+	// UpdatedAtStart keeps opportunities updated at or after it ("from
+	// that timestamp (inclusive) to the present", #list-all-opportunities
+	// updated_at_start); zero sends nothing.
+	UpdatedAtStart time.Time
 }
 
 func (f OppFilter) query() url.Values {
@@ -384,7 +388,31 @@ func (f OppFilter) query() url.Values {
 	if f.Confidentiality != "" {
 		q.Set("confidentiality", f.Confidentiality)
 	}
+	if !f.UpdatedAtStart.IsZero() {
+		q.Set("updated_at_start", strconv.FormatInt(f.UpdatedAtStart.UnixMilli(), 10))
+	}
 	return q
+}
+
+// DeletedOpportunity is one entry of GET /opportunities/deleted: the
+// opportunity's id with deletedAt and deletedBy (the docs list both as
+// attributes that "only appear for deleted Opportunities").
+type DeletedOpportunity struct {
+	ID        string    `json:"id"`
+	DeletedAt Timestamp `json:"deletedAt"`
+	DeletedBy string    `json:"deletedBy"`
+}
+
+// ListDeletedOpportunities returns the opportunities deleted at or after
+// since ("List deleted opportunities", GET
+// /opportunities/deleted?deleted_at_start=, inclusive), following
+// pagination. Errors: see the package documentation.
+func (c *Client) ListDeletedOpportunities(ctx context.Context, since time.Time) ([]DeletedOpportunity, error) {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("deleted_at_start", strconv.FormatInt(since.UnixMilli(), 10))
+	}
+	return listAll[DeletedOpportunity](ctx, c, "/opportunities/deleted", "GET /opportunities/deleted", q)
 }
 
 // ListOpportunities returns every opportunity matching f, following

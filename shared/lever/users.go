@@ -2,6 +2,7 @@ package lever
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -72,4 +73,16 @@ func (c *Client) UserByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, apperr.E(apperr.NotFound, "lever: the Lever user with this email is deactivated").WithReason("user_deactivated")
 	}
 	return User{}, apperr.E(apperr.NotFound, "lever: no Lever user with this email")
+}
+
+// GetUser returns one user, deactivated or not (GET /users/:id,
+// #retrieve-a-single-user). Errors: apperr.NotFound when there is none;
+// otherwise see the package documentation.
+func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
+	if err := requireID("userId", id); err != nil {
+		return User{}, err
+	}
+	var env envelope[User]
+	err := c.do(ctx, request{method: http.MethodGet, path: "/users/" + pathID(id), label: "GET /users/:id", idempotent: true}, &env)
+	return env.Data, err
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/lever"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/throttle"
 )
@@ -22,8 +23,9 @@ type Clients struct {
 }
 
 var (
-	_ export.LeverFactory  = (*Clients)(nil)
-	_ posting.LeverFactory = (*Clients)(nil)
+	_ export.LeverFactory    = (*Clients)(nil)
+	_ posting.LeverFactory   = (*Clients)(nil)
+	_ leversync.LeverFactory = (*Clients)(nil)
 )
 
 // Client returns the API client of c. Errors: apperr Invalid naming
@@ -36,7 +38,7 @@ func (l *Clients) Client(c connection.Connection) (*lever.Client, error) {
 	return lever.New(lever.Config{
 		BaseURL: ep.APIBase, HTTPClient: l.Config.HTTPClient,
 		Tokens:    connection.Tokens{Vault: l.Vault, CompanyID: c.CompanyID},
-		PerformAs: c.PerformAsID, OnCall: l.Config.OnCall,
+		PerformAs: c.PerformAsID, OnCall: l.Config.OnCall, RedirectHosts: l.Config.RedirectHosts,
 		Limiter: throttle.Limiter{Store: l.Buckets, Key: "lever/" + c.CompanyID, Bucket: l.Bucket},
 	}), nil
 }
@@ -48,5 +50,10 @@ func (l *Clients) Lever(_ context.Context, c connection.Connection) (export.Leve
 
 // PostingsLever implements posting.LeverFactory.
 func (l *Clients) PostingsLever(_ context.Context, c connection.Connection) (posting.Lever, error) {
+	return l.Client(c)
+}
+
+// SyncLever implements leversync.LeverFactory.
+func (l *Clients) SyncLever(_ context.Context, c connection.Connection) (leversync.Lever, error) {
 	return l.Client(c)
 }

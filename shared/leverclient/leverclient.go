@@ -27,6 +27,10 @@ type Config struct {
 	HTTPClient *http.Client // a 30s-timeout client when nil
 	// OnCall, when set, observes every Lever HTTP attempt (benchmarks).
 	OnCall func(endpoint string, status int, dur time.Duration)
+	// RedirectHosts are extra hosts ("host:port") Lever's redirects may
+	// lead to besides https hosts under lever.co: only the local stack and
+	// tests set it (a fake "other region" account), production never.
+	RedirectHosts []string
 }
 
 // Endpoints returns env's endpoints with the configured overrides. Errors:

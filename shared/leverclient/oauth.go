@@ -29,7 +29,7 @@ func (o *OAuth) oauth(env connection.Environment, redirectURL string) (*lever.OA
 	}
 	return lever.NewOAuth(lever.OAuthConfig{
 		ClientID: o.Config.ClientID, ClientSecret: o.Config.ClientSecret, RedirectURL: redirectURL,
-		Endpoints: ep, HTTPClient: o.Config.HTTPClient,
+		Endpoints: ep, HTTPClient: o.Config.HTTPClient, RedirectHosts: o.Config.RedirectHosts,
 	}), nil
 }
 
@@ -83,7 +83,7 @@ func (o *OAuth) staticClient(env connection.Environment, accessToken string) (*l
 	if err != nil {
 		return nil, err
 	}
-	return lever.New(lever.Config{BaseURL: ep.APIBase, HTTPClient: o.Config.HTTPClient, Tokens: lever.StaticToken(accessToken), OnCall: o.Config.OnCall}), nil
+	return lever.New(lever.Config{BaseURL: ep.APIBase, HTTPClient: o.Config.HTTPClient, Tokens: lever.StaticToken(accessToken), OnCall: o.Config.OnCall, RedirectHosts: o.Config.RedirectHosts}), nil
 }
 
 func userOf(u lever.User) connection.User {

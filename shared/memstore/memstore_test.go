@@ -5,6 +5,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/memstore"
 	"github.com/leverlink/leverlink/shared/posting"
@@ -81,6 +82,11 @@ func TestQueues(t *testing.T) {
 		}
 		return out
 	})
+}
+
+func TestDeployment(t *testing.T) {
+	t.Parallel()
+	storetest.DeploymentStoreContract(t, func(*testing.T) health.Store { return memstore.NewDeployment() })
 }
 
 func TestExportsQueue(t *testing.T) {

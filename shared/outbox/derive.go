@@ -7,6 +7,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/export"
+	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 )
@@ -18,6 +19,7 @@ type Change struct {
 	OldMarker, NewMarker   *export.Marker
 	OldConn, NewConn       *connection.Connection
 	OldLink, NewLink       *link.Link
+	OldLever, NewLever     *leversync.State // an exported opportunity's Lever state
 	OldPosting, NewPosting *posting.Posting
 	// PostingCompanyID is the company of a cached posting's item (the
 	// posting does not carry it).
@@ -34,11 +36,14 @@ type Change struct {
 // connection entering connected, revoked or a state named by a
 // connection.* type is that event (ConnectionEvent); a link gaining the
 // posting_closed or posting_gone flag is link.posting_closed or
-// link.posting_gone; a cached posting's item written with a new change, or
-// an announced posting's item deleted, is that posting.* event
-// (posting.Written: the refresher's rule stamped the change on the item).
-// Each event's id is EventID of the item's key and version (a posting's:
-// its change id), so a change seen again yields the same id.
+// link.posting_gone; an exported opportunity's Lever state changing is
+// candidate.stage_changed, candidate.archived, candidate.hired,
+// candidate.unarchived or candidate.deleted (fromLever); a cached
+// posting's item written with a new change, or an announced posting's
+// item deleted, is that posting.* event (posting.Written: the refresher's
+// rule stamped the change on the item). Each event's id is EventID of the
+// item's key and version (a posting's: its change id), so a change seen
+// again yields the same id.
 func Derive(c Change) []Event {
 	switch {
 	case c.NewPosting != nil || c.OldPosting != nil:
@@ -49,6 +54,8 @@ func Derive(c Change) []Event {
 		return fromConnection(c.OldConn, *c.NewConn, c.At)
 	case c.NewLink != nil:
 		return fromLink(c.OldLink, *c.NewLink, c.At)
+	case c.NewLever != nil:
+		return fromLever(c.OldLever, *c.NewLever, c.At)
 	}
 	return nil
 }
@@ -183,6 +190,67 @@ func fromLink(old *link.Link, l link.Link, t time.Time) []Event {
 	// Flag writes leave UpdatedAt (the link's own edit time) alone: the
 	// change's commit time is when it happened.
 	return []Event{mk(typ, source, l.CompanyID, "", at(t, l.UpdatedAt), LinkData{PositionID: l.PositionID, PostingID: l.PostingID})}
+}
+
+// CandidateStageData is the data of candidate.stage_changed.
+type CandidateStageData struct {
+	CandidateID   string        `json:"candidateId"`
+	OpportunityID string        `json:"opportunityId"`
+	From          leversync.Ref `json:"from"`
+	To            leversync.Ref `json:"to"`
+}
+
+// CandidateArchiveData is the data of candidate.archived and
+// candidate.hired (the archive reason; a hire is an archive with a reason
+// of type hired in Lever).
+type CandidateArchiveData struct {
+	CandidateID   string        `json:"candidateId"`
+	OpportunityID string        `json:"opportunityId"`
+	Reason        leversync.Ref `json:"reason"`
+}
+
+// CandidateData is the data of candidate.unarchived and candidate.deleted.
+type CandidateData struct {
+	CandidateID   string `json:"candidateId"`
+	OpportunityID string `json:"opportunityId"`
+}
+
+// fromLever announces a change of an exported opportunity's Lever state.
+// Tracking it (old nil) announces nothing. A deletion is announced alone;
+// otherwise a stage change comes first, then the archive change: archived
+// (or hired, when the reason is of type hired) on entering the archive or
+// changing reason, unarchived on leaving it.
+func fromLever(old *leversync.State, s leversync.State, t time.Time) []Event {
+	if old == nil {
+		return nil
+	}
+	source := fmt.Sprintf("lever/%s/%s/v%d", s.CompanyID, s.OpportunityID, s.Version)
+	when := at(s.LeverUpdatedAt, t)
+	ids := CandidateData{CandidateID: s.CandidateID, OpportunityID: s.OpportunityID}
+	ev := func(typ Type, data any) Event { return mk(typ, source, s.CompanyID, s.CandidateID, when, data) }
+	if s.Deleted {
+		if old.Deleted {
+			return nil
+		}
+		return []Event{ev(CandidateDeleted, ids)}
+	}
+	var out []Event
+	if leversync.StageChanged(*old, s) {
+		out = append(out, ev(CandidateStageChanged, CandidateStageData{
+			CandidateID: s.CandidateID, OpportunityID: s.OpportunityID, From: s.PrevStage, To: s.Stage,
+		}))
+	}
+	switch {
+	case s.Archived && (!old.Archived || old.ArchiveReason.ID != s.ArchiveReason.ID || old.Hired != s.Hired):
+		typ := CandidateArchived
+		if s.Hired {
+			typ = CandidateHired
+		}
+		out = append(out, ev(typ, CandidateArchiveData{CandidateID: s.CandidateID, OpportunityID: s.OpportunityID, Reason: s.ArchiveReason}))
+	case !s.Archived && old.Archived:
+		out = append(out, ev(CandidateUnarchived, ids))
+	}
+	return out
 }
 
 // PostingOrderKey is the OrderKey of a posting's events: they are

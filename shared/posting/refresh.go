@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -48,6 +46,13 @@ type AuthFailures interface {
 	HandleAuthFailure(ctx context.Context, companyID string, err error) (reason string, ok bool, rerr error)
 }
 
+// TokenKeeper refreshes a company's Lever tokens when they were issued
+// longer than maxAge ago (0: its default, under a day), reporting whether
+// it did (connection.Vault.KeepFresh). Errors as the vault's.
+type TokenKeeper interface {
+	KeepFresh(ctx context.Context, companyID string, maxAge time.Duration) (bool, error)
+}
+
 // RefreshQueue sends refresh requests, one message per company.
 type RefreshQueue interface {
 	EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error
@@ -64,6 +69,7 @@ type Refresher struct {
 	Links       LinkFlagger
 	Lever       LeverFactory
 	Revoker     AuthFailures
+	Tokens      TokenKeeper // nil: tokens are refreshed only when they expire
 	Queue       RefreshQueue
 	// Settings says whether a company announces internal-only postings
 	// (nil: public postings only).
@@ -179,20 +185,24 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 		res.Skipped, res.Fetched = "joined", len(cache.Postings)
 		return res, nil
 	}
+	if r.Tokens != nil {
+		// Every pass, scheduled or not, keeps the grant alive: an idle
+		// company's refresh token is used at least daily.
+		if _, err := r.Tokens.KeepFresh(ctx, companyID, 0); err != nil {
+			return res, r.authOrErr(ctx, &res, fmt.Errorf("refresh: keep tokens fresh: %w", err))
+		}
+	}
 	cli, err := r.Lever.PostingsLever(ctx, conn)
 	if err != nil {
 		return res, r.authOrErr(ctx, &res, err)
 	}
-	// Every published posting (both job sites) with its content: the
-	// announced set and the content a vendor publishes (docs
-	// #list-all-postings, Note and "include").
-	params := lever.PostingsParams{Limit: 100, DistributionChannels: lever.AllChannels, IncludeContent: true}
-	if slices.Contains(strings.Fields(conn.Scopes), connection.ScopeConfidential) {
-		// Only a grant with confidential access lists them (Lever's
-		// "Confidential Data"): asked for by POST /connection/authorize
-		// with confidential: true.
-		params.Confidentiality = "all"
-	}
+	// Both job sites, with content: Lever lists only the public one unless
+	// asked (#list-all-postings distributionChannel), an internal-only
+	// posting must be linkable too, and the content is what a vendor
+	// publishes ("include"). Confidential postings are listed only for a
+	// grant with confidential access (Lever's "Confidential Data"), asked
+	// for by POST /connection/authorize with confidential: true.
+	params := lever.PostingsParams{Limit: 100, DistributionChannels: lever.AllChannels, IncludeContent: true, Confidentiality: conn.Confidentiality()}
 	var fetched []Posting
 	offset := ""
 	for {

@@ -194,10 +194,10 @@ func TestRefresh(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, posting.Result{Skipped: "in_progress"}, "", nil, map[string]link.Flag{}, connection.Connected},
-		{"token refused by Lever: revoked, links removed", func(t *testing.T, e *env) {
+		{"token refused by Lever: revoked, links kept (suspended)", func(t *testing.T, e *env) {
 			e.link(t, "pos", "p-1")
 			e.account.Revoke()
-		}, posting.Result{Skipped: "revoked"}, "", nil, nil, connection.Revoked},
+		}, posting.Result{Skipped: "revoked"}, "", nil, map[string]link.Flag{"pos": ""}, connection.Revoked},
 		{"tokens cannot be opened: skipped", func(t *testing.T, e *env) {
 			e.levers.err = apperr.E(apperr.Unauthorized, "cannot open").WithReason(connection.ReasonReauth)
 		}, posting.Result{Skipped: connection.ReasonReauth}, "", nil, map[string]link.Flag{}, connection.Connected},

@@ -180,8 +180,11 @@ func TestRevocation(t *testing.T) {
 			if v.Status != connection.Revoked || v.LastError != connection.ReasonLeverRevoked || v.ConnectedAt != nil {
 				t.Errorf("GET connection: got %+v, want revoked with lastError lever_revoked", v)
 			}
-			if got := links(t, e, "acme"); len(got) != 0 {
-				t.Errorf("links after revocation: got %v, want none", got)
+			if got := links(t, e, "acme"); len(got) != len(positions) {
+				t.Errorf("links after revocation: got %v, want %v kept (suspended)", got, positions)
+			}
+			if !v.LinksSuspended {
+				t.Errorf("GET connection: linksSuspended false, want true")
 			}
 			item := rawConnection(t, e, "acme")
 			for _, attr := range []string{"sealedAccess", "sealedRefresh", "leaseOwner"} {
@@ -209,10 +212,14 @@ func TestRevocation(t *testing.T) {
 					t.Errorf("Lever called after revocation: %s %d → %d", k, before[k], n)
 				}
 			}
-			// Reconnecting works again.
+			// Reconnecting the same Lever account works again and
+			// restores the links.
 			mustConnect(t, e, "acme")
-			if v := view(t, e, "acme"); v.Status != connection.Connected || v.LastError != "" {
+			if v := view(t, e, "acme"); v.Status != connection.Connected || v.LastError != "" || v.LinksSuspended {
 				t.Errorf("after reconnecting: got %+v, want connected without lastError", v)
+			}
+			if got := links(t, e, "acme"); len(got) != len(positions) {
+				t.Errorf("links after reconnecting the same account: got %v, want %v", got, positions)
 			}
 		})
 	}

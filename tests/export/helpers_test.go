@@ -67,7 +67,6 @@ func (f *fixture) unlink(positionID string) {
 	}
 }
 
-// setSettings sets the company's settings through the API (GET for the
 // updateConn changes the company's stored connection (its status, as a
 // revocation or unusable tokens would leave it).
 func (f *fixture) updateConn(fn func(*connection.Connection)) {
@@ -81,6 +80,7 @@ func (f *fixture) updateConn(fn func(*connection.Connection)) {
 	}
 }
 
+// setSettings sets the company's settings through the API (GET for the
 // ETag, then PUT with If-Match), changing the fields given.
 func (f *fixture) setSettings(changes map[string]bool) {
 	f.t.Helper()

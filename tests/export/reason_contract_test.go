@@ -118,6 +118,7 @@ func TestReasonContract(t *testing.T) {
 		actRetryRoute = "POST " + co + "/exports/{candidateId}/activities/retry"
 		linkRoute     = "PUT " + co + "/links/{positionId}"
 		reloadRoute   = "POST " + co + "/postings/reload"
+		performRoute  = "PUT " + co + "/connection/perform-as"
 	)
 	noConsent := map[string]any{"consent": nil}
 
@@ -189,6 +190,7 @@ func TestReasonContract(t *testing.T) {
 		w.call(retryRoute, "POST", p("/exports/s-1/retry"), exportBody("", cand("s-1")))
 		w.call(actRetryRoute, "POST", p("/exports/never/activities/retry"), noteBody("n-1", "Never seen"))
 		w.call(reloadRoute, "POST", p("/postings/reload"), nil)
+		w.call(performRoute, "PUT", p("/connection/perform-as"), map[string]any{"email": "rec@acme.example"})
 	}
 	f.updateConn(func(c *connection.Connection) { c.Status = connection.Connected })
 	if code := f.Do("DELETE", p("/connection"), nil, nil); code != 200 {
@@ -199,6 +201,7 @@ func TestReasonContract(t *testing.T) {
 	w.call(retryRoute, "POST", p("/exports/s-1/retry"), exportBody("", cand("s-1")))
 	w.call(actRetryRoute, "POST", p("/exports/never/activities/retry"), noteBody("n-1", "Never seen"))
 	w.call(reloadRoute, "POST", p("/postings/reload"), nil)
+	w.call(performRoute, "PUT", p("/connection/perform-as"), map[string]any{"email": "rec@acme.example"})
 	w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 
 	// The outbound events feed: redelivery needs a VendorEventsUrl (this
@@ -251,5 +254,7 @@ var management = []string{
 	"POST " + co + "/setup-sessions",
 	"GET " + co + "/events",
 	"POST " + co + "/events/redeliver",
+	"PUT " + co + "/connection/perform-as",
+	"GET /v1/health",
 	"POST /v1/events",
 }

@@ -279,8 +279,8 @@ func TestRevokeStopsEverything(t *testing.T) {
 	var links struct {
 		Links []map[string]any `json:"links"`
 	}
-	if code := f.Do("GET", "/v1/companies/"+company+"/links", nil, &links); code != 200 || len(links.Links) != 0 {
-		t.Errorf("links: got %d %v, want none", code, links)
+	if code := f.Do("GET", "/v1/companies/"+company+"/links", nil, &links); code != 200 || len(links.Links) != 2 {
+		t.Errorf("links: got %d %v, want both kept (suspended)", code, links)
 	}
 	if got := f.noteTexts(o.ID); len(got) != 0 {
 		t.Errorf("notes after revoke: got %q", got)

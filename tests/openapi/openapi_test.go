@@ -57,6 +57,8 @@ var management = []route{
 	{"GET", company + "/activities", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/activities/retry", []string{"202", "404", "409", "422"}},
 	{"POST", company + "/setup-sessions", []string{"201"}},
+	{"PUT", company + "/connection/perform-as", []string{"200", "422"}},
+	{"GET", "/v1/health", []string{"200"}}, // vendor keys only (wrapVendor)
 }
 
 // public are the routes of the webhook and oauth functions (no bearer key).
@@ -94,6 +96,10 @@ func TestRouteListMatchesServer(t *testing.T) {
 	var got, want []string
 	for _, mm := range re.FindAllStringSubmatch(string(src), -1) {
 		got = append(got, mm[1]+" "+company+mm[2])
+	}
+	vendor := regexp.MustCompile(`mux\.Handle\("([A-Z]+) ([^"]*)", s\.wrapVendor`)
+	for _, mm := range vendor.FindAllStringSubmatch(string(src), -1) {
+		got = append(got, mm[1]+" "+mm[2])
 	}
 	for _, r := range management {
 		want = append(want, r.method+" "+r.path)

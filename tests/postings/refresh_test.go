@@ -204,8 +204,8 @@ func TestRevokedGrantDuringRefresh(t *testing.T) {
 	if code := e.Do("GET", path("acme", "/connection"), nil, &conn); code != 200 || conn["status"] != string(connection.Revoked) {
 		t.Errorf("GET /connection: %d %v, want status revoked", code, conn)
 	}
-	if got := links(t, e, "acme"); len(got) != 0 {
-		t.Errorf("links after revocation: %v, want none", got)
+	if got := links(t, e, "acme"); len(got) != 2 {
+		t.Errorf("links after revocation: %v, want both kept (suspended)", got)
 	}
 	if n, err := e.App.Refresher.FanOut(ctxT(t)); err != nil || n != 0 {
 		t.Errorf("fan-out after revocation: %d, %v; want 0", n, err)

@@ -164,6 +164,11 @@ func (f *Fake) createOpportunity(w http.ResponseWriter, r *http.Request, a *acco
 	defer f.mu.Unlock()
 	now := f.nowMillis()
 	if !a.activeUser(performAs) {
+		// Assumption (LEVER.md Turn 2 ⚠️: Lever does not document its
+		// answer for a deactivated perform_as user): 400 BadRequestError,
+		// as for a missing perform_as (#create-an-opportunity). The
+		// exporter is safe under another answer: after any 400/403 to a
+		// write it looks the user up (GET /users/:id) before deciding.
 		badRequest(w, "perform_as must be an active user of the account")
 		return
 	}
@@ -632,6 +637,7 @@ func checkPerformAs(w http.ResponseWriter, r *http.Request, a *account, required
 		return "", true
 	}
 	if !a.activeUser(pa) {
+		// Assumption, as for POST /opportunities (see createOpportunity).
 		badRequest(w, "perform_as must be an active user of the account")
 		return "", false
 	}
