@@ -163,13 +163,21 @@ func stamp(p *Posting, t ChangeType, fields []string) Change {
 	return announcement(*p)
 }
 
+// MaxEventContent is the largest content (its JSON encoding, in bytes) a
+// posting.* event carries: the event is kept in the feed's DynamoDB item
+// (at most 400 KB) and POSTed to the vendor, so larger content is left out
+// and the event's posting says ContentOmitted "too_large"; GET
+// /postings/{postingId} returns it.
+const MaxEventContent = 100 << 10
+
 // announcement is the change p's stamp announces, carrying p.
 func announcement(p Posting) Change {
 	cp := p
-	if cp.ContentStored && cp.Content == nil {
-		// The content lives in the ContentStore, not in the item: the
-		// vendor reads it with GET /postings/{postingId}.
-		cp.ContentOmitted = OmittedTooLarge
+	if (cp.ContentStored && cp.Content == nil) || contentSize(cp.Content) > MaxEventContent {
+		// The content lives in the ContentStore, not in the item, or is
+		// too large for an event: the vendor reads it with GET
+		// /postings/{postingId}.
+		cp.Content, cp.ContentOmitted = nil, OmittedTooLarge
 	}
 	return Change{ID: p.Last.ID, Type: p.Last.Type, PostingID: p.ID, State: p.State, Fields: p.Last.Fields, Posting: &cp}
 }
