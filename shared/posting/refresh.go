@@ -133,8 +133,9 @@ type Result struct {
 }
 
 // Refresh pulls every posting of every state from Lever for one company,
-// writes only those that changed, deletes those gone, records refreshedAt
-// and flags links whose posting is closed or gone. Concurrent refreshes of
+// writes only those that changed (each with the change Changes announces
+// for it, which becomes its posting.* event), deletes those gone, records
+// refreshedAt and flags links whose posting is closed or gone. Concurrent refreshes of
 // one company collapse: one holds the lease, the others return Skipped
 // in_progress (Reload waits for it instead). A refused grant revokes the
 // connection (Skipped revoked, nil error). Other errors are returned
