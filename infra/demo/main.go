@@ -3,9 +3,11 @@
 // through the OAuth round trip with the fake Lever, reload postings, link a
 // position, send a signed contact_accepted event, show the exported
 // candidate as Lever's API returns it, push a message, export another
-// candidate to a posting chosen at the moment of export (no link), read the
-// company's settings, unlink, show export.succeeded, hire the candidate in
-// the fake Lever and show candidate.hired reaching the vendor, disconnect.
+// candidate to a posting chosen at the moment of export (no link), publish
+// a job in the fake Lever and show its posting.published event and an
+// application to it coming back, read the company's settings, unlink,
+// show export.succeeded, hire the candidate in the fake Lever and show
+// candidate.hired reaching the vendor, disconnect.
 // Each step prints what it sent and what came back.
 package main
 
@@ -226,6 +228,10 @@ func run() error {
 		return fmt.Errorf("the chosen-posting export did not land on %s in 30s", chosen.ID)
 	}
 
+	if err := publishAndApply(base, token, now); err != nil {
+		return err
+	}
+
 	say("The company's settings (general opportunities, the consent gate): all off by default")
 	if err := api("GET", base+"/settings", nil, 200, nil); err != nil {
 		return err
@@ -243,7 +249,7 @@ func run() error {
 	}
 
 	say("What the vendor was told: export.succeeded in the outbound events feed (make run prints each event it would POST without VENDOR_EVENTS_URL)")
-	if err := showEvent(base, "export.succeeded"); err != nil {
+	if err := showEvent(base, "export.succeeded", "cand-ada"); err != nil {
 		return err
 	}
 
@@ -265,7 +271,7 @@ func run() error {
 		return fmt.Errorf("archive as hired: %d %s", code, raw)
 	}
 	say("What the vendor was told: candidate.hired (Lever's webhook, verified with its signature token)")
-	if err := showEvent(base, "candidate.hired"); err != nil {
+	if err := showEvent(base, "candidate.hired", "cand-ada"); err != nil {
 		return err
 	}
 	say("The export status shows what Lever says now")
@@ -449,10 +455,76 @@ func hiredReason(token string) (string, error) {
 	return out.Data[0].ID, nil
 }
 
+// publishAndApply is the job-board story (Refer.io): a recruiter publishes
+// a job in Lever, the refresh announces it as posting.published, and a
+// candidate who applies through the vendor lands on that posting in Lever
+// with origin applied and the marketplace as source.
+func publishAndApply(base, token string, now time.Time) error {
+	say("A recruiter publishes a new job in Lever (the fake's /_admin stands in for Lever's app)")
+	fmt.Printf("   → POST %s/_admin/accounts/%s/postings\n", st.FakeLever, st.FakeAccount)
+	code, raw, err := call("POST", st.FakeLever+"/_admin/accounts/"+st.FakeAccount+"/postings", "", map[string]any{
+		"text": "Platform Engineer (" + company + ")", "state": "published", "distributionChannels": []string{"public"},
+		"categories":  map[string]any{"team": "Platform", "department": "Engineering", "location": "Berlin", "allLocations": []string{"Berlin", "Remote"}, "commitment": "Full-time"},
+		"content":     map[string]any{"description": "Run the platform.", "descriptionHtml": "<div>Run the <b>platform</b>.</div>", "lists": []map[string]any{{"text": "You have", "content": "<li>Go</li><li>AWS</li>"}}},
+		"salaryRange": map[string]any{"min": 70000, "max": 90000, "currency": "EUR", "interval": "per-year-salary"},
+	})
+	if err != nil {
+		return err
+	}
+	var created []struct {
+		ID string `json:"id"`
+	}
+	if code != http.StatusCreated || json.Unmarshal(raw, &created) != nil || len(created) != 1 {
+		return fmt.Errorf("publish a posting in the fake Lever: %d %s", code, raw)
+	}
+	postingID := created[0].ID
+	fmt.Printf("   ← %d posting %s\n", code, postingID)
+
+	say("The next refresh (the schedule; here the Reload link) announces it to the vendor: posting.published")
+	fmt.Println("   (the company's first refresh, at connect, announced each posting already open once)")
+	if err := apiQuiet("POST", base+"/postings/reload", &struct{}{}); err != nil {
+		return err
+	}
+	if err := showEvent(base, "posting.published", postingID); err != nil {
+		return err
+	}
+
+	say("A candidate applies through the vendor's job board: candidate.applied with data.postingId (no link)")
+	if err := send(map[string]any{
+		"id": "evt-apply-" + company, "type": "candidate.applied", "occurredAt": now.Format(time.RFC3339), "companyId": company,
+		"data": map[string]any{"postingId": postingID, "candidate": map[string]any{
+			"id": "cand-linus", "firstName": "Linus", "lastName": "Torvalds", "emails": []string{"linus." + company + "@example.com"},
+			"profileUrl": "https://marketplace.example/candidates/cand-linus",
+		}},
+	}); err != nil {
+		return err
+	}
+	var status struct {
+		State, OpportunityID, PostingID string
+	}
+	for i := 0; i < 60 && status.State != "exported"; i++ {
+		time.Sleep(500 * time.Millisecond)
+		if err := apiQuiet("GET", base+"/candidates/cand-linus/export", &status); err != nil {
+			return err
+		}
+	}
+	if err := api("GET", base+"/candidates/cand-linus/export", nil, 200, nil); err != nil {
+		return err
+	}
+	if status.State != "exported" || status.PostingID != postingID {
+		return fmt.Errorf("the application did not land on %s in 30s", postingID)
+	}
+	say("The application in Lever: on the published posting, origin applied, the marketplace as source")
+	if err := lever(token, "/v1/opportunities/"+status.OpportunityID); err != nil {
+		return err
+	}
+	return showEvent(base, "export.succeeded", "cand-linus")
+}
+
 // showEvent polls the company's outbound events feed until an event of typ
-// is in it (the dispatcher records it from the exports table's stream),
-// and prints it.
-func showEvent(base, typ string) error {
+// whose JSON contains match is in it (the dispatcher records it from a
+// table's stream), and prints it.
+func showEvent(base, typ, match string) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		var page struct {
@@ -465,7 +537,7 @@ func showEvent(base, typ string) error {
 			var ev struct {
 				Type string `json:"type"`
 			}
-			if json.Unmarshal(raw, &ev) == nil && ev.Type == typ {
+			if json.Unmarshal(raw, &ev) == nil && ev.Type == typ && bytes.Contains(raw, []byte(match)) {
 				fmt.Printf("   → GET %s/events\n   ← 200 … %s\n", base, indent(raw))
 				return nil
 			}

@@ -77,6 +77,11 @@ type postingRecord struct {
 	ContentStored  bool   `dynamodbav:"contentStored,omitempty"`
 	Sums           string `dynamodbav:"sums,omitempty"`
 	Announced      bool   `dynamodbav:"announced,omitempty"`
+	// The last change announced (posting.Stamp): a write with a new one
+	// is what the dispatcher turns into a posting.* event.
+	LastChangeID     string   `dynamodbav:"lastChangeId,omitempty"`
+	LastChangeType   string   `dynamodbav:"lastChangeType,omitempty"`
+	LastChangeFields []string `dynamodbav:"lastChangeFields,omitempty"`
 }
 
 func encodeSums(m map[string]string) string {
@@ -105,6 +110,15 @@ func decodeSums(s string) map[string]string {
 	return out
 }
 
+// decodePosting decodes a posting item (a stream image) as Get does.
+func decodePosting(item map[string]types.AttributeValue) (posting.Posting, error) {
+	var r postingRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return posting.Posting{}, apperr.Wrap(apperr.Internal, err, "dynamo: malformed posting item")
+	}
+	return r.posting()
+}
+
 func (r postingRecord) posting() (posting.Posting, error) {
 	var content *posting.Content
 	if r.ContentJSON != "" {
@@ -122,6 +136,7 @@ func (r postingRecord) posting() (posting.Posting, error) {
 		SalaryRange: r.SalaryRange, SalaryDescription: r.SalaryDescription,
 		SalaryDescriptionHTML: r.SalaryDescriptionHTML, Content: content,
 		ContentOmitted: r.ContentOmitted, ContentStored: r.ContentStored, Sums: decodeSums(r.Sums), Announced: r.Announced,
+		Last: posting.Stamp{ID: r.LastChangeID, Type: posting.ChangeType(r.LastChangeType), Fields: r.LastChangeFields},
 	}, nil
 }
 
@@ -143,6 +158,7 @@ func recordOf(companyID string, ps posting.Posting) (postingRecord, error) {
 		SalaryRange: ps.SalaryRange, SalaryDescription: ps.SalaryDescription,
 		SalaryDescriptionHTML: ps.SalaryDescriptionHTML, ContentJSON: content,
 		ContentOmitted: ps.ContentOmitted, ContentStored: ps.ContentStored, Sums: encodeSums(ps.Sums), Announced: ps.Announced,
+		LastChangeID: ps.Last.ID, LastChangeType: string(ps.Last.Type), LastChangeFields: ps.Last.Fields,
 	}, nil
 }
 

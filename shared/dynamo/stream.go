@@ -15,9 +15,10 @@ import (
 // StreamChange turns one DynamoDB stream record of the connections, links
 // or exports table into an outbox.Change of domain values, decoded as the
 // stores decode their items. It reports false for items that are none of
-// connection, link, export marker, activity marker or an exported
-// opportunity's Lever state (company settings, the sync record,
-// cached postings, buckets, contact index, ...). Malformed images are apperr Internal.
+// connection, link, cached posting, export marker, activity marker or an
+// exported opportunity's Lever state (company settings, the sync record,
+// the postings meta item, buckets, contact index, ...). Malformed images
+// are apperr Internal.
 func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 	oldItem, err := fromStreamImage(rec.Change.OldImage)
 	if err != nil {
@@ -71,6 +72,22 @@ func StreamChange(rec events.DynamoDBEventRecord) (outbox.Change, bool, error) {
 				return c, false, err
 			}
 			c.NewLink = &n
+		}
+	case strings.HasPrefix(sk, postingPrefix):
+		c.PostingCompanyID = getS(keys, attrPK)
+		if oldItem != nil {
+			o, err := decodePosting(oldItem)
+			if err != nil {
+				return c, false, err
+			}
+			c.OldPosting = &o
+		}
+		if newItem != nil {
+			n, err := decodePosting(newItem)
+			if err != nil {
+				return c, false, err
+			}
+			c.NewPosting = &n
 		}
 	case strings.HasPrefix(sk, leverStatePrefix):
 		if oldItem != nil {

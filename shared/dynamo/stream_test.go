@@ -38,6 +38,13 @@ func leverState(stage, hiredReason, version string) map[string]events.DynamoDBAt
 	return m
 }
 
+func postingItem(id, state, changeID, changeType string) map[string]events.DynamoDBAttributeValue {
+	return map[string]events.DynamoDBAttributeValue{
+		"pk": s("co1"), "sk": s("posting#" + id), "id": s(id), "state": s(state), "announced": events.NewBooleanAttribute(true),
+		"lastChangeId": s(changeID), "lastChangeType": s(changeType), "sums": s("title=abc"),
+	}
+}
+
 // TestStreamChange decodes stream records of the tables' items into the
 // events Derive announces: company settings (in the connections table) and
 // queued markers announce nothing; a failed activity marker is push.failed.
@@ -71,8 +78,17 @@ func TestStreamChange(t *testing.T) {
 		{"lever sync record", record(nil, map[string]events.DynamoDBAttributeValue{
 			"pk": s("co1"), "sk": s("lever#sync"), "version": n("1"),
 		}), false, nil},
-		{"cached posting", record(nil, map[string]events.DynamoDBAttributeValue{
-			"pk": s("co1"), "sk": s("posting#p1"), "version": n("1"),
+		{"cached posting never announced", record(nil, map[string]events.DynamoDBAttributeValue{
+			"pk": s("co1"), "sk": s("posting#p1"), "id": s("p1"), "state": s("draft"),
+		}), true, nil},
+		{"cached posting written with a new change", record(nil, postingItem("p1", "published", "pc_1", "posting.published")),
+			true, []outbox.Type{outbox.PostingPublished}},
+		{"cached posting rewritten, same change", record(postingItem("p1", "published", "pc_1", "posting.published"), postingItem("p1", "published", "pc_1", "posting.published")),
+			true, nil},
+		{"announced posting deleted", record(postingItem("p1", "closed", "pc_2", "posting.closed"), nil),
+			true, []outbox.Type{outbox.PostingRemoved}},
+		{"postings meta item", record(nil, map[string]events.DynamoDBAttributeValue{
+			"pk": s("co1"), "sk": s("meta"), "refreshedAt": n("1"),
 		}), false, nil},
 	}
 	for _, tc := range tests {

@@ -101,9 +101,10 @@ type Input struct {
 	// neither (general).
 	PostingID string
 	// PostingState is the chosen posting's state in the company's cached
-	// postings, "" when it is not among them (ViaButton, ViaStatus).
+	// postings, "" when it is not among them.
 	PostingState string
-	// AllowClosed lets the button export to a closed chosen posting.
+	// AllowClosed lets the button (and its job) export to a closed chosen
+	// posting.
 	AllowClosed bool
 	Manual      bool // a job queued by the Export button (ViaJob)
 	// Now is when the question is asked: a queued marker older than
@@ -143,12 +144,13 @@ func (in Input) waiting() bool {
 //     grant is fine: the work runs once the perform-as user is repaired);
 //  3. ViaEvent: candidate.position_changed is Ignore
 //     position_changed_is_not_a_trigger;
-//  4. a chosen posting (PostingID; the button and the status): Skip
-//     posting_not_found when it is not among the company's postings,
-//     posting_closed when closed unless AllowClosed, and for an
-//     application (ViaEvent) when not open for applications (draft,
-//     pending, rejected) (a job does not check again: the button or intake
-//     did, a moment before); no position: Skip
+//  4. a chosen posting (PostingID; the button, the status, an
+//     application and their jobs): Skip posting_not_found when it is not
+//     among the company's cached postings, posting_closed when closed
+//     unless AllowClosed, and for an application (ViaEvent, and its
+//     automatic job) when not open for applications (draft, pending,
+//     rejected). A job checks again, on the cache as the exporter reads
+//     it: the posting may have closed since intake; no position: Skip
 //     position_not_linked unless the company's settings allow general
 //     opportunities and (ViaEvent, or an automatic job) the event is
 //     contact_accepted or applied; a position without link: Skip
@@ -192,15 +194,13 @@ func Decide(in Input) Decision {
 	}
 	switch {
 	case in.PostingID != "":
-		if in.Via != ViaJob {
-			switch {
-			case in.PostingState == "":
-				return Decision{Skip, ReasonPostingNotFound}
-			case in.PostingState == postingClosed && !in.AllowClosed:
-				return Decision{Skip, ReasonPostingClosed}
-			case in.Via == ViaEvent && !openForApplications(in.PostingState):
-				return Decision{Skip, ReasonPostingClosed}
-			}
+		switch {
+		case in.PostingState == "":
+			return Decision{Skip, ReasonPostingNotFound}
+		case in.PostingState == postingClosed && !in.AllowClosed:
+			return Decision{Skip, ReasonPostingClosed}
+		case automatic && !openForApplications(in.PostingState):
+			return Decision{Skip, ReasonPostingClosed}
 		}
 	case in.PositionID == "":
 		if !in.Settings.AllowGeneralOpportunity || (automatic && in.Event != event.ContactAccepted && in.Event != event.Applied) {

@@ -152,9 +152,18 @@ func decideCases() []decideCase {
 		{"event: applied to an unknown posting", with(base(ViaEvent), func(in *Input) {
 			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
 		}), skip(ReasonPostingNotFound)},
-		{"job: a named posting is not checked again (intake did)", with(base(ViaJob), func(in *Input) {
-			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		{"job: the named posting is checked again, still open", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "published"
 		}), export},
+		{"job: the named posting closed since intake", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "closed"
+		}), skip(ReasonPostingClosed)},
+		{"job: the named posting moved to draft since intake", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "draft"
+		}), skip(ReasonPostingClosed)},
+		{"job: the named posting deleted since intake", with(base(ViaJob), func(in *Input) {
+			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", ""
+		}), skip(ReasonPostingNotFound)},
 		{"event: applied to a draft posting", with(base(ViaEvent), func(in *Input) {
 			in.Event, in.PostingID, in.PostingState = event.Applied, "post-9", "draft"
 		}), skip(ReasonPostingClosed)},
@@ -236,7 +245,10 @@ func decideCases() []decideCase {
 		{"button: chosen posting closed", chosen(ViaButton, "closed"), skip(ReasonPostingClosed)},
 		{"status: chosen posting closed", chosen(ViaStatus, "closed"), skip(ReasonPostingClosed)},
 		{"button: chosen posting closed, allowClosed", with(chosen(ViaButton, "closed"), func(in *Input) { in.AllowClosed = true }), export},
-		{"job: chosen posting not checked again", with(chosen(ViaJob, ""), func(in *Input) { in.Manual = true }), export},
+		{"manual job: chosen posting still open", with(chosen(ViaJob, "published"), func(in *Input) { in.Manual = true }), export},
+		{"manual job: chosen posting closed since the click", with(chosen(ViaJob, "closed"), func(in *Input) { in.Manual = true }), skip(ReasonPostingClosed)},
+		{"manual job: chosen posting closed, allowClosed", with(chosen(ViaJob, "closed"), func(in *Input) { in.Manual, in.AllowClosed = true, true }), export},
+		{"manual job: chosen draft posting (the button allows it)", with(chosen(ViaJob, "draft"), func(in *Input) { in.Manual = true }), export},
 		{"button: chosen posting, no consent", with(chosen(ViaButton, "published"), func(in *Input) { in.Candidate = bare }), skip(ReasonNoConsent)},
 		{"button: chosen posting, exported elsewhere", with(chosen(ViaButton, "published"), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
 		{"button: chosen posting, revoked", with(chosen(ViaButton, ""), func(in *Input) { in.Conn.Status = connection.Revoked }), skip(ReasonLeverRevoked)},

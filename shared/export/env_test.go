@@ -17,6 +17,7 @@ import (
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/memstore"
+	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
 )
 
@@ -103,6 +104,7 @@ type env struct {
 	conns    *memstore.Connections
 	sets     *memstore.Settings
 	links    *memstore.Links
+	cache    *memstore.Postings // the postings cache, holding e.postings as published
 	exports  *memstore.Exports
 	seen     *memstore.Events
 	queue    *queued
@@ -123,9 +125,13 @@ func newEnv(t *testing.T) *env {
 	e.levers = &levers{api: fake.Endpoints().APIBase, token: e.account.Authorize().AccessToken, performAs: e.account.AdminID()}
 	e.conns, e.links, e.exports, e.seen, e.queue = memstore.NewConnections(), memstore.NewLinks(), memstore.NewExports(), memstore.NewEvents(), &queued{}
 	e.sets = memstore.NewSettings()
+	e.cache = memstore.NewPostings()
+	for _, p := range e.postings {
+		e.cachePosting(t, p.ID, p.State)
+	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.x = &export.Exporter{
-		Connections: e.conns, Links: e.links, Markers: e.exports, Contacts: e.exports, Lever: e.levers,
+		Connections: e.conns, Links: e.links, Postings: e.cache, Markers: e.exports, Contacts: e.exports, Lever: e.levers,
 		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Source: source, Settings: e.sets, Log: log,
 	}
 	e.intake = &export.Intake{Seen: e.seen, Connections: e.conns, Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets, Log: log}
@@ -133,6 +139,15 @@ func newEnv(t *testing.T) *env {
 	e.setStatus(t, connection.Connected)
 	e.link(t, "pos-1", e.postings[0].ID, link.ContactAccepted)
 	return e
+}
+
+// cachePosting writes the posting into the company's postings cache in
+// state (what the refresher last saw).
+func (e *env) cachePosting(t *testing.T, id, state string) {
+	t.Helper()
+	if err := e.cache.Apply(context.Background(), company, []posting.Posting{{ID: id, Text: id, State: state}}, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // setStatus sets the company's connection status.

@@ -25,9 +25,14 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return err
 	}
 	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
-		PositionID: j.PositionID, PostingID: j.PostingID, Manual: j.Manual}
+		PositionID: j.PositionID, PostingID: j.PostingID, AllowClosed: j.AllowClosed, Manual: j.Manual}
 	if waitsOrActive(conn) {
 		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
+			return err
+		}
+		// The posting named by the job may have closed since intake (or
+		// the click): Decide checks it again on the cache as it is now.
+		if in.PostingState, err = readPostingState(ctx, x.Postings, j.CompanyID, j.PostingID); err != nil {
 			return err
 		}
 	}

@@ -73,17 +73,21 @@ type ResumeFetcher interface {
 type Exporter struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
-	Markers     Store
-	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
-	Contacts    ContactIndex
-	Lever       LeverFactory
-	Revoker     AuthFailures
-	PerformAs   PerformAsMarker // nil: a deactivated perform-as user fails jobs as Lever answers
-	Resumes     ResumeFetcher   // nil: only inline resumes
-	Source      string          // the marketplace name, written as the Lever source
-	StaleAfter  time.Duration   // a claim older than this is abandoned (default 2m)
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Postings reads the company's cached postings: a job to a posting
+	// chosen at the moment of export, or named by an application, checks
+	// that it is still open (nil: such jobs skip posting_not_found).
+	Postings   PostingGetter
+	Markers    Store
+	Settings   SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
+	Contacts   ContactIndex
+	Lever      LeverFactory
+	Revoker    AuthFailures
+	PerformAs  PerformAsMarker // nil: a deactivated perform-as user fails jobs as Lever answers
+	Resumes    ResumeFetcher   // nil: only inline resumes
+	Source     string          // the marketplace name, written as the Lever source
+	StaleAfter time.Duration   // a claim older than this is abandoned (default 2m)
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	users sync.Map // company/email → cachedUser
 }

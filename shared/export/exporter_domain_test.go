@@ -367,6 +367,57 @@ func TestExport(t *testing.T) {
 			runs: []apperr.Code{""}, wantState: export.Skipped, wantReason: string(export.ReasonNoConsent),
 		},
 		{
+			name: "an application lands on its posting, still open",
+			prepare: func(t *testing.T, e *env) export.Job {
+				j := exportJob(cand("c-1"), "")
+				j.EventType, j.PostingID, j.Origin = event.Applied, e.postings[1].ID, lever.OriginApplied
+				return j
+			},
+			runs: []apperr.Code{""}, wantState: export.Exported, wantOpps: 1, wantCreates: 1,
+			check: func(t *testing.T, e *env, m export.Marker) {
+				if o := e.oppOf(t, m.OpportunityID); len(o.Postings) != 1 || o.Postings[0] != e.postings[1].ID || o.Origin != lever.OriginApplied {
+					t.Errorf("postings %v origin %q, want [%s] applied", o.Postings, o.Origin, e.postings[1].ID)
+				}
+			},
+		},
+		{
+			name: "an application's posting closed since intake: skipped posting_closed, nothing created",
+			prepare: func(t *testing.T, e *env) export.Job {
+				e.cachePosting(t, e.postings[1].ID, "closed")
+				j := exportJob(cand("c-1"), "")
+				j.EventType, j.PostingID, j.Origin = event.Applied, e.postings[1].ID, lever.OriginApplied
+				return j
+			},
+			runs: []apperr.Code{""}, wantState: export.Skipped, wantReason: string(export.ReasonPostingClosed),
+			check: func(t *testing.T, e *env, m export.Marker) {
+				if m.PostingID != e.postings[1].ID {
+					t.Errorf("skipped marker names posting %q, want %s (the status judges it again)", m.PostingID, e.postings[1].ID)
+				}
+			},
+		},
+		{
+			name: "a chosen posting closed since the click: skipped posting_closed",
+			prepare: func(t *testing.T, e *env) export.Job {
+				e.cachePosting(t, e.postings[1].ID, "closed")
+				j := exportJob(cand("c-1"), "")
+				j.PostingID, j.Manual = e.postings[1].ID, true
+				return j
+			},
+			runs: []apperr.Code{""}, wantState: export.Skipped, wantReason: string(export.ReasonPostingClosed),
+		},
+		{
+			name: "a chosen posting deleted since the click: skipped posting_not_found",
+			prepare: func(t *testing.T, e *env) export.Job {
+				if err := e.cache.Apply(context.Background(), company, nil, []string{e.postings[1].ID}, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				j := exportJob(cand("c-1"), "")
+				j.PostingID, j.Manual = e.postings[1].ID, true
+				return j
+			},
+			runs: []apperr.Code{""}, wantState: export.Skipped, wantReason: string(export.ReasonPostingNotFound),
+		},
+		{
 			name: "a general opportunity when the company allows it",
 			prepare: func(t *testing.T, e *env) export.Job {
 				e.companySettings(t, func(s *settings.Settings) { s.AllowGeneralOpportunity = true })

@@ -34,8 +34,11 @@ type Job struct {
 	// posting a candidate.applied named (data.postingId); "" for a linked
 	// or general export.
 	PostingID string `json:"postingId,omitempty"`
-	Manual    bool   `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
-	Origin    string `json:"origin,omitempty"` // sourced | applied
+	// AllowClosed: the Export button allowed a closed chosen posting
+	// (the job checks the posting again, Decide).
+	AllowClosed bool   `json:"allowClosed,omitempty"`
+	Manual      bool   `json:"manual,omitempty"` // the Export button: bypasses the trigger, not the consent gate
+	Origin      string `json:"origin,omitempty"` // sourced | applied
 
 	Candidate *event.Candidate `json:"candidate,omitempty"` // export jobs
 	Message   *event.Message   `json:"message,omitempty"`   // push jobs

@@ -274,7 +274,8 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		// silently swallowed a retry right after a failure. Double clicks
 		// are harmless: the export claim lets one job write.
 		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
-		PositionID: f.in.PositionID, PostingID: f.in.PostingID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
+		PositionID: f.in.PositionID, PostingID: f.in.PostingID, AllowClosed: f.in.PostingID != "" && in.AllowClosed,
+		Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
 	if _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)

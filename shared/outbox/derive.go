@@ -9,17 +9,22 @@ import (
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/posting"
 )
 
 // Change is one committed item write, as the change stream reports it: the
 // item before (nil when created) and after (nil when deleted). Exactly one
 // kind is set.
 type Change struct {
-	OldMarker, NewMarker *export.Marker
-	OldConn, NewConn     *connection.Connection
-	OldLink, NewLink     *link.Link
-	OldLever, NewLever   *leversync.State // an exported opportunity's Lever state
-	At                   time.Time        // when the write was committed (the stream record's time)
+	OldMarker, NewMarker   *export.Marker
+	OldConn, NewConn       *connection.Connection
+	OldLink, NewLink       *link.Link
+	OldLever, NewLever     *leversync.State // an exported opportunity's Lever state
+	OldPosting, NewPosting *posting.Posting
+	// PostingCompanyID is the company of a cached posting's item (the
+	// posting does not carry it).
+	PostingCompanyID string
+	At               time.Time // when the write was committed (the stream record's time)
 }
 
 // Derive is the one rule saying which state change is which outbound event
@@ -33,10 +38,16 @@ type Change struct {
 // posting_closed or posting_gone flag is link.posting_closed or
 // link.posting_gone; an exported opportunity's Lever state changing is
 // candidate.stage_changed, candidate.archived, candidate.hired,
-// candidate.unarchived or candidate.deleted (fromLever). Each event's id is EventID of the item's key and
-// version, so a change seen again yields the same id.
+// candidate.unarchived or candidate.deleted (fromLever); a cached
+// posting's item written with a new change, or an announced posting's
+// item deleted, is that posting.* event (posting.Written: the refresher's
+// rule stamped the change on the item). Each event's id is EventID of the
+// item's key and version (a posting's: its change id), so a change seen
+// again yields the same id.
 func Derive(c Change) []Event {
 	switch {
+	case c.NewPosting != nil || c.OldPosting != nil:
+		return fromPosting(c.PostingCompanyID, c.OldPosting, c.NewPosting, c.At)
 	case c.NewMarker != nil:
 		return fromMarker(c.OldMarker, *c.NewMarker, c.At)
 	case c.NewConn != nil:
@@ -240,4 +251,19 @@ func fromLever(old *leversync.State, s leversync.State, t time.Time) []Event {
 		out = append(out, ev(CandidateUnarchived, ids))
 	}
 	return out
+}
+
+// PostingOrderKey is the OrderKey of a posting's events: they are
+// delivered in order per posting ('#' is in no candidate id).
+func PostingOrderKey(postingID string) string { return "posting#" + postingID }
+
+// fromPosting: the data of a posting.* event is the posting.Change
+// (docs/events.md "Publishing Lever jobs").
+func fromPosting(companyID string, old, new *posting.Posting, t time.Time) []Event {
+	pc, ok := posting.Written(old, new)
+	if !ok || companyID == "" {
+		return nil
+	}
+	source := fmt.Sprintf("posting/%s/%s/%s", companyID, pc.PostingID, pc.ID)
+	return []Event{mk(Type(pc.Type), source, companyID, PostingOrderKey(pc.PostingID), at(t, time.Now()), pc)}
 }

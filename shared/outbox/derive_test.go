@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/outbox"
+	"github.com/leverlink/leverlink/shared/posting"
 )
 
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -190,5 +192,47 @@ func TestBackoff(t *testing.T) {
 		if got < tt.min || got > tt.max {
 			t.Errorf("Backoff(%d, %v) = %v, want in [%v, %v]", tt.attempt, tt.rnd, got, tt.min, tt.max)
 		}
+	}
+}
+
+func TestDerivePostings(t *testing.T) {
+	stamped := func(typ posting.ChangeType, id string, announced bool) *posting.Posting {
+		return &posting.Posting{ID: "post1", Text: "Engineer", State: "published", Announced: announced,
+			Last: posting.Stamp{ID: id, Type: typ}}
+	}
+	tests := []struct {
+		name     string
+		change   outbox.Change
+		want     outbox.Type
+		wantData string
+	}{
+		{"published", outbox.Change{NewPosting: stamped(posting.Published, "pc_1", true)}, outbox.PostingPublished, `"id":"pc_1","type":"posting.published","postingId":"post1","state":"published","posting":{"id":"post1"`},
+		{"rewritten without a new change", outbox.Change{OldPosting: stamped(posting.Published, "pc_1", true), NewPosting: stamped(posting.Published, "pc_1", true)}, "", ""},
+		{"closed", outbox.Change{OldPosting: stamped(posting.Published, "pc_1", true), NewPosting: stamped(posting.Closed, "pc_2", true)}, outbox.PostingClosed, `"id":"pc_2","type":"posting.closed"`},
+		{"announced posting deleted", outbox.Change{OldPosting: stamped(posting.Closed, "pc_2", true)}, outbox.PostingRemoved, `"type":"posting.removed","postingId":"post1"}`},
+		{"never announced posting deleted", outbox.Change{OldPosting: stamped("", "", false)}, "", ""},
+		{"never announced posting written", outbox.Change{NewPosting: stamped("", "", false)}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.change.PostingCompanyID, tt.change.At = "co1", t0
+			got := outbox.Derive(tt.change)
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("Derive = %+v, want no event", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Type != tt.want || !strings.Contains(string(got[0].Data), tt.wantData) {
+				t.Fatalf("Derive = %+v, want one %s with data containing %s", got, tt.want, tt.wantData)
+			}
+			e := got[0]
+			if e.CompanyID != "co1" || e.OrderKey != outbox.PostingOrderKey("post1") || !e.OccurredAt.Equal(t0) {
+				t.Errorf("event %+v: want company co1, ordered per posting, at %v", e, t0)
+			}
+			if again := outbox.Derive(tt.change); again[0].ID != e.ID {
+				t.Errorf("id not stable: %s then %s", e.ID, again[0].ID)
+			}
+		})
 	}
 }

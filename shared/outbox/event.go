@@ -17,6 +17,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/posting"
 )
 
 // Type is an outbound event type.
@@ -40,6 +42,10 @@ const (
 	CandidateUnarchived         Type = "candidate.unarchived"
 	CandidateHired              Type = "candidate.hired"
 	CandidateDeleted            Type = "candidate.deleted"
+	PostingPublished            Type = Type(posting.Published)
+	PostingUpdated              Type = Type(posting.Updated)
+	PostingClosed               Type = Type(posting.Closed)
+	PostingRemoved              Type = Type(posting.Removed)
 )
 
 // Types lists every outbound event type, in documentation order.
@@ -48,13 +54,14 @@ var Types = []Type{
 	ConnectionConnected, ConnectionRevoked, ConnectionSuspended, ConnectionPerformAsInactive, ConnectionCredentialsDue,
 	LinkPostingClosed, LinkPostingGone,
 	CandidateStageChanged, CandidateArchived, CandidateUnarchived, CandidateHired, CandidateDeleted,
+	PostingPublished, PostingUpdated, PostingClosed, PostingRemoved,
 }
 
 // Event is one outbound event. The JSON form is the envelope the vendor
 // receives and the feed returns: {id, type, occurredAt, companyId,
 // sequence, data}. OrderKey is not sent: events with the same OrderKey (a
-// candidate id; "" for company-level events) are delivered in sequence
-// order.
+// candidate id; PostingOrderKey for a posting's; "" for company-level
+// events) are delivered in sequence order.
 type Event struct {
 	ID         string          `json:"id"`
 	Type       Type            `json:"type"`

@@ -2,6 +2,7 @@ package posting
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/leverlink/leverlink/shared/lever"
@@ -166,5 +167,36 @@ func TestContentText(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.Lists[0].Items, []string{"Go", "SQL"}) || c.DescriptionHTML != "<div>Build <b>things</b></div>" {
 		t.Fatalf("lists %+v / HTML %q: want items and the HTML kept as sent", c.Lists, c.DescriptionHTML)
+	}
+}
+
+// TestWrittenLeavesLargeContentOut: an event carries content up to
+// MaxEventContent; larger content is left out, marked too_large (the
+// vendor reads GET /postings/{postingId}), and the cached posting keeps it.
+func TestWrittenLeavesLargeContentOut(t *testing.T) {
+	big := lp("a", "published", func(p *lever.Posting) {
+		p.Content.DescriptionHTML = "<div>" + strings.Repeat("<b>x</b>", MaxEventContent/8) + "</div>"
+	})
+	for _, tc := range []struct {
+		name        string
+		p           Posting
+		wantContent bool
+	}{
+		{"small content travels", cached(lp("a", "published"))[0], true},
+		{"large content is left out", cached(big)[0], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, next := Changes(nil, []Posting{tc.p}, false)
+			c, ok := Written(nil, &next[0])
+			if !ok || c.Type != Published {
+				t.Fatalf("Written = %+v, %v; want posting.published", c, ok)
+			}
+			if got := c.Posting.Content != nil; got != tc.wantContent || (!got && c.Posting.ContentOmitted != OmittedTooLarge) {
+				t.Fatalf("event content %v omitted %q, want content %v (else too_large)", got, c.Posting.ContentOmitted, tc.wantContent)
+			}
+			if next[0].Content == nil {
+				t.Fatal("the cached posting lost its content")
+			}
+		})
 	}
 }

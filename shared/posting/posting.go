@@ -61,6 +61,9 @@ type Posting struct {
 	// posting: only announced postings are later announced closed or
 	// removed.
 	Announced bool `json:"-"`
+	// Last is the last change announced for the posting (zero when
+	// none): see Stamp.
+	Last Stamp `json:"-"`
 }
 
 // URLs are a posting's public links on Lever's job site.

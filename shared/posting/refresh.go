@@ -71,9 +71,6 @@ type Refresher struct {
 	Revoker     AuthFailures
 	Tokens      TokenKeeper // nil: tokens are refreshed only when they expire
 	Queue       RefreshQueue
-	// Announcer receives the posting changes of each refresh (nil: they
-	// are computed, counted and dropped).
-	Announcer Announcer
 	// Settings says whether a company announces internal-only postings
 	// (nil: public postings only).
 	Settings AnnounceSettings
@@ -131,13 +128,14 @@ type Result struct {
 	Deleted   int    `json:"deleted"`
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
-	Announced int    `json:"announced"`         // posting changes announced
+	Announced int    `json:"announced"`         // posting changes announced (written with the cache)
 	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
 }
 
 // Refresh pulls every posting of every state from Lever for one company,
-// writes only those that changed, deletes those gone, records refreshedAt
-// and flags links whose posting is closed or gone. Concurrent refreshes of
+// writes only those that changed (each with the change Changes announces
+// for it, which becomes its posting.* event), deletes those gone, records
+// refreshedAt and flags links whose posting is closed or gone. Concurrent refreshes of
 // one company collapse: one holds the lease, the others return Skipped
 // in_progress (Reload waits for it instead). A refused grant revokes the
 // connection (Skipped revoked, nil error). Other errors are returned
@@ -234,20 +232,17 @@ func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *ti
 	if err := r.placeContent(ctx, companyID, put, del); err != nil {
 		return res, err
 	}
-	// Announce before writing: a failed write is retried by the next
-	// pass, which computes the same changes with the same ids (the
-	// receiver drops repeats); writing first would lose them on a failed
-	// announce. Not one transaction: at least once, with stable ids.
-	if len(changes) > 0 && r.Announcer != nil {
-		if err := r.Announcer.Announce(ctx, companyID, changes); err != nil {
-			return res, fmt.Errorf("refresh: announce %d posting changes: %w", len(changes), err)
-		}
-		res.Announced = len(changes)
-	}
+	// The changes are announced by the cache write itself: each changed
+	// posting's item carries its change (Posting.Last) and the outbound
+	// events are derived from the table's change stream (Written), so a
+	// change and its event are one DynamoDB write: never one without the
+	// other, whatever fails after. A write that fails part way is
+	// completed by the next pass, which announces only what is still
+	// unwritten.
 	if err := r.Postings.Apply(ctx, companyID, put, del, r.now()); err != nil {
 		return res, fmt.Errorf("refresh: write cache: %w", err)
 	}
-	res.Written, res.Deleted = len(put), len(del)
+	res.Written, res.Deleted, res.Announced = len(put), len(del), len(changes)
 	flags := map[string]link.Flag{}
 	seen := make(map[string]bool, len(fetched))
 	for _, p := range fetched {
@@ -326,9 +321,10 @@ func diff(cached, fetched []Posting) (put []Posting, del []string) {
 }
 
 // Equal reports whether two cached postings hold the same values: the
-// same field digests (Sums: what Lever sent) and the same announcement.
+// same field digests (Sums: what Lever sent) and the same announcement
+// (Announced, and the last change's stamp).
 func (p Posting) Equal(o Posting) bool {
-	return p.ID == o.ID && sameSums(p.Sums, o.Sums) && p.Announced == o.Announced
+	return p.ID == o.ID && sameSums(p.Sums, o.Sums) && p.Announced == o.Announced && p.Last.ID == o.Last.ID
 }
 
 // internalAnnounced reads the company's setting; false without Settings.

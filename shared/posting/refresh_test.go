@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -140,7 +141,7 @@ func TestRefresh(t *testing.T) {
 			e.account.AddPosting(leverfake.Posting{ID: "p-internal", Text: "Ops", State: "internal"})
 			e.link(t, "pos-a", "p-open")
 			e.link(t, "pos-b", "p-closed")
-		}, posting.Result{Fetched: 3, Written: 3, Pages: 1, Flagged: 1}, "",
+		}, posting.Result{Fetched: 3, Written: 3, Pages: 1, Flagged: 1, Announced: 1}, "",
 			[]string{"p-closed", "p-internal", "p-open"},
 			map[string]link.Flag{"pos-a": link.FlagNone, "pos-b": link.FlagPostingClosed}, connection.Connected},
 		{"second pass writes only what changed and deletes what is gone", func(t *testing.T, e *env) {
@@ -156,7 +157,7 @@ func TestRefresh(t *testing.T) {
 			e.link(t, "pos-gone", "p-gone")
 			e.link(t, "pos-never-cached", "p-unknown")
 			e.link(t, "pos-same", "p-same")
-		}, posting.Result{Fetched: 2, Written: 1, Deleted: 1, Pages: 1, Flagged: 2}, "",
+		}, posting.Result{Fetched: 2, Written: 1, Deleted: 1, Pages: 1, Flagged: 2, Announced: 1}, "",
 			[]string{"p-edited", "p-same"},
 			map[string]link.Flag{"pos-gone": link.FlagPostingGone, "pos-never-cached": link.FlagPostingGone, "pos-same": link.FlagNone}, connection.Connected},
 		{"a posting reopened clears its link's flag", func(t *testing.T, e *env) {
@@ -165,20 +166,20 @@ func TestRefresh(t *testing.T) {
 			if _, err := e.links.SetFlags(context.Background(), company, map[string]link.Flag{"p-1": link.FlagPostingClosed}); err != nil {
 				t.Fatal(err)
 			}
-		}, posting.Result{Fetched: 1, Written: 1, Pages: 1, Flagged: 1}, "",
+		}, posting.Result{Fetched: 1, Written: 1, Pages: 1, Flagged: 1, Announced: 1}, "",
 			[]string{"p-1"}, map[string]link.Flag{"pos": link.FlagNone}, connection.Connected},
 		{"pages through every posting", func(t *testing.T, e *env) {
 			e.account.AddPostings(130, leverfake.Posting{Text: "Role"})
-		}, posting.Result{Fetched: 130, Written: 130, Pages: 2}, "", nil, map[string]link.Flag{}, connection.Connected},
+		}, posting.Result{Fetched: 130, Written: 130, Pages: 2, Announced: 130}, "", nil, map[string]link.Flag{}, connection.Connected},
 		{"confidential postings only with the confidential scope", func(t *testing.T, e *env) {
 			e.account.AddPosting(leverfake.Posting{ID: "p-public", Text: "Public"})
 			e.account.AddPosting(leverfake.Posting{ID: "p-secret", Text: "Secret", Confidentiality: "confidential"})
 			e.setStatus(t, company, connection.Connected, "postings:read:admin confidential:access:admin")
-		}, posting.Result{Fetched: 2, Written: 2, Pages: 1}, "", []string{"p-public", "p-secret"}, map[string]link.Flag{}, connection.Connected},
+		}, posting.Result{Fetched: 2, Written: 2, Pages: 1, Announced: 1}, "", []string{"p-public", "p-secret"}, map[string]link.Flag{}, connection.Connected},
 		{"without it they are not fetched", func(t *testing.T, e *env) {
 			e.account.AddPosting(leverfake.Posting{ID: "p-public", Text: "Public"})
 			e.account.AddPosting(leverfake.Posting{ID: "p-secret", Text: "Secret", Confidentiality: "confidential"})
-		}, posting.Result{Fetched: 1, Written: 1, Pages: 1}, "", []string{"p-public"}, map[string]link.Flag{}, connection.Connected},
+		}, posting.Result{Fetched: 1, Written: 1, Pages: 1, Announced: 1}, "", []string{"p-public"}, map[string]link.Flag{}, connection.Connected},
 		{"never connected: skipped", func(t *testing.T, e *env) {
 			if _, err := e.r.Refresh(context.Background(), "co-unknown"); err != nil {
 				t.Fatal(err)
@@ -447,28 +448,79 @@ func TestRefreshOversizedContent(t *testing.T) {
 	}
 }
 
-// TestRefreshAnnounceFailure: when announcing fails the cache is not
-// written, so the next pass announces the same changes (same ids).
-func TestRefreshAnnounceFailure(t *testing.T) {
+// TestRefreshWritesItsChanges: each refresh writes every change on the
+// changed posting's item (Posting.Last), and posting.Written reads each
+// change back from the item's before and after (as the dispatcher does
+// from the table's change stream): published, updated [salary], closed,
+// re-published (a new id although the content is the first
+// publication's), closed and removed, one per refresh; an unchanged
+// refresh writes nothing.
+func TestRefreshWritesItsChanges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	ann := memstore.NewAnnouncements()
-	ann.FailErr = apperr.E(apperr.Transient, "outbox down")
-	e.r.Announcer = ann
-	e.account.AddPosting(leverfake.Posting{ID: "p-1", Text: "Backend"})
-	if _, err := e.r.Refresh(ctx, company); !apperr.Is(err, apperr.Transient) {
-		t.Fatalf("refresh with a failing announcer: %v, want Transient", err)
+	p := e.account.AddPosting(leverfake.Posting{ID: "p-1", Text: "Backend"})
+	type got struct {
+		typ    posting.ChangeType
+		fields []string
 	}
-	if ids := e.cachedIDs(t); len(ids) != 0 {
-		t.Fatalf("cache after a failed announce: %v, want nothing written", ids)
+	var ids []string
+	step := func(name string, want ...got) {
+		t.Helper()
+		before, err := e.postings.List(ctx, company)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.r.Refresh(ctx, company)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		after, err := e.postings.List(ctx, company)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var old, cur *posting.Posting
+		if len(before.Postings) == 1 {
+			old = &before.Postings[0]
+		}
+		if len(after.Postings) == 1 {
+			cur = &after.Postings[0]
+		}
+		var gotChanges []got
+		if c, ok := posting.Written(old, cur); ok {
+			gotChanges = append(gotChanges, got{c.Type, c.Fields})
+			ids = append(ids, c.ID)
+			if again, _ := posting.Written(old, cur); again.ID != c.ID {
+				t.Fatalf("%s: the same write read twice gives ids %s and %s", name, c.ID, again.ID)
+			}
+		}
+		if !reflect.DeepEqual(gotChanges, want) || res.Announced != len(want) {
+			t.Fatalf("%s: written changes %+v (announced %d), want %+v", name, gotChanges, res.Announced, want)
+		}
+		if len(want) == 0 && (res.Written != 0 || res.Deleted != 0) {
+			t.Fatalf("%s: %+v, want nothing written", name, res)
+		}
 	}
-	ann.FailErr = nil
-	res, err := e.r.Refresh(ctx, company)
-	if err != nil || res.Announced != 1 || res.Written != 1 {
-		t.Fatalf("retry: %+v %v, want 1 announced, 1 written", res, err)
-	}
-	if cs := ann.Changes(company); len(cs) != 1 || cs[0].Type != posting.Published {
-		t.Fatalf("changes: %+v, want one posting.published", cs)
+	step("published", got{posting.Published, nil})
+	step("unchanged")
+	e.account.UpdatePosting(p.ID, func(p *leverfake.Posting) {
+		p.SalaryRange = &leverfake.SalaryRange{Min: 1, Max: 2, Currency: "EUR", Interval: "per-year-salary"}
+	})
+	step("salary", got{posting.Updated, []string{posting.FieldSalary}})
+	e.account.UpdatePosting(p.ID, func(p *leverfake.Posting) { p.State = "closed" })
+	step("closed", got{posting.Closed, nil})
+	e.account.UpdatePosting(p.ID, func(p *leverfake.Posting) { p.State = "published" })
+	step("re-published", got{posting.Published, nil})
+	e.account.UpdatePosting(p.ID, func(p *leverfake.Posting) { p.State = "closed" })
+	step("closed again", got{posting.Closed, nil})
+	e.account.DeletePosting(p.ID)
+	step("removed", got{posting.Removed, nil})
+	step("unchanged after removal")
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("change ids %v: %s twice", ids, id)
+		}
+		seen[id] = true
 	}
 }

@@ -157,7 +157,8 @@ func PostingStoreContract(t *testing.T, newStore func(t *testing.T) posting.Stor
 
 	t.Run("FullPostingRoundTrips", func(t *testing.T) {
 		// Everything a vendor publishes, and the refresher's bookkeeping
-		// (Sums, Announced, content placement), comes back as written.
+		// (Sums, Announced, the last change, content placement), comes
+		// back as written.
 		t.Parallel()
 		c := ctx(t)
 		co := ID("co")
@@ -181,6 +182,7 @@ func PostingStoreContract(t *testing.T, newStore func(t *testing.T) posting.Stor
 		}
 		full.Sums = map[string]string{"title": "aa", "content": "bb"}
 		full.Announced = true
+		full.Last = posting.Stamp{ID: "pc_1", Type: posting.Updated, Fields: []string{posting.FieldSalary, posting.FieldTags}}
 		omitted := post("po", "published")
 		omitted.ContentOmitted = posting.OmittedTooLarge
 		stored := post("ps", "internal")

@@ -169,7 +169,7 @@ func TestEveryEventReachesTheVendorInOrderAndTheFeed(t *testing.T) {
 	e.acct.Revoke()
 	e.Do("POST", "/v1/companies/"+company+"/postings/reload", nil, nil) // Lever refuses: revoked
 
-	accepted := e.waitFor(5)
+	accepted := e.waitFor(6) // with the open posting's posting.published
 	requests, _ := e.vendor.got()
 	if requests < len(accepted)+3 {
 		t.Errorf("vendor saw %d requests for %d events: the 3 failures were not retried", requests, len(accepted))
@@ -181,7 +181,7 @@ func TestEveryEventReachesTheVendorInOrderAndTheFeed(t *testing.T) {
 		}
 		byType[ev.Type] = ev
 	}
-	for _, typ := range []outbox.Type{outbox.ConnectionConnected, outbox.LinkPostingClosed, outbox.ExportSucceeded, outbox.ExportSkipped, outbox.ConnectionRevoked} {
+	for _, typ := range []outbox.Type{outbox.ConnectionConnected, outbox.PostingPublished, outbox.LinkPostingClosed, outbox.ExportSucceeded, outbox.ExportSkipped, outbox.ConnectionRevoked} {
 		if _, ok := byType[typ]; !ok {
 			t.Errorf("vendor never got %s: %v", typ, types(accepted))
 		}
@@ -195,8 +195,8 @@ func TestEveryEventReachesTheVendorInOrderAndTheFeed(t *testing.T) {
 	// Company-level events (connection, link) arrive in sequence order.
 	var last int64
 	for _, ev := range accepted {
-		if ev.Type == outbox.ExportSucceeded || ev.Type == outbox.ExportSkipped {
-			continue
+		if ev.Type == outbox.ExportSucceeded || ev.Type == outbox.ExportSkipped || ev.Type == outbox.PostingPublished {
+			continue // ordered per candidate, per posting
 		}
 		if ev.Sequence < last {
 			t.Errorf("company event #%d %s accepted after #%d: %v", ev.Sequence, ev.Type, last, types(accepted))

@@ -20,8 +20,8 @@ func appliedTo(postingID string, c map[string]any) map[string]any {
 // published lands on that posting with origin applied and the marketplace
 // as source, without any link; it is deduped like any export; an unknown
 // posting is skipped posting_not_found and a closed one posting_closed,
-// visibly in the status; postingId on another event type is refused
-// naming the field.
+// visibly in the status, also when the posting closes between intake and
+// export; postingId on another event type is refused naming the field.
 func TestAppliedToPublishedPosting(t *testing.T) {
 	f := setup(t)
 	closed := f.acct.AddPosting(leverfake.Posting{Text: "Old role", State: "closed"})
@@ -60,6 +60,25 @@ func TestAppliedToPublishedPosting(t *testing.T) {
 		if n := len(f.oppsOf(email(c))); n != 0 {
 			t.Errorf("%s: %d opportunities, want 0", c, n)
 		}
+	}
+
+	// Accepted while open, closed in Lever before the exporter runs: the
+	// job checks the posting again and skips it, visibly.
+	late := f.acct.AddPosting(leverfake.Posting{Text: "Closing soon", State: "published"})
+	if code := f.Do("POST", "/v1/companies/"+company+"/postings/reload", nil, nil); code != 200 {
+		t.Fatalf("reload: %d", code)
+	}
+	f.send(appliedTo(late.ID, cand("pa-5")), 202, "queued")
+	f.acct.UpdatePosting(late.ID, func(p *leverfake.Posting) { p.State = "closed" })
+	if code := f.Do("POST", "/v1/companies/"+company+"/postings/reload", nil, nil); code != 200 {
+		t.Fatalf("reload: %d", code)
+	}
+	f.drain(false)
+	if st := f.status("pa-5"); st.State != "skipped" || st.Reason != "posting_closed" {
+		t.Errorf("status of an application whose posting closed before export: %+v, want skipped posting_closed", st)
+	}
+	if n := len(f.oppsOf(email("pa-5"))); n != 0 {
+		t.Errorf("pa-5: %d opportunities on a closed posting, want 0", n)
 	}
 
 	bad := candEvent("candidate.replied", "", cand("pa-4"))

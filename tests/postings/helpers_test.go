@@ -67,7 +67,9 @@ func (l *leverEdits) failToken(tok string, status int) {
 func newEnv(t testing.TB, opts ...apptest.Option) (*apptest.Env, *leverEdits) {
 	t.Helper()
 	ed := &leverEdits{states: map[string]stateEdit{}, gone: map[string]bool{}, failTok: map[string]int{}}
-	opts = append(opts, apptest.WithConfig(func(cfg *config.Config) {
+	// First: apptest.WithConfig replaces an earlier config option, and
+	// options such as WithVendorEvents chain onto it.
+	opts = append([]apptest.Option{apptest.WithConfig(func(cfg *config.Config) {
 		target, err := url.Parse(strings.TrimSuffix(cfg.LeverAPIBaseURL, "/v1"))
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +85,7 @@ func newEnv(t testing.TB, opts ...apptest.Option) (*apptest.Env, *leverEdits) {
 		srv := httptest.NewServer(ed.guard(rp))
 		t.Cleanup(srv.Close)
 		cfg.LeverAPIBaseURL = srv.URL + "/v1"
-	}))
+	})}, opts...)
 	return apptest.New(t, opts...), ed
 }
 

@@ -5,13 +5,117 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/leverlink/leverlink/shared/memstore"
+	"github.com/leverlink/leverlink/shared/app/apptest"
+	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/posting"
 )
+
+// postingEvent is one posting.* event as the feed and the vendor's
+// endpoint carry it: the envelope with the change as data.
+type postingEvent struct {
+	ID       string         `json:"id"`
+	Type     string         `json:"type"`
+	Sequence int64          `json:"sequence"`
+	Data     posting.Change `json:"data"`
+}
+
+// feedPostings reads the company's whole feed (GET …/events, paged) and
+// returns its posting.* events in sequence order.
+func feedPostings(t *testing.T, e *apptest.Env, companyID string) []postingEvent {
+	t.Helper()
+	var out []postingEvent
+	cursor := ""
+	for {
+		var page struct {
+			Events []postingEvent `json:"events"`
+			Cursor string         `json:"cursor"`
+		}
+		if code := e.Do("GET", path(companyID, "/events?limit=2&after="+cursor), nil, &page); code != http.StatusOK {
+			t.Fatalf("GET /events: %d", code)
+		}
+		if len(page.Events) == 0 {
+			return out
+		}
+		for _, ev := range page.Events {
+			if strings.HasPrefix(ev.Type, "posting.") {
+				out = append(out, ev)
+			}
+		}
+		cursor = page.Cursor
+	}
+}
+
+// waitPostings polls the feed until it holds n posting events (the
+// dispatcher reads the links table's stream) and returns them.
+func waitPostings(t *testing.T, e *apptest.Env, companyID string, n int) []postingEvent {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		evs := feedPostings(t, e, companyID)
+		if len(evs) >= n || time.Now().After(deadline) {
+			if len(evs) != n {
+				t.Fatalf("feed holds %d posting events %v, want %d", len(evs), eventTypes(evs), n)
+			}
+			return evs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func eventTypes(evs []postingEvent) []string {
+	var out []string
+	for _, ev := range evs {
+		out = append(out, ev.Type)
+	}
+	return out
+}
+
+// receiver is the vendor's endpoint: it verifies each delivery's
+// signature and keeps the posting events it accepts, once per id.
+type receiver struct {
+	mu   sync.Mutex
+	got  []postingEvent
+	seen map[string]bool
+	srv  *httptest.Server
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{seen: map[string]bool{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if err := event.Verify(req.Header.Get(event.SignatureHeader), body, []string{apptest.VendorEventsSecret}, time.Now()); err != nil {
+			t.Errorf("outbound event signature: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var ev postingEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("outbound event %s: %v", body, err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if strings.HasPrefix(ev.Type, "posting.") && !r.seen[ev.ID] {
+			r.seen[ev.ID] = true
+			r.got = append(r.got, ev)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) events() []postingEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
 
 // leverAPI sends one request to the fake Lever's API (as a Lever user's
 // integration would: docs #create-a-posting, #update-a-posting) and
@@ -48,16 +152,17 @@ func leverAPI(t *testing.T, method, url, token, body string) map[string]any {
 // TestPublishingChanges: a posting created, edited (salary changed),
 // closed and deleted in the fake Lever yields exactly posting.published,
 // posting.updated [salary], posting.closed and posting.removed, in that
-// order, one per refresh; a refresh that finds nothing changed announces
-// nothing and writes no posting item; an internal-only posting is not
-// announced (the company did not opt in).
+// order, in the company's feed and at the vendor's endpoint (signed),
+// across refreshes; a refresh that finds nothing changed announces nothing
+// and writes no posting item; an internal-only posting is not announced
+// (the company did not opt in).
 func TestPublishingChanges(t *testing.T) {
 	t.Parallel()
-	e, _ := newEnv(t)
+	vendor := newReceiver(t)
+	e, _ := newEnv(t, apptest.WithVendorEvents(vendor.srv.URL))
+	e.StartDispatcher()
 	acct := connect(t, e, "pub")
 	r, db := countingRefresher(t, e)
-	ann := memstore.NewAnnouncements()
-	r.Announcer = ann
 	ctx := ctxT(t)
 	api := e.Fake.URL + "/v1"
 	tok := acct.Authorize().AccessToken
@@ -84,33 +189,24 @@ func TestPublishingChanges(t *testing.T) {
 		}
 		return res
 	}
-	types := func() []string {
-		var out []string
-		for _, c := range ann.Changes("pub") {
-			if c.PostingID != id {
-				t.Fatalf("announced %s for posting %s, want only %s (the internal-only one is not announced)", c.Type, c.PostingID, id)
-			}
-			out = append(out, string(c.Type))
-		}
-		return out
-	}
 
 	refresh("created")
-	if got := types(); !slices.Equal(got, []string{"posting.published"}) {
-		t.Fatalf("after create: %v, want [posting.published]", got)
+	pub := waitPostings(t, e, "pub", 1)[0]
+	if pub.Type != "posting.published" || pub.Data.PostingID != id || pub.Data.Type != posting.Published {
+		t.Fatalf("after create: %+v, want posting.published of %s (the internal-only one is not announced)", pub, id)
 	}
-	pub := ann.Changes("pub")[0]
-	if p := pub.Posting; p == nil || p.SalaryRange == nil || p.SalaryRange.Max != 60000 || p.Content == nil ||
+	if p := pub.Data.Posting; p == nil || p.SalaryRange == nil || p.SalaryRange.Max != 60000 || p.Content == nil ||
 		p.Content.Text != "The Infrastructure Engineer will act as...\nSuperman.\n\nJob requirements\n- Quick learner\n- Ambitious\n\nOur company is proud." ||
 		p.URLs == nil || !strings.HasSuffix(p.URLs.Apply, "/apply") || p.WorkplaceType != "remote" || len(p.AllLocations) != 2 {
-		t.Fatalf("published change carries %+v, want the full posting", pub.Posting)
+		t.Fatalf("posting.published carries %+v, want the full posting", pub.Data.Posting)
 	}
 
-	// Unchanged: nothing announced, no posting item written.
+	// Unchanged: nothing announced, no posting item written (and, as the
+	// final sequence shows, no event).
 	res := refresh("unchanged")
 	w := db.snapshot()
-	if got := types(); len(got) != 1 || res.Announced != 0 || res.Written != 0 {
-		t.Fatalf("unchanged refresh: changes %v, result %+v; want none new and nothing written", got, res)
+	if res.Announced != 0 || res.Written != 0 {
+		t.Fatalf("unchanged refresh: result %+v; want nothing announced or written", res)
 	}
 	for _, k := range []string{"put posting", "delete posting", "update posting"} {
 		if w[k] != 0 {
@@ -167,36 +263,55 @@ func TestPublishingChanges(t *testing.T) {
 
 	// Salary changed: posting.updated naming salary.
 	leverAPI(t, "POST", api+"/postings/"+id+pa, tok, `{"salaryRange":{"max":70000,"min":50000,"currency":"USD","interval":"per-year-salary"}}`)
-	if res := refresh("salary"); res.Written != 1 {
-		t.Fatalf("salary change wrote %d postings, want 1", res.Written)
+	if res := refresh("salary"); res.Written != 1 || res.Announced != 1 {
+		t.Fatalf("salary change: %+v, want 1 posting written and announced", res)
 	}
-	cs := ann.Changes("pub")
-	if got := types(); !slices.Equal(got, []string{"posting.published", "posting.updated"}) || !slices.Equal(cs[1].Fields, []string{"salary"}) ||
-		cs[1].Posting.SalaryRange.Max != 70000 {
-		t.Fatalf("after salary change: %v %+v, want posting.updated [salary] with the new range", got, cs[len(cs)-1])
+	upd := waitPostings(t, e, "pub", 2)[1]
+	if upd.Type != "posting.updated" || !slices.Equal(upd.Data.Fields, []string{"salary"}) || upd.Data.Posting.SalaryRange.Max != 70000 {
+		t.Fatalf("after salary change: %+v, want posting.updated [salary] with the new range", upd)
 	}
 
-	// Closed, then deleted.
+	// Closed, then deleted; unchanged refreshes between announce nothing.
 	leverAPI(t, "POST", api+"/postings/"+id+pa, tok, `{"state":"closed"}`)
 	refresh("closed")
+	refresh("unchanged after close")
 	if !acct.DeletePosting(id) {
 		t.Fatal("delete posting in the fake")
 	}
 	refresh("deleted")
 	refresh("unchanged after delete")
 	want := []string{"posting.published", "posting.updated", "posting.closed", "posting.removed"}
-	if got := types(); !slices.Equal(got, want) {
-		t.Fatalf("changes across refreshes: %v, want %v", got, want)
+	evs := waitPostings(t, e, "pub", 4)
+	if got := eventTypes(evs); !slices.Equal(got, want) {
+		t.Fatalf("feed across refreshes: %v, want %v", got, want)
 	}
 	ids := map[string]bool{}
-	for _, c := range ann.Changes("pub") {
-		ids[c.ID] = true
+	for i, ev := range evs {
+		ids[ev.ID], ids[ev.Data.ID] = true, true
+		if ev.Data.PostingID != id || string(ev.Data.Type) != ev.Type || (i > 0 && ev.Sequence <= evs[i-1].Sequence) {
+			t.Fatalf("event %d %+v: want %s's change as data, in sequence order", i, ev, id)
+		}
 	}
-	if len(ids) != 4 {
-		t.Fatalf("change ids %v: want 4 distinct", ids)
+	if len(ids) != 8 {
+		t.Fatalf("event and change ids %v: want 8 distinct", ids)
 	}
-	if cs := ann.Changes("pub"); cs[2].State != "closed" || cs[3].Posting != nil {
-		t.Fatalf("closed %+v / removed %+v: want state closed, and no posting on removed", cs[2], cs[3])
+	if evs[2].Data.State != "closed" || evs[2].Data.Posting == nil || evs[3].Data.Posting != nil {
+		t.Fatalf("closed %+v / removed %+v: want state closed with the posting, and no posting on removed", evs[2].Data, evs[3].Data)
+	}
+	// The vendor's endpoint got the same events, once each, in order.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(vendor.events()) < 4 && time.Now().Before(deadline) {
+		e.Sweep()
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := vendor.events()
+	if len(got) != 4 {
+		t.Fatalf("vendor accepted %v, want the 4 events", eventTypes(got))
+	}
+	for i := range got {
+		if got[i].ID != evs[i].ID || got[i].Sequence != evs[i].Sequence {
+			t.Fatalf("vendor got #%d %s %s, feed has #%d %s %s", got[i].Sequence, got[i].Type, got[i].ID, evs[i].Sequence, evs[i].Type, evs[i].ID)
+		}
 	}
 }
 
@@ -207,9 +322,8 @@ func TestPublishingChanges(t *testing.T) {
 func TestInternalPostingsAnnouncedWhenOptedIn(t *testing.T) {
 	t.Parallel()
 	e, _ := newEnv(t)
+	e.StartDispatcher()
 	acct := connect(t, e, "intl")
-	ann := memstore.NewAnnouncements()
-	e.App.Refresher.Announcer = ann
 	api := e.Fake.URL + "/v1"
 	tok := acct.Authorize().AccessToken
 	pa := "?perform_as=" + acct.AdminID()
@@ -217,24 +331,24 @@ func TestInternalPostingsAnnouncedWhenOptedIn(t *testing.T) {
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Internal transfer","state":"published","distributionChannels":["internal"]}`)
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Unlisted","state":"internal"}`)
 	leverAPI(t, "POST", api+"/postings"+pa, tok, `{"text":"Draft","state":"draft"}`)
-	announced := func() []string {
+	announced := func(n int) []string {
 		var got []string
-		for _, c := range ann.Changes("intl") {
-			got = append(got, string(c.Type)+" "+c.Posting.Text)
+		for _, ev := range waitPostings(t, e, "intl", n) {
+			got = append(got, ev.Type+" "+ev.Data.Posting.Text)
 		}
 		slices.Sort(got)
 		return got
 	}
 	reload(t, e, "intl")
-	if want := []string{"posting.published Public"}; !slices.Equal(announced(), want) {
-		t.Fatalf("default settings: announced %v, want %v", announced(), want)
+	if got, want := announced(1), []string{"posting.published Public"}; !slices.Equal(got, want) {
+		t.Fatalf("default settings: announced %v, want %v", got, want)
 	}
 	if code := e.Do("PUT", path("intl", "/settings"), map[string]any{"allowGeneralOpportunity": false, "exportBeforeConsent": false, "announceInternalPostings": true}, nil); code != http.StatusOK {
 		t.Fatalf("PUT /settings: %d", code)
 	}
 	reload(t, e, "intl")
 	want := []string{"posting.published Internal transfer", "posting.published Public", "posting.published Unlisted"}
-	if got := announced(); !slices.Equal(got, want) {
+	if got := announced(3); !slices.Equal(got, want) {
 		t.Fatalf("announceInternalPostings: announced %v, want %v", got, want)
 	}
 }
