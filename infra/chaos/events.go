@@ -178,9 +178,9 @@ func readFeeds(ctx context.Context, env *harness.Env, comps []harness.Company, p
 }
 
 // settled reports whether the feeds hold an export.succeeded for every
-// exported candidate and every event is delivered (or parked), and how
-// many events there are.
-func settled(feeds map[string][]harness.FeedEvent, cands []candidate, exported map[string]bool) (bool, int, int) {
+// exported candidate and (when delivered) every event is delivered (or
+// parked), and how many events there are and are not delivered.
+func settled(feeds map[string][]harness.FeedEvent, cands []candidate, exported map[string]bool, delivered bool) (bool, int, int) {
 	succeeded := map[string]bool{}
 	total, undelivered := 0, 0
 	for co, evs := range feeds {
@@ -201,12 +201,13 @@ func settled(feeds map[string][]harness.FeedEvent, cands []candidate, exported m
 			return false, total, undelivered
 		}
 	}
-	return undelivered == 0, total, undelivered
+	return undelivered == 0 || !delivered, total, undelivered
 }
 
-// waitFeeds reads the feeds until they are settled and, when stableFor > 0,
-// unchanged for stableFor (late Lever changes), or until deadline.
-func waitFeeds(ctx context.Context, env *harness.Env, comps []harness.Company, cands []candidate, exported map[string]bool, c config, stableFor time.Duration) map[string][]harness.FeedEvent {
+// waitFeeds reads the feeds until they are settled (delivered: every event
+// delivered too) and, when stableFor > 0, unchanged for stableFor (late
+// Lever changes), or until the events deadline.
+func waitFeeds(ctx context.Context, env *harness.Env, comps []harness.Company, cands []candidate, exported map[string]bool, c config, delivered bool, stableFor time.Duration) map[string][]harness.FeedEvent {
 	start := time.Now()
 	end := start.Add(c.eventsDeadline)
 	lastTotal, stableSince, lastLog := -1, time.Now(), time.Now()
@@ -216,7 +217,7 @@ func waitFeeds(ctx context.Context, env *harness.Env, comps []harness.Company, c
 		if feeds, err = readFeeds(ctx, env, comps, c.feedPage); err != nil {
 			log.Printf("read the feeds: %v", err)
 		}
-		ok, total, undelivered := settled(feeds, cands, exported)
+		ok, total, undelivered := settled(feeds, cands, exported, delivered)
 		if total != lastTotal {
 			lastTotal, stableSince = total, time.Now()
 		}

@@ -295,7 +295,7 @@ func run(ctx context.Context, c config) int {
 	// in Lever, the fake drops some webhooks, then one refresh period.
 	var actions []leverAction
 	if c.leverShare > 0 {
-		waitFeeds(ctx, env, comps, cands, exportedSet, c, 0)
+		waitFeeds(ctx, env, comps, cands, exportedSet, c, false, 0)
 		actions = recruit(env, comps, cands, exportedSet, c)
 		log.Printf("chaos: %d recruiter stage changes in Lever; waiting for webhooks, then one refresh period", len(actions))
 		time.Sleep(5 * time.Second) // the fake's delivery retries
@@ -309,7 +309,7 @@ func run(ctx context.Context, c config) int {
 	if c.leverShare > 0 {
 		stable = 10 * time.Second
 	}
-	feeds := waitFeeds(ctx, env, comps, cands, exportedSet, c, stable)
+	feeds := waitFeeds(ctx, env, comps, cands, exportedSet, c, true, stable)
 	ev := checkEvents(feeds, comps, cands, exportedSet, actions, vend.snapshot(), c)
 	log.Printf("chaos: outbound events settled %s after the start", time.Since(start).Round(time.Second))
 
