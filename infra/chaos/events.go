@@ -89,7 +89,7 @@ type leverAction struct {
 	company, candidate, opportunity string
 	reason                          string // archive reason id; "" not archived
 	hired                           bool
-	dropped                         int // of its 1 or 2 actions, how many had every webhook delivery dropped
+	stageDropped, archiveDropped    bool // every webhook delivery of that action dropped
 }
 
 // recruit moves a share of the exported candidates' opportunities to
@@ -102,14 +102,7 @@ func recruit(env *harness.Env, comps []harness.Company, cands []candidate, expor
 	for _, co := range comps {
 		accts[co.ID] = co.Account
 	}
-	oppOf := map[string]string{} // company/email → opportunity
-	for _, co := range comps {
-		for _, o := range co.Account.Opportunities() {
-			for _, e := range o.Emails {
-				oppOf[co.ID+"/"+strings.ToLower(e)] = o.ID
-			}
-		}
-	}
+	oppOf := opportunitiesByEmail(comps)
 	rng := mrand.New(mrand.NewPCG(c.seed, 11))
 	var out []leverAction
 	act := func(acc *leverfake.Account, do func() bool) (ok, dropped bool) {
@@ -135,9 +128,7 @@ func recruit(env *harness.Env, comps []harness.Company, cands []candidate, expor
 			log.Printf("lever: stage change of %s/%s refused", cd.company, cd.id)
 			continue
 		}
-		if dropped {
-			a.dropped++
-		}
+		a.stageDropped = dropped
 		if rng.Float64() < 0.5 {
 			a.reason, a.hired = reasonNotHired, len(out)%2 == 0
 			if a.hired {
@@ -147,8 +138,8 @@ func recruit(env *harness.Env, comps []harness.Company, cands []candidate, expor
 			if !ok {
 				log.Printf("lever: archive of %s/%s refused", cd.company, cd.id)
 				a.reason = ""
-			} else if dropped {
-				a.dropped++
+			} else {
+				a.archiveDropped = dropped
 			}
 		}
 		out = append(out, a)
@@ -245,6 +236,7 @@ type eventsResult struct {
 	badSignature, wrongOpp, feedGaps  int
 	undelivered, phantom, idMismatch  int
 	actions, archives, droppedActions int
+	leverLostDropped                  int // lost changes whose webhooks were dropped
 }
 
 func (r eventsResult) ok() bool {
@@ -252,18 +244,24 @@ func (r eventsResult) ok() bool {
 		r.badSignature == 0 && r.wrongOpp == 0 && r.feedGaps == 0 && r.undelivered == 0 && r.phantom == 0 && r.idMismatch == 0
 }
 
-// checkEvents compares the feeds with the exports, the recruiter's actions
-// and what the vendor received.
-func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, cands []candidate, exported map[string]bool, actions []leverAction, v vendorSnapshot, c config) eventsResult {
-	var r eventsResult
-	oppOf := map[string]string{}
+// opportunitiesByEmail maps company/email to the opportunity in Lever.
+func opportunitiesByEmail(comps []harness.Company) map[string]string {
+	out := map[string]string{}
 	for _, co := range comps {
 		for _, o := range co.Account.Opportunities() {
 			for _, e := range o.Emails {
-				oppOf[co.ID+"/"+strings.ToLower(e)] = o.ID
+				out[co.ID+"/"+strings.ToLower(e)] = o.ID
 			}
 		}
 	}
+	return out
+}
+
+// checkEvents compares the feeds with the exports (oppOf: company/email →
+// the opportunity in Lever), the recruiter's actions and what the vendor
+// received; hookDeliveries is only reported.
+func checkEvents(feeds map[string][]harness.FeedEvent, oppOf map[string]string, hookDeliveries int64, cands []candidate, exported map[string]bool, actions []leverAction, v vendorSnapshot, verbose bool) eventsResult {
+	var r eventsResult
 	type typed struct {
 		ids map[string]bool
 		to  []string // stage ids of stage changes, reason ids of archives
@@ -308,7 +306,7 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 			case outbox.ExportSucceeded:
 				if want := oppOf[co+"/"+d.CandidateID+"@"+co+".mail.example"]; d.OpportunityID != want {
 					r.wrongOpp++
-					if c.verbose {
+					if verbose {
 						log.Printf("export.succeeded %s of %s names opportunity %s, Lever has %s", e.ID, k, d.OpportunityID, want)
 					}
 				}
@@ -334,7 +332,7 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 		switch {
 		case len(ids) == 0:
 			r.lost++
-			if c.verbose {
+			if verbose {
 				log.Printf("no export.succeeded in the feed for %s", k)
 			}
 		case len(ids) > 1:
@@ -344,7 +342,7 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 		for _, id := range ids {
 			if v.acks[id] == 0 {
 				r.notReceived++
-				if c.verbose {
+				if verbose {
 					log.Printf("the vendor never acknowledged export.succeeded %s of %s", id, k)
 				}
 			}
@@ -352,9 +350,14 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 	}
 	for _, a := range actions {
 		r.actions++
-		r.droppedActions += a.dropped
+		if a.stageDropped {
+			r.droppedActions++
+		}
+		if a.archiveDropped {
+			r.droppedActions++
+		}
 		k := orderKey(a.company, a.candidate)
-		check := func(types []outbox.Type, want string) {
+		check := func(types []outbox.Type, want string, dropped bool) {
 			n, got := 0, ""
 			for _, typ := range types {
 				if t := byCand[k][typ]; t != nil {
@@ -367,7 +370,10 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 			switch {
 			case n == 0:
 				r.leverLost++
-				if c.verbose {
+				if dropped {
+					r.leverLostDropped++
+				}
+				if verbose {
 					log.Printf("lever change lost: %s %v (opportunity %s)", k, types, a.opportunity)
 				}
 			case n > 1:
@@ -378,10 +384,10 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 				log.Printf("lever change announced wrong: %s %v to %s, want %s", k, types, got, want)
 			}
 		}
-		check([]outbox.Type{outbox.CandidateStageChanged}, actionStage)
+		check([]outbox.Type{outbox.CandidateStageChanged}, actionStage, a.stageDropped)
 		if a.reason != "" {
 			r.archives++
-			check([]outbox.Type{outbox.CandidateArchived, outbox.CandidateHired}, a.reason)
+			check([]outbox.Type{outbox.CandidateArchived, outbox.CandidateHired}, a.reason, a.archiveDropped)
 			if t := byCand[k][outbox.CandidateHired]; a.hired != (t != nil) {
 				r.leverLost++
 				log.Printf("hire announced wrong: %s hired %v", k, a.hired)
@@ -410,7 +416,7 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 	for k, ids := range feedOrder {
 		if !slices.Equal(v.order[k], ids) {
 			mismatch++
-			if c.verbose {
+			if verbose {
 				log.Printf("vendor order of %s %v, feed %v", k, v.order[k], ids)
 			}
 		}
@@ -423,16 +429,13 @@ func checkEvents(feeds map[string][]harness.FeedEvent, comps []harness.Company, 
 	}
 	r.badSignature = v.byStatus["bad signature"] + v.byStatus["bad body"]
 	r.idMismatch = v.idMismatch
-	hookDeliveries := int64(0)
-	for _, co := range comps {
-		hookDeliveries += co.Account.WebhookDeliveries()
-	}
 	r.rows = [][]string{
 		{"**exports without an `export.succeeded` in the feed** (lost)", fmt.Sprint(r.lost)},
 		{"**exports with two or more `export.succeeded` ids** (duplicated)", fmt.Sprint(r.duplicated)},
 		{"**out of order** (per candidate: feed meaning, vendor vs feed order, vendor arrivals)", fmt.Sprintf("%d (%d vendor vs feed, %d arrivals)", r.outOfOrder, mismatch, v.outOfOrder)},
 		{"**`export.succeeded` never received by the vendor**", fmt.Sprint(r.notReceived)},
 		{"**Lever changes lost / announced twice**", fmt.Sprintf("%d / %d", r.leverLost, r.leverDup)},
+		{"Lever changes lost whose webhooks were dropped", fmt.Sprint(r.leverLostDropped)},
 		{"`export.succeeded` naming another opportunity", fmt.Sprint(r.wrongOpp)},
 		{"feed events / not delivered / sequence gaps", fmt.Sprintf("%d / %d / %d", total, r.undelivered, r.feedGaps)},
 		{"vendor: deliveries / 2xx / 5xx / 4xx / timeouts", fmt.Sprintf("%d / %d / %d / %d / %d", v.deliveries, v.byStatus["2xx"], v.byStatus["5xx"], v.byStatus["4xx"], v.byStatus["timeout"])},

@@ -310,7 +310,11 @@ func run(ctx context.Context, c config) int {
 		stable = 10 * time.Second
 	}
 	feeds := waitFeeds(ctx, env, comps, cands, exportedSet, c, true, stable)
-	ev := checkEvents(feeds, comps, cands, exportedSet, actions, vend.snapshot(), c)
+	hookDeliveries := int64(0)
+	for _, co := range comps {
+		hookDeliveries += co.Account.WebhookDeliveries()
+	}
+	ev := checkEvents(feeds, opportunitiesByEmail(comps), hookDeliveries, cands, exportedSet, actions, vend.snapshot(), c.verbose)
 	log.Printf("chaos: outbound events settled %s after the start", time.Since(start).Round(time.Second))
 
 	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load(), ev)
