@@ -4,7 +4,8 @@
 // position, send a signed contact_accepted event, show the exported
 // candidate as Lever's API returns it, push a message, export another
 // candidate to a posting chosen at the moment of export (no link), read the
-// company's settings, unlink, disconnect.
+// company's settings, unlink, show export.succeeded, hire the candidate in
+// the fake Lever and show candidate.hired reaching the vendor, disconnect.
 // Each step prints what it sent and what came back.
 package main
 
@@ -234,7 +235,33 @@ func run() error {
 		return err
 	}
 
-	say("Disconnect Lever: tokens deleted, links removed, what was exported stays in Lever")
+	say("Lever tells leverlink what happens next: the webhooks leverlink registered in Lever after connect")
+	if err := waitWebhooks(); err != nil {
+		return err
+	}
+	say("A recruiter hires Ada in Lever (PUT /opportunities/:id/archived with a reason of type hired, Lever's own API)")
+	hired, err := hiredReason(token)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("   → PUT %s/v1/opportunities/%s/archived {\"reason\": %q}\n", st.FakeLever, status.OpportunityID, hired)
+	code, raw, err := call("PUT", st.FakeLever+"/v1/opportunities/"+status.OpportunityID+"/archived", "Bearer "+token, map[string]any{"reason": hired})
+	if err != nil {
+		return fmt.Errorf("archive as hired: %w", err)
+	}
+	if code != 200 {
+		return fmt.Errorf("archive as hired: %d %s", code, raw)
+	}
+	say("What the vendor was told: candidate.hired (Lever's webhook, verified with its signature token)")
+	if err := showEvent(base, "candidate.hired"); err != nil {
+		return err
+	}
+	say("The export status shows what Lever says now")
+	if err := api("GET", base+"/candidates/cand-ada/export", nil, 200, nil); err != nil {
+		return err
+	}
+
+	say("Disconnect Lever: webhooks removed, tokens deleted, links removed, what was exported stays in Lever")
 	if err := api("DELETE", base+"/connection", nil, 200, nil); err != nil {
 		return err
 	}
@@ -360,6 +387,54 @@ func indent(raw []byte) string {
 	}
 	b, _ := json.MarshalIndent(v, "     ", "  ")
 	return string(b)
+}
+
+// waitWebhooks waits until the refresher registered the company's Lever
+// webhooks in the fake (the OAuth callback queued that refresh) and prints
+// them.
+func waitWebhooks() error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		_, raw, err := call("GET", st.FakeLever+"/_admin/accounts/"+st.FakeAccount+"/webhooks", "", nil)
+		if err != nil {
+			return err
+		}
+		var hooks []struct {
+			Event string `json:"event"`
+			URL   string `json:"url"`
+		}
+		_ = json.Unmarshal(raw, &hooks)
+		var mine []string
+		for _, h := range hooks {
+			if strings.HasSuffix(h.URL, "/"+company) {
+				mine = append(mine, h.Event+" → "+h.URL)
+			}
+		}
+		if len(mine) >= 4 {
+			fmt.Printf("   → GET %s/_admin/accounts/%s/webhooks\n   ← %s\n", st.FakeLever, st.FakeAccount, strings.Join(mine, "\n     "))
+			return nil
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return errors.New("the Lever webhooks were not registered within 20s (the refresher registers them after connect)")
+}
+
+// hiredReason returns the id of an archive reason of type hired (GET
+// /archive_reasons?type=hired).
+func hiredReason(token string) (string, error) {
+	_, raw, err := call("GET", st.FakeLever+"/v1/archive_reasons?type=hired", "Bearer "+token, nil)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || len(out.Data) == 0 {
+		return "", fmt.Errorf("no hired archive reason: %s", raw)
+	}
+	return out.Data[0].ID, nil
 }
 
 // showEvent polls the company's outbound events feed until an event of typ

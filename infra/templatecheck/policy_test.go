@@ -41,10 +41,15 @@ var functionUses = map[string][]string{
 		"dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh", "dynamo.Links.SetFlags",
 		// links
 		"dynamo.Links.Get", "dynamo.Links.Put", "dynamo.Links.Delete", "dynamo.Links.List",
-		// exports: status, request, failed list, retry
+		// exports: status (with the candidate's activities), request and
+		// retry (record queued), failed list, activities list
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
 		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
 		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
+		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
+		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
+		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
+		"dynamo.Exports.ForgetContact",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
 		// Lever sync-back: disconnect removes the webhooks; export status
@@ -82,6 +87,8 @@ var functionUses = map[string][]string{
 	"dispatcher": {
 		// following exported opportunities (leversync.Core.Track)
 		"dynamo.LeverSync.Track",
+		// candidate.deleted in Lever: erasure.Service.Anonymise
+		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.ForgetContact",
 		// outbox.Dispatcher: record (Append), deliver (Pending, Modify), sweep
 		"dynamo.Outbox.Append", "dynamo.Outbox.Pending", "dynamo.Outbox.PendingCompanies", "dynamo.Outbox.Modify",
 	},

@@ -19,8 +19,10 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/leversync"
@@ -47,6 +49,10 @@ type Options struct {
 	// EventSender receives outbound events when no VendorEventsUrl is set
 	// (the local stack's printer); nil keeps the feed alone.
 	EventSender outbox.Sender
+	// ResumeAllowLoopback lets resume downloads reach 127.0.0.1 (tests'
+	// servers). Only Go code sets it: no configuration can, so a deployed
+	// stack always refuses loopback, private and link-local addresses.
+	ResumeAllowLoopback bool
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -74,6 +80,8 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	CursorKey   []byte          // signs the API's page cursors, derived from the token key
+	FlowKey     []byte          // binds OAuth flows (PKCE verifier, start link, cookie), derived from the token key
 	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
@@ -82,6 +90,9 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
+	// Erasure erases (the vendor's DELETE …/candidates/{id}) and
+	// anonymises (Lever's candidate.deleted) a candidate.
+	Erasure *erasure.Service
 
 	// Lever sync-back: SyncCore receives Lever's webhooks (nil without a
 	// token key), Syncer registers them and polls (the refresher).
@@ -119,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.LeverSync = dynamo.NewLeverSync(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
+	a.Erasure = &erasure.Service{Store: a.Exports, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
@@ -146,6 +158,12 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		tokenKey = key
 		sealer, err := connection.NewSealer(key)
 		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if a.CursorKey, err = connection.DeriveKey(key, httpapi.CursorPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if a.FlowKey, err = connection.DeriveKey(key, connection.FlowPurpose); err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		clientSecret, err := opt.Secrets.Get(ctx, cfg.LeverClientSecretParam)
@@ -176,6 +194,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Connect = &connection.Service{Webhooks: a.Syncer,
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
+			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
 		}
 	}
 	if a.Vault != nil {
@@ -189,7 +208,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
-			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
+			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Sync: a.Syncer, Log: log}
@@ -232,11 +251,13 @@ func (a *App) wireOutbox(ctx context.Context, db dynamo.TxDB, tables dynamo.Tabl
 		}
 		a.Dispatcher.Sender = &outbox.HTTPSender{URL: url, Secret: strings.TrimSpace(s), Client: opt.HTTPClient, Now: opt.Now}
 	}
-	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != ""}
+	a.Feed = &outbox.Feed{Store: a.Outbox, Dispatcher: a.Dispatcher, Delivering: a.Dispatcher.Sender != nil || a.Config.VendorEventsURL != "",
+		Cursors: httpapi.FeedCursors(a.CursorKey)}
 	a.DispatchJobs = &lambdahandler.Dispatch{
 		Dispatcher: a.Dispatcher, Decode: dynamo.StreamChange, Log: a.Log,
 		Tracker: &leversync.Core{States: a.LeverSync, Log: a.Log, Now: opt.Now},
-		Eraser:  leversync.NoErase{}, // erasure (shared/erasure) plugs in here
+		// candidate.deleted anonymises what leverlink holds (ids kept).
+		Eraser: a.Erasure,
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ func TestLoad(t *testing.T) {
 	full := map[string]string{
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
 		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
+		// Lever webhook deliveries read the opportunity from Lever.
+		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
 	}
 	oauth := with(full, "REFRESH_QUEUE_URL", "https://sqs.example/r")
 	for k, v := range map[string]string{
@@ -25,7 +27,7 @@ func TestLoad(t *testing.T) {
 		wantErr []string
 	}{
 		{"webhook complete", Webhook, full, nil},
-		{"nothing set names every required variable", Webhook, map[string]string{}, []string{"CONNECTIONS_TABLE is required", "WEBHOOK_SECRET_PARAM is required", "EXPORT_QUEUE_URL is required"}},
+		{"nothing set names every required variable", Webhook, map[string]string{}, []string{"CONNECTIONS_TABLE is required", "WEBHOOK_SECRET_PARAM is required", "EXPORT_QUEUE_URL is required", "TOKEN_KEY_PARAM is required"}},
 		{"malformed url", Webhook, with(full, "EXPORT_QUEUE_URL", "not a url"), []string{"EXPORT_QUEUE_URL must be an absolute URL"}},
 		{"bad ttl", Webhook, with(full, "EVENT_TTL", "-1h"), []string{"EVENT_TTL must be a positive duration"}},
 		{"rate above Lever's", Exporter, with(full, "LEVER_RATE_LIMIT", "11"), []string{"LEVER_RATE_LIMIT must be a number in (0, 10]"}},
@@ -33,6 +35,8 @@ func TestLoad(t *testing.T) {
 		{"oauth without a redirect url (derived per request)", OAuth, oauth, nil},
 		{"oauth with a redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "https://api.example/oauth/lever/callback"), nil},
 		{"relative redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "/oauth/lever/callback"), []string{"LEVER_REDIRECT_URL must be an absolute URL"}},
+		{"pkce neither on nor off", OAuth, with(oauth, "LEVER_PKCE", "no"), []string{"LEVER_PKCE must be on or off"}},
+		{"pkce off", OAuth, with(oauth, "LEVER_PKCE", "off"), nil},
 		{"fractional burst", API, with(with(oauth, "MARKETPLACE_NAME", "m"), "LEVER_BURST", "19.5"), []string{"LEVER_BURST must be an integer in [1, 20]"}},
 	}
 	for _, tt := range tests {

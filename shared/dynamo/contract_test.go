@@ -105,6 +105,14 @@ func TestOutbox(t *testing.T) {
 	})
 }
 
+func TestLeverSync(t *testing.T) {
+	t.Parallel()
+	storetest.LeverSyncContract(t, func(t *testing.T) storetest.LeverSyncStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewLeverSync(db, tables)
+	})
+}
+
 func TestDeployment(t *testing.T) {
 	t.Parallel()
 	storetest.DeploymentStoreContract(t, func(t *testing.T) health.Store {
@@ -124,6 +132,14 @@ func TestExportsQueue(t *testing.T) {
 func TestActivityStore(t *testing.T) {
 	t.Parallel()
 	storetest.ActivityStoreContract(t, func(t *testing.T) storetest.ActivityStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
+func TestErasureStore(t *testing.T) {
+	t.Parallel()
+	storetest.ErasureStoreContract(t, func(t *testing.T) storetest.ErasureStore {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})

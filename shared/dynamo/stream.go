@@ -165,3 +165,11 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 	}
 	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
 }
+
+// StreamKeyPrefixes are, per table logical id, the sort-key prefixes of the
+// items StreamChange decodes: the dispatcher's stream filters must let
+// exactly these through (infra/templatecheck checks template.yaml).
+var StreamKeyPrefixes = map[string][]string{
+	exportsTableID: {exportPrefix, activityPrefix, leverStatePrefix},
+	linksTableID:   {linkPrefix},
+}

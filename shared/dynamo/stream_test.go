@@ -27,6 +27,17 @@ func activity(state, reason string, version string) map[string]events.DynamoDBAt
 	}
 }
 
+func leverState(stage, hiredReason, version string) map[string]events.DynamoDBAttributeValue {
+	m := map[string]events.DynamoDBAttributeValue{
+		"pk": s("co1"), "sk": s("lever#opp#o1"), "opportunityId": s("o1"), "candidateId": s("cand-1"),
+		"stageId": s(stage), "version": n(version),
+	}
+	if hiredReason != "" {
+		m["archived"], m["hired"], m["archiveReasonId"] = events.NewBooleanAttribute(true), events.NewBooleanAttribute(true), s(hiredReason)
+	}
+	return m
+}
+
 // TestStreamChange decodes stream records of the tables' items into the
 // events Derive announces: company settings (in the connections table) and
 // queued markers announce nothing; a failed activity marker is push.failed.
@@ -55,6 +66,11 @@ func TestStreamChange(t *testing.T) {
 		{"export queued", record(nil, map[string]events.DynamoDBAttributeValue{
 			"pk": s("co1"), "sk": s("export#cand-1"), "candidateId": s("cand-1"), "state": s("queued"), "version": n("1"),
 		}), true, nil},
+		{"lever state tracked", record(nil, leverState("applicant-new", "", "1")), true, nil},
+		{"lever state hired", record(leverState("applicant-new", "", "1"), leverState("applicant-new", "r-hired", "2")), true, []outbox.Type{outbox.CandidateHired}},
+		{"lever sync record", record(nil, map[string]events.DynamoDBAttributeValue{
+			"pk": s("co1"), "sk": s("lever#sync"), "version": n("1"),
+		}), false, nil},
 		{"cached posting", record(nil, map[string]events.DynamoDBAttributeValue{
 			"pk": s("co1"), "sk": s("posting#p1"), "version": n("1"),
 		}), false, nil},

@@ -100,9 +100,9 @@ func TestLeverCodesAreDetail(t *testing.T) {
 	}
 }
 
-// TestRequestIDOnEveryAnswer: the catch-all's answers (no route, or a known
-// path with another method: 404 JSON) carry X-Request-Id too, the caller's
-// when sent.
+// TestRequestIDOnEveryAnswer: the edge's own answers (no route: 404; a
+// known path with another method: 405) carry X-Request-Id too, the
+// caller's when sent.
 func TestRequestIDOnEveryAnswer(t *testing.T) {
 	h := (&Server{Log: discardLogger()}).Handler()
 	for _, tc := range []struct {
@@ -111,8 +111,9 @@ func TestRequestIDOnEveryAnswer(t *testing.T) {
 	}{
 		{"GET", "/nope", "", 404},
 		{"GET", "/v1/companies/acme/nothing-here", "", 404},
-		{"PATCH", "/v1/companies/acme/connection", "", 404},
-		{"PATCH", "/v1/companies/acme/connection", "req-42", 404},
+		{"PATCH", "/v1/companies/acme/connection", "", 405},
+		{"PATCH", "/v1/companies/acme/connection", "req-42", 405},
+		{"GET", "/v1/companies/acme/../acme/connection", "req-43", 400},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
 		if tc.id != "" {

@@ -57,16 +57,18 @@ func (r Record) Missing(url string) []string {
 	return out
 }
 
-// SafetyPoll bounds how long a company with working webhooks goes without
-// a poll: a single delivery lost among others is caught within it.
-const SafetyPoll = 6 * time.Hour
+// DefaultPollEvery is Syncer.PollEvery's default: below the default
+// refresh period (15 minutes), so every scheduled refresh polls and a
+// delivery lost among others is caught within one period, while refreshes
+// in quick succession (connect, then the schedule) poll once.
+const DefaultPollEvery = 10 * time.Minute
 
 // NeedsPoll is the one rule for "poll Lever for this company now": its
 // webhooks are missing, or silent (no verified delivery since the last
-// poll; a dropped delivery looks like this), or the last poll is
-// SafetyPoll old. Pure.
-func (r Record) NeedsPoll(now time.Time) bool {
-	return len(r.Hooks) < len(Events) || !r.LastDeliveryAt.After(r.PolledAt) || now.Sub(r.PolledAt) >= SafetyPoll
+// poll; a dropped delivery looks like this), or the last poll is every
+// old. Pure.
+func (r Record) NeedsPoll(now time.Time, every time.Duration) bool {
+	return len(r.Hooks) < len(Events) || !r.LastDeliveryAt.After(r.PolledAt) || now.Sub(r.PolledAt) >= every
 }
 
 // RecordStore keeps each company's Record.

@@ -135,8 +135,8 @@ type StateStore interface {
 }
 
 // Eraser anonymises what leverlink holds about a candidate deleted in
-// Lever (ids kept). The erasure work lives elsewhere (shared/erasure,
-// branch w-erase); NoErase is the default until it is wired.
+// Lever (ids kept): erasure.Service.Anonymise. NoErase keeps everything
+// (tests, a dispatcher wired without it).
 type Eraser interface {
 	Anonymise(ctx context.Context, companyID, candidateID string) error
 }
@@ -158,4 +158,25 @@ func ToTrack(old *export.Marker, m export.Marker) bool {
 // Erase reports whether old → s is the deletion to erase after. Pure.
 func Erase(old *State, s State) bool {
 	return s.Deleted && (old == nil || !old.Deleted)
+}
+
+// View is an exported opportunity's last known Lever state as the API
+// shows it (GET …/candidates/{candidateId}/export, "lever").
+type View struct {
+	Stage         Ref       `json:"stage"`
+	Archived      bool      `json:"archived"`
+	ArchiveReason *Ref      `json:"archiveReason,omitempty"`
+	Hired         bool      `json:"hired"`
+	Deleted       bool      `json:"deleted"`
+	UpdatedAt     time.Time `json:"updatedAt,omitzero"` // Lever's time of the last change seen
+}
+
+// ViewOf returns s's public view. Pure.
+func ViewOf(s State) View {
+	v := View{Stage: s.Stage, Archived: s.Archived, Hired: s.Hired, Deleted: s.Deleted, UpdatedAt: s.LeverUpdatedAt}
+	if s.Archived {
+		r := s.ArchiveReason
+		v.ArchiveReason = &r
+	}
+	return v
 }

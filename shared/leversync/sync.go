@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -35,6 +36,11 @@ type LeverFactory interface {
 // errUnchanged aborts a Modify that has nothing to write.
 var errUnchanged = errors.New("leversync: unchanged")
 
+// namesTTL is how long a company's stage and archive reason names are
+// reused (a hire is two webhook deliveries; a renamed stage shows within
+// it).
+const namesTTL = 5 * time.Minute
+
 // Core is what the webhook receiver and the poll share: the stores, Lever
 // and the rule that writes an observation. Safe for concurrent use.
 type Core struct {
@@ -45,6 +51,14 @@ type Core struct {
 	Sealer      Sealer
 	Log         *slog.Logger
 	Now         func() time.Time
+
+	mu    sync.Mutex
+	names map[string]cachedNames // company id → names, for namesTTL
+}
+
+type cachedNames struct {
+	names
+	at time.Time
 }
 
 func (c *Core) now() time.Time {
@@ -99,16 +113,26 @@ type names struct {
 	reasons map[string]lever.ArchiveReason
 }
 
-// loadNames reads the account's stages and archive reasons. A failure
-// leaves names unknown (an old grant may lack archive_reasons:read:admin):
-// ids are still reported.
+// loadNames reads the account's stages and archive reasons, reusing a
+// company's for namesTTL. A failure leaves names unknown (an old grant may
+// lack archive_reasons:read:admin): ids are still reported, and nothing is
+// cached.
 func (c *Core) loadNames(ctx context.Context, lv Lever, companyID string) names {
+	now := c.now()
+	c.mu.Lock()
+	cached, ok := c.names[companyID]
+	c.mu.Unlock()
+	if ok && now.Sub(cached.at) < namesTTL {
+		return cached.names
+	}
 	n := names{stages: map[string]string{}, reasons: map[string]lever.ArchiveReason{}}
+	complete := true
 	if st, err := lv.ListStages(ctx); err == nil {
 		for _, s := range st {
 			n.stages[s.ID] = s.Text
 		}
 	} else {
+		complete = false
 		c.log().WarnContext(ctx, "lever stages unavailable; stage names unknown", "company_id", companyID, "err", err)
 	}
 	if rs, err := lv.ListArchiveReasons(ctx); err == nil {
@@ -116,7 +140,16 @@ func (c *Core) loadNames(ctx context.Context, lv Lever, companyID string) names 
 			n.reasons[r.ID] = r
 		}
 	} else {
+		complete = false
 		c.log().WarnContext(ctx, "lever archive reasons unavailable; reason names unknown", "company_id", companyID, "err", err)
+	}
+	if complete {
+		c.mu.Lock()
+		if c.names == nil {
+			c.names = map[string]cachedNames{}
+		}
+		c.names[companyID] = cachedNames{names: n, at: now}
+		c.mu.Unlock()
 	}
 	return n
 }

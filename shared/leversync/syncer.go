@@ -30,6 +30,11 @@ type Syncer struct {
 	// (LEVER_WEBHOOK_URL, e.g. https://…/v1/lever-webhooks); "" registers
 	// no webhooks: the poll alone runs.
 	HookBase string
+	// PollEvery polls a company with working webhooks when its last poll
+	// is this old (DefaultPollEvery when 0). Keep it below the refresh
+	// period for the one-period guarantee; more trades that guarantee for
+	// fewer Lever calls (two per company per poll when nothing changed).
+	PollEvery time.Duration
 }
 
 // HookURL is the URL Lever delivers companyID's webhooks to.
@@ -70,7 +75,11 @@ func (s *Syncer) Sync(ctx context.Context, companyID string) (SyncResult, error)
 	if rec, res.Registered, err = s.ensureHooks(ctx, conn, lv, rec); err != nil {
 		return res, err
 	}
-	if !rec.NeedsPoll(s.now()) {
+	every := s.PollEvery
+	if every <= 0 {
+		every = DefaultPollEvery
+	}
+	if !rec.NeedsPoll(s.now(), every) {
 		return res, nil
 	}
 	res.Polled = true

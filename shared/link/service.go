@@ -25,8 +25,8 @@ type Service struct {
 
 // PutInput is the body of PUT /links/{positionId}.
 type PutInput struct {
-	PostingID string  `json:"postingId"`
-	Trigger   Trigger `json:"trigger,omitempty"`
+	PostingID string  `json:"postingId" maxLength:"128"`
+	Trigger   Trigger `json:"trigger,omitempty" maxLength:"64"`
 }
 
 // Put links positionID to a posting with a trigger (contact_accepted by

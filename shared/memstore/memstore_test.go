@@ -98,3 +98,8 @@ func TestActivityStore(t *testing.T) {
 	t.Parallel()
 	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
 }
+
+func TestErasureStore(t *testing.T) {
+	t.Parallel()
+	storetest.ErasureStoreContract(t, func(*testing.T) storetest.ErasureStore { return memstore.NewExports() })
+}

@@ -27,7 +27,34 @@ type Feed struct {
 	// Dispatcher, when it has a Sender, delivers redelivered events at
 	// once; otherwise the dispatcher's retry schedule does.
 	Dispatcher *Dispatcher
-	Now        func() time.Time
+	// Cursors makes and reads the feed's cursors; PlainCursors when nil.
+	// The one place to plug a signed cursor (bound to the company) in.
+	Cursors CursorCodec
+	Now     func() time.Time
+}
+
+// CursorCodec turns a company's feed position (the sequence a reader has
+// read up to) into an opaque cursor and back. Decode returns 0 for "" and
+// apperr Invalid naming field for a cursor it did not make.
+type CursorCodec interface {
+	Encode(companyID string, seq int64) string
+	Decode(companyID, field, cursor string) (int64, error)
+}
+
+// PlainCursors is the default CursorCodec (EncodeCursor, DecodeCursor).
+type PlainCursors struct{}
+
+// Encode implements CursorCodec.
+func (PlainCursors) Encode(_ string, seq int64) string { return EncodeCursor(seq) }
+
+// Decode implements CursorCodec.
+func (PlainCursors) Decode(_, field, c string) (int64, error) { return DecodeCursor(field, c) }
+
+func (f *Feed) cursors() CursorCodec {
+	if f.Cursors != nil {
+		return f.Cursors
+	}
+	return PlainCursors{}
 }
 
 func (f *Feed) now() time.Time {
@@ -70,7 +97,7 @@ func DecodeCursor(field, c string) (int64, error) {
 // companyID after the cursor. Errors: apperr Invalid naming "after" or
 // "limit".
 func (f *Feed) List(ctx context.Context, companyID, after string, limit int) (Page, error) {
-	seq, err := DecodeCursor("after", after)
+	seq, err := f.cursors().Decode(companyID, "after", after)
 	if err != nil {
 		return Page{}, err
 	}
@@ -86,7 +113,7 @@ func (f *Feed) List(ctx context.Context, companyID, after string, limit int) (Pa
 	}
 	p := Page{Events: es, Cursor: after}
 	if len(es) > 0 {
-		p.Cursor = EncodeCursor(es[len(es)-1].Sequence)
+		p.Cursor = f.cursors().Encode(companyID, es[len(es)-1].Sequence)
 	}
 	if p.Events == nil {
 		p.Events = []Entry{}
@@ -99,7 +126,7 @@ func (f *Feed) List(ctx context.Context, companyID, after string, limit int) (Pa
 // returns how many were queued. Errors: apperr Invalid naming "after";
 // apperr Conflict (reason no_vendor_url) when no VendorEventsUrl is set.
 func (f *Feed) Redeliver(ctx context.Context, companyID, after string) (int, error) {
-	seq, err := DecodeCursor("after", after)
+	seq, err := f.cursors().Decode(companyID, "after", after)
 	if err != nil {
 		return 0, err
 	}

@@ -115,7 +115,7 @@ func newer(a, b export.StatusView) bool {
 // admin to this page.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) error {
 	var in struct {
-		Environment connection.Environment `json:"environment"`
+		Environment connection.Environment `json:"environment" maxLength:"32"`
 	}
 	if err := httpapi.Decode(r, &in, true); err != nil {
 		return err
@@ -128,7 +128,13 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) e
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": u})
+	// The page navigates the admin's browser to the start link (never to
+	// Lever directly): it sets the flow cookie the callback checks.
+	link, err := httpapi.AuthorizeLink(h.FlowKey, cb, u)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": link})
 	return nil
 }
 
@@ -207,8 +213,8 @@ func (h *Handler) deleteLink(w http.ResponseWriter, r *http.Request, s Session) 
 // both positionId and postingId is apperr Invalid naming postingId.
 func (h *Handler) retry(w http.ResponseWriter, r *http.Request, s Session) error {
 	var in struct {
-		PositionID  string `json:"positionId,omitempty"`
-		PostingID   string `json:"postingId,omitempty"`
+		PositionID  string `json:"positionId,omitempty" maxLength:"128"`
+		PostingID   string `json:"postingId,omitempty" maxLength:"128"`
 		AllowClosed bool   `json:"allowClosed,omitempty"`
 	}
 	if err := httpapi.Decode(r, &in, true); err != nil {

@@ -87,14 +87,17 @@ type Handler struct {
 	// vendor's ALLOWED_RETURN_ORIGINS); the page's own origin is always
 	// allowed.
 	FrameAncestors []string
-	Connections    Connections
-	Postings       Postings
-	Links          Links
-	Exports        Exports
-	Settings       Settings
-	TTL            time.Duration // session lifetime, default and maximum MaxTTL
-	Log            *slog.Logger
-	Now            func() time.Time
+	// FlowKey signs the start link the Connect button opens (the OAuth
+	// callback's FlowKey: connection.DeriveKey(token key, FlowPurpose)).
+	FlowKey     []byte
+	Connections Connections
+	Postings    Postings
+	Links       Links
+	Exports     Exports
+	Settings    Settings
+	TTL         time.Duration // session lifetime, default and maximum MaxTTL
+	Log         *slog.Logger
+	Now         func() time.Time
 
 	once sync.Once
 	mux  *http.ServeMux

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ type fakeConns struct{ view connection.View }
 
 func (f *fakeConns) Status(context.Context, string) (connection.View, error) { return f.view, nil }
 func (f *fakeConns) Authorize(_ context.Context, c, _ string, in connection.AuthorizeInput) (string, error) {
-	return "https://auth.lever.example/authorize?company=" + c + "&return=" + in.ReturnURL, nil
+	return "https://auth.lever.example/authorize?" + url.Values{"company": {c}, "return": {in.ReturnURL}, "state": {"st-" + c}}.Encode(), nil
 }
 func (f *fakeConns) Disconnect(context.Context, string) (connection.DisconnectView, error) {
 	return connection.DisconnectView{}, nil

@@ -22,12 +22,14 @@ const company = "acme"
 // vendor is the vendor's endpoint: it verifies each delivery's signature
 // with the stack's secret and fails the first `fail` requests with 503.
 type vendor struct {
-	t        *testing.T
-	mu       sync.Mutex
-	fail     int
-	requests int
-	accepted []outbox.Event
-	seen     map[string]bool
+	t    *testing.T
+	mu   sync.Mutex
+	fail int
+	// failEvery > 0 also fails every failEvery-th request (503).
+	failEvery int
+	requests  int
+	accepted  []outbox.Event
+	seen      map[string]bool
 	// redelivering counts repeated ids again (after POST /redeliver).
 	redelivering bool
 	srv          *httptest.Server
@@ -49,8 +51,10 @@ func newVendor(t *testing.T, fail int) *vendor {
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		v.requests++
-		if v.fail > 0 {
-			v.fail--
+		if v.fail > 0 || v.failEvery > 0 && v.requests%v.failEvery == 0 {
+			if v.fail > 0 {
+				v.fail--
+			}
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}

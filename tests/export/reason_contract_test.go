@@ -119,6 +119,7 @@ func TestReasonContract(t *testing.T) {
 		linkRoute     = "PUT " + co + "/links/{positionId}"
 		reloadRoute   = "POST " + co + "/postings/reload"
 		performRoute  = "PUT " + co + "/connection/perform-as"
+		eraseRoute    = "DELETE " + co + "/candidates/{candidateId}"
 	)
 	noConsent := map[string]any{"consent": nil}
 
@@ -181,6 +182,17 @@ func TestReasonContract(t *testing.T) {
 	f.unlink("pos-1")
 	w.send(noteEvent("a-1", "n-3", "After unlink")) // position_not_linked (recorded already)
 	w.call(actRetryRoute, "POST", p("/exports/a-1/activities/retry"), noteBody("n-3", "After unlink"))
+
+	// Erasure: an export in flight makes the DELETE wait (in_progress);
+	// an erased candidate's events, button and retry answer erased.
+	if _, err := f.App.Exports.Claim(ctx, exportKey("e-1"), "held", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	w.call(eraseRoute, "DELETE", p("/candidates/e-1"), nil)
+	w.call(eraseRoute, "DELETE", p("/candidates/e-2"), nil)
+	w.send(candEvent("candidate.contact_accepted", "pos-1", cand("e-2")))
+	w.call(exportRoute, "POST", p("/candidates/e-2/export"), exportBody("pos-1", cand("e-2")))
+	w.call(retryRoute, "POST", p("/exports/e-2/retry"), map[string]any{})
 
 	// The company's connection: revoked, then unusable tokens, then gone.
 	for _, st := range []connection.Status{connection.Revoked, connection.ReauthRequired} {
@@ -247,6 +259,7 @@ var management = []string{
 	"DELETE " + co + "/links/{positionId}",
 	"POST " + co + "/candidates/{candidateId}/export",
 	"GET " + co + "/candidates/{candidateId}/export",
+	"DELETE " + co + "/candidates/{candidateId}",
 	"GET " + co + "/exports",
 	"POST " + co + "/exports/{candidateId}/retry",
 	"GET " + co + "/activities",

@@ -16,7 +16,11 @@
 // (perform_as, email dedupe onto existing contacts, one posting per
 // opportunity, archived opportunities listed unless archived=false, the
 // archive and archive-reason endpoints, published postings of the public job
-// site only unless distributionChannel asks, resumes apart from files); an
+// site only unless distributionChannel asks, resumes apart from files,
+// updated_at_start/end and the deleted opportunities list); webhooks made
+// through the API with signed deliveries (drop, duplicate and delay faults)
+// triggered by the recruiter's stage changes, archives, hires and
+// deletions (recruiter.go, webhook_delivery.go); an
 // account "in another region" redirected (307) to a second listener; a
 // per-account token bucket (10 req/s, burst 20 by default); and fault
 // injection: latency, 5xx, 429 without Retry-After, hangs and "write applied
