@@ -59,13 +59,14 @@ func main() {
 		sweepEvery = flag.Duration("sweep-every", 2*time.Second, "the dispatcher's retry schedule (EventRetrySchedule)")
 		eventsTO   = flag.Duration("events-deadline", 5*time.Minute, "give up waiting for outbound events to settle after this long")
 		feedPage   = flag.Int("feed-page", 10, "page size when reading the events feed (small: the cursor is exercised)")
+		pollEvery  = flag.Duration("poll-every", 30*time.Second, "Lever sync-back's Syncer.PollEvery, scaled down like the refresh period (the run's two refreshes are further apart)")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath,
-		*vendorFail, *leverShare, *leverDrop, *sweepEvery, *eventsTO, *feedPage}))
+		*vendorFail, *leverShare, *leverDrop, *sweepEvery, *eventsTO, *feedPage, *pollEvery}))
 }
 
 type config struct {
@@ -86,6 +87,7 @@ type config struct {
 	sweepEvery            time.Duration
 	eventsDeadline        time.Duration
 	feedPage              int
+	pollEvery             time.Duration
 }
 
 type candidate struct {
@@ -144,6 +146,7 @@ func run(ctx context.Context, c config) int {
 		}
 	}
 	if c.leverShare > 0 {
+		env.App.Syncer.PollEvery = c.pollEvery
 		if err := enableSyncBack(ctx, env, comps, c); err != nil {
 			log.Print(err)
 			return 2
