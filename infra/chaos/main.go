@@ -2,13 +2,15 @@
 // fake Lever misbehaves (5xx, 429, timeouts, writes applied whose response
 // is lost) and exporter pollers are killed at random moments (a crashed
 // Lambda: its messages reappear after the visibility timeout), then checks
-// that nothing was lost or written twice. With outbound events on (the
-// default) the vendor's endpoint fails a share of deliveries and a share of
-// Lever's webhooks are dropped while recruiters move exported candidates in
-// Lever; every export must then be exactly one export.succeeded in the
-// feed, every move exactly one candidate.stage_changed, each acknowledged by
-// the vendor. It exits non-zero unless lost candidates, duplicate
-// opportunities, duplicate notes and lost or duplicate events are all 0.
+// that nothing was lost or written twice. It exits non-zero unless lost
+// candidates, duplicate opportunities and duplicate notes are all 0.
+//
+// Outbound events run through it too (events.go): the vendor's endpoint
+// (a local receiver verifying each signature) fails a share of deliveries
+// and the fake Lever drops a share of the webhooks a recruiter's actions
+// trigger; the run then also fails unless every export has exactly one
+// export.succeeded id in the feed, received by the vendor, every Lever
+// change is in the feed once, and each candidate's events are in order.
 // Run it with `make chaos` (which starts the emulators).
 package main
 
@@ -20,6 +22,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"strings"
@@ -50,16 +53,20 @@ func main() {
 		seed       = flag.Uint64("seed", 42, "fault RNG seed")
 		verbose    = flag.Bool("v", false, "print every duplicate and lost candidate")
 		logPath    = flag.String("log", "", "write leverlink's JSON log to this file")
-		evOn       = flag.Bool("events", true, "outbound events and Lever sync-back under faults")
-		vendorFail = flag.Float64("vendor-fail", 0.2, "share of outbound event deliveries the vendor answers 503")
-		hookDrop   = flag.Float64("webhook-drop", 0.2, "share of Lever webhook deliveries the fake drops")
-		moveShare  = flag.Float64("move-share", 0.2, "share of exported candidates a recruiter moves to another stage in Lever")
+		vendorFail = flag.Float64("vendor-fail", 0.2, "share of outbound event deliveries the vendor's endpoint fails (a third each 5xx, 4xx, timeouts)")
+		leverShare = flag.Float64("lever-share", 0.3, "share of exported candidates a recruiter moves in Lever (half of them archived too); 0: no Lever webhooks")
+		leverDrop  = flag.Float64("lever-drop", 0.2, "share of recruiter actions whose Lever webhooks the fake drops")
+		sweepEvery = flag.Duration("sweep-every", 2*time.Second, "the dispatcher's retry schedule (EventRetrySchedule)")
+		eventsTO   = flag.Duration("events-deadline", 5*time.Minute, "give up waiting for outbound events to settle after this long")
+		feedPage   = flag.Int("feed-page", 10, "page size when reading the events feed (small: the cursor is exercised)")
+		pollEvery  = flag.Duration("poll-every", 30*time.Second, "Lever sync-back's Syncer.PollEvery, scaled down like the refresh period (the run's two refreshes are further apart)")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath, *evOn, *vendorFail, *hookDrop, *moveShare}))
+	os.Exit(run(ctx, config{*candidates, *companies, *pushShare, *pollers, *visibility, *lambdaTO, *stale, *clientTO, *killEvery, *deadline, *rate, *burst, *faults, *seed, *verbose, *logPath,
+		*vendorFail, *leverShare, *leverDrop, *sweepEvery, *eventsTO, *feedPage, *pollEvery}))
 }
 
 type config struct {
@@ -75,9 +82,12 @@ type config struct {
 	seed                  uint64
 	verbose               bool
 	logPath               string
-	events                bool
-	vendorFail, hookDrop  float64
-	moveShare             float64
+	vendorFail            float64
+	leverShare, leverDrop float64
+	sweepEvery            time.Duration
+	eventsDeadline        time.Duration
+	feedPage              int
+	pollEvery             time.Duration
 }
 
 type candidate struct {
@@ -101,27 +111,32 @@ func run(ctx context.Context, c config) int {
 		defer lf.Close()
 		logTo = slog.NewJSONHandler(lf, nil)
 	}
+	log.Printf("chaos: outbound events: the vendor fails %.0f%% of deliveries; a recruiter acts on %.0f%% of exported candidates in Lever, %.0f%% of those actions' webhooks dropped",
+		c.vendorFail*100, c.leverShare*100, c.leverDrop*100)
 	track := newTracker(logTo)
-	var evOpts *harness.EventsOptions
-	if c.events {
-		evOpts = &harness.EventsOptions{VendorFailRate: c.vendorFail}
-		log.Printf("chaos: outbound events on: the vendor fails %.0f%% of deliveries, Lever drops %.0f%% of its webhooks, %.0f%% of exported candidates are moved in Lever",
-			c.vendorFail*100, c.hookDrop*100, c.moveShare*100)
-	}
+	vend := newVendor(harness.VendorEventsSecret, c.vendorFail, 3*c.clientTO, c.seed)
+	vsrv := httptest.NewServer(vend)
+	defer vsrv.Close()
 	env, err := harness.New(ctx, harness.Options{
-		Events:  evOpts,
 		Log:     slog.New(track),
 		Fake:    leverfake.Options{Rate: 10, Burst: 20, Seed: c.seed},
 		Latency: 10 * time.Millisecond, Jitter: 40 * time.Millisecond,
 		RateLimit: c.rate, Burst: c.burst,
-		HTTPClient: &http.Client{Timeout: c.clientTO},
-		StaleAfter: c.stale,
+		HTTPClient:      &http.Client{Timeout: c.clientTO},
+		StaleAfter:      c.stale,
+		VendorEventsURL: vsrv.URL + "/leverlink/events", LeverWebhooks: c.leverShare > 0,
 	})
 	if err != nil {
 		log.Print(err)
 		return 2
 	}
 	defer env.Close()
+	stopDispatcher, err := env.StartDispatcher(ctx, c.sweepEvery)
+	if err != nil {
+		log.Print(err)
+		return 2
+	}
+	defer stopDispatcher()
 
 	comps := make([]harness.Company, c.companies)
 	for i := range comps {
@@ -130,13 +145,12 @@ func run(ctx context.Context, c config) int {
 			return 2
 		}
 	}
-	var ev *eventsRun
-	if c.events {
-		if ev, err = startEvents(ctx, env, comps, c); err != nil {
+	if c.leverShare > 0 {
+		env.App.Syncer.PollEvery = c.pollEvery
+		if err := enableSyncBack(ctx, env, comps, c); err != nil {
 			log.Print(err)
 			return 2
 		}
-		defer ev.stop()
 	}
 	rng := mrand.New(mrand.NewPCG(c.seed, 99))
 	cands := make([]candidate, c.candidates)
@@ -278,15 +292,35 @@ func run(ctx context.Context, c config) int {
 	pcancel()
 	<-killDone
 	wg.Wait()
+
+	// Lever sync-back, Lever's faults still on: once the exports are in
+	// the feed (their opportunities followed), a recruiter acts on some
+	// in Lever, the fake drops some webhooks, then one refresh period.
+	var actions []leverAction
+	if c.leverShare > 0 {
+		waitFeeds(ctx, env, comps, cands, exportedSet, c, false, 0)
+		actions = recruit(env, comps, cands, exportedSet, c)
+		log.Printf("chaos: %d recruiter stage changes in Lever; waiting for webhooks, then one refresh period", len(actions))
+		time.Sleep(5 * time.Second) // the fake's delivery retries
+		if err := refreshAll(ctx, env, c); err != nil {
+			log.Print(err)
+		}
+	}
 	stop429()
 	env.Fake.ClearFaults()
-
-	var evRes *eventsResult
-	if ev != nil {
-		r := ev.finish(ctx, cands)
-		evRes = &r
+	stable := time.Duration(0)
+	if c.leverShare > 0 {
+		stable = 10 * time.Second
 	}
-	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load(), evRes)
+	feeds := waitFeeds(ctx, env, comps, cands, exportedSet, c, true, stable)
+	hookDeliveries := int64(0)
+	for _, co := range comps {
+		hookDeliveries += co.Account.WebhookDeliveries()
+	}
+	ev := checkEvents(feeds, opportunitiesByEmail(comps), hookDeliveries, cands, exportedSet, actions, vend.snapshot(), c.verbose)
+	log.Printf("chaos: outbound events settled %s after the start", time.Since(start).Round(time.Second))
+
+	return verdict(ctx, env, c, cands, pushes, drain, stats, track, kills.Load(), rejected.Load(), ev)
 }
 
 // inject429 makes a share of Lever API requests answer 429 with
@@ -341,7 +375,7 @@ func countExported(ctx context.Context, env *harness.Env, cands []candidate, don
 	return len(done)
 }
 
-func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, track *tracker, kills, rejected int64, ev *eventsResult) int {
+func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate, pushes int, drain time.Duration, stats *harness.BatchStats, track *tracker, kills, rejected int64, ev eventsResult) int {
 	byCompany := map[string]*leverfake.Account{}
 	for _, a := range env.Fake.Accounts() {
 		byCompany[strings.ToLower(strings.TrimPrefix(a.Name, "Company "))] = a
@@ -447,14 +481,14 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 		{"Lever answers: 429 / 5xx / other", fmt.Sprintf("%d / %d / %d", ls.ByStatus[429], count5xx(ls.ByStatus), ls.ByStatus[0])},
 		{"fake: 429s from its own limiter", fmt.Sprint(counters["429"])},
 	}))
+	fmt.Println()
+	fmt.Println("## outbound events")
+	fmt.Println()
+	fmt.Print(harness.Table([]string{"measure", "value"}, ev.rows))
 	diagnose(ctx, env, track, c.lambdaTO, lostKeys, c.verbose)
-	ok := lost == 0 && dupOpps == 0 && dupNotes == 0
-	if ev != nil {
-		fmt.Println()
-		fmt.Print(harness.Table([]string{"outbound events", "value"}, ev.rows()))
-		ok = ok && ev.ok()
-	}
-	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d%s)\n", harness.PassFail(ok), lost, dupOpps, dupNotes, ev.summary())
+	ok := lost == 0 && dupOpps == 0 && dupNotes == 0 && ev.ok()
+	fmt.Printf("\nverdict: %s (lost %d, duplicate opportunities %d, duplicate notes %d; events: export.succeeded lost %d, duplicated %d, out of order %d, not received %d; Lever changes lost %d, announced twice %d)\n",
+		harness.PassFail(ok), lost, dupOpps, dupNotes, ev.lost, ev.duplicated, ev.outOfOrder, ev.notReceived, ev.leverLost, ev.leverDup)
 	if !ok {
 		return 1
 	}

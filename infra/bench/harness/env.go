@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -47,6 +48,9 @@ const (
 	PublicURL     = "https://leverlink.example"
 	RedirectURL   = PublicURL + "/oauth/lever/callback"
 	Stage         = "bench"
+	// VendorEventsSecret signs outbound events when Options.VendorEventsURL
+	// is set.
+	VendorEventsSecret = "bench-vendor-events-secret"
 )
 
 // Options configure an Env.
@@ -60,10 +64,13 @@ type Options struct {
 	StaleAfter time.Duration
 	Count      bool // put counting proxies in front of the emulators
 	Log        *slog.Logger
-	// Events, when set, runs outbound events and Lever sync-back: a vendor
-	// endpoint (Env.Vendor), the Lever webhook route served over HTTP, and
-	// the dispatcher (Env.StartDispatcher).
-	Events *EventsOptions
+	// VendorEventsURL is the stack's VendorEventsUrl: outbound events are
+	// posted there, signed with VendorEventsSecret ("": the feed alone).
+	VendorEventsURL string
+	// LeverWebhooks serves the webhook function over real HTTP (Env.HookURL)
+	// and points LEVER_WEBHOOK_URL at its /v1/lever-webhooks route, so that
+	// Lever sync-back registers webhooks the fake Lever delivers to.
+	LeverWebhooks bool
 }
 
 // Env is one isolated leverlink.
@@ -78,7 +85,9 @@ type Env struct {
 	Lever   *LeverCounter
 	Tables  dynamo.Tables
 	Queues  map[string]string
-	Vendor  *Vendor // the vendor's events endpoint (Options.Events)
+	// HookURL is the webhook function's base URL over real HTTP when
+	// Options.LeverWebhooks ("" otherwise).
+	HookURL string
 
 	ddbClient *dynamodb.Client
 	sqsClient *sqs.Client
@@ -158,18 +167,23 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	e.closers = append(e.closers, func() { e.Fake.CloseClientConnections(); e.Fake.Close() })
 	e.Fake.SetLatency(o.Latency, o.Jitter)
 
-	var hooks *lazyHandler
-	if o.Events != nil {
-		e.Vendor = newVendor(o.Events.VendorFailRate, o.Fake.Seed)
-		e.closers = append(e.closers, e.Vendor.srv.Close)
-		hooks = &lazyHandler{}
-		hsrv := httptest.NewServer(hooks)
-		e.closers = append(e.closers, hsrv.Close)
-		o.Events.hookURL = hsrv.URL + "/v1/lever-webhooks"
+	var hook atomic.Pointer[http.Handler]
+	if o.LeverWebhooks {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if h := hook.Load(); h != nil {
+				(*h).ServeHTTP(w, r)
+				return
+			}
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}))
+		e.closers = append(e.closers, srv.Close)
+		e.HookURL = srv.URL
 	}
+
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
 		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
+		OutboxTable:    e.Tables.Outbox,
 		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,
 	}, func(c *config.Config) {
@@ -177,14 +191,15 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		if o.RateLimit > 0 { // else LEVER_RATE_LIMIT's and LEVER_BURST's defaults
 			c.LeverRateLimit, c.LeverBurst = o.RateLimit, o.Burst
 		}
-		if o.Events != nil {
-			c.OutboxTable, c.VendorEventsURL, c.LeverWebhookURL = e.Tables.Outbox, e.Vendor.srv.URL, o.Events.hookURL
+		c.VendorEventsURL = o.VendorEventsURL
+		if e.HookURL != "" {
+			c.LeverWebhookURL = e.HookURL + "/v1/lever-webhooks"
 		}
 	})
 	e.Config = cfg
 	secrets := secret.Static{
 		cfg.LeverClientSecretParam:  leverfake.DefaultClientSecret,
-		cfg.APIKeysParam:            "bench-api-key-0123456789",
+		cfg.APIKeysParam:            APIKey,
 		cfg.WebhookSecretParam:      WebhookSecret,
 		cfg.TokenKeyParam:           base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
 		cfg.VendorEventsSecretParam: VendorEventsSecret,
@@ -199,9 +214,7 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	}
 	e.App = a
 	e.Webhook = a.WebhookHandler()
-	if hooks != nil {
-		hooks.set(e.Webhook)
-	}
+	hook.Store(&e.Webhook)
 	e.DLQ = sqsqueue.New(e.sqsClient, e.Queues["ExportDLQ"])
 	ok = true
 	return e, nil
