@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/outbox"
@@ -20,13 +19,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if s.Events == nil {
 		return apperr.E(apperr.Internal, "events feed not configured")
 	}
-	limit := 0
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return apperr.InvalidField("limit", "must be a positive integer")
-		}
-		limit = n
+	limit, err := limitQuery(r, outbox.MaxPage)
+	if err != nil {
+		return err
 	}
 	p, err := s.Events.List(r.Context(), r.PathValue("companyId"), r.URL.Query().Get("after"), limit)
 	if err != nil {
@@ -40,8 +35,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type redeliverRequest struct {
-	After string `json:"after"`
+// RedeliverInput is the body of POST /events/redeliver (schema
+// RedeliverInput): the cursor after which events are pushed again, "" or
+// absent for every event kept.
+type RedeliverInput struct {
+	After string `json:"after" maxLength:"1024"`
 }
 
 // redeliverEvents serves POST /v1/companies/{companyId}/events/redeliver.
@@ -49,7 +47,7 @@ func (s *Server) redeliverEvents(w http.ResponseWriter, r *http.Request) error {
 	if s.Events == nil {
 		return apperr.E(apperr.Internal, "events feed not configured")
 	}
-	var req redeliverRequest
+	var req RedeliverInput
 	if err := Decode(r, &req, true); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ var QueryLimits = map[string]int{
 	"state":      200,
 	"q":          200,
 	"cursor":     1024,
+	"after":      1024,
 	"positionId": 128,
 	"limit":      3,
 }

@@ -129,7 +129,7 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Han
 		if err == nil {
 			err = authorize(r.Context(), s.Keys, r.Header.Get("Authorization"), companyID)
 		}
-		for _, p := range []string{"positionId", "candidateId"} {
+		for _, p := range []string{"positionId", "candidateId", "postingId"} {
 			if v := r.PathValue(p); err == nil && v != "" {
 				err = event.CheckID(p, v)
 			}
@@ -366,13 +366,11 @@ func (s *Server) pageQuery(r *http.Request, kind string) (page, error) {
 	if p.state == "" {
 		p.state = string(export.Failed)
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return page{}, apperr.InvalidField("limit", "must be an integer from 1 to 100")
-		}
-		p.limit = n
+	n, err := limitQuery(r, 100)
+	if err != nil {
+		return page{}, err
 	}
+	p.limit = n
 	if c := q.Get("cursor"); c != "" {
 		raw, err := openCursor(s.cursorKey(), r.PathValue("companyId"), kind+"/"+p.state, c)
 		if err != nil {
@@ -381,6 +379,20 @@ func (s *Server) pageQuery(r *http.Request, kind string) (page, error) {
 		p.cursor = raw
 	}
 	return p, nil
+}
+
+// limitQuery reads a listing's limit: 0 when absent (the store's default),
+// else an integer from 1 to max. Errors: apperr Invalid naming limit.
+func limitQuery(r *http.Request, max int) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > max {
+		return 0, apperr.InvalidField("limit", "must be an integer from 1 to %d", max)
+	}
+	return n, nil
 }
 
 // nextCursor signs the store's next cursor for the listing pageQuery read.

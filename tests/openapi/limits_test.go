@@ -40,6 +40,7 @@ var inputs = map[string]reflect.Type{
 	"ActivityRetry":     reflect.TypeFor[export.ActivityRetry](),
 	"SetupSessionInput": reflect.TypeFor[setup.NewSessionInput](),
 	"SetupPosition":     reflect.TypeFor[setup.Position](),
+	"RedeliverInput":    reflect.TypeFor[httpapi.RedeliverInput](),
 }
 
 // TestLimitsMatchCode: every string a client sends is bounded in the code

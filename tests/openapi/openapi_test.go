@@ -242,6 +242,7 @@ func TestSchemasMatchGo(t *testing.T) {
 		"PostingList":        reflect.TypeFor[posting.ListView](),
 		"RefreshResult":      reflect.TypeFor[posting.Result](),
 		"LinkInput":          reflect.TypeFor[link.PutInput](),
+		"RedeliverInput":     reflect.TypeFor[httpapi.RedeliverInput](),
 		"Link":               reflect.TypeFor[link.View](),
 		"ExportRequest":      reflect.TypeFor[export.ExportRequest](),
 		"ExportStatus":       reflect.TypeFor[export.StatusView](),
