@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/leverhook"
 )
 
@@ -84,6 +85,9 @@ func (c *Core) Receive(ctx context.Context, companyID string, body []byte) (Rece
 	}
 	if err := json.Unmarshal(d.Data, &data); err != nil || data.OpportunityID == "" {
 		return Receipt{}, apperr.InvalidField("data.opportunityId", "data.opportunityId is required")
+	}
+	if err := event.CheckID("data.opportunityId", data.OpportunityID); err != nil {
+		return Receipt{}, err
 	}
 	if _, err := c.States.Get(ctx, companyID, data.OpportunityID); apperr.Is(err, apperr.NotFound) {
 		return Receipt{Status: "ignored"}, nil
