@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
+	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/leverhook"
@@ -46,6 +48,10 @@ type syncEnv struct {
 	oppID   string            // cand-a's (newSyncEnv)
 	opps    map[string]string // candidate id → opportunity id
 }
+
+// syncLinkedIn is the synced candidate's LinkedIn profile (what
+// anonymisation forgets).
+const syncLinkedIn = "https://www.linkedin.com/in/ada-syncback"
 
 func newSyncEnv(t *testing.T) *syncEnv {
 	t.Helper()
@@ -93,6 +99,9 @@ func newSyncEnvWith(t *testing.T, vendorURL string, cands []string) *syncEnv {
 			"data": map[string]any{"positionId": "pos-1", "candidate": map[string]any{
 				"id": cand, "firstName": "Ada", "lastName": "Lovelace", "emails": []string{cand + "@example.com"},
 				"profileUrl": "https://market.example/c/" + cand, "consent": map[string]any{"granted": true, "at": "2026-01-02T10:00:00Z"}}}}
+		if cand == "cand-a" {
+			ev["data"].(map[string]any)["candidate"].(map[string]any)["linkedinUrl"] = syncLinkedIn
+		}
 		if code, out := e.Send(ev); code != 202 {
 			t.Fatalf("send: %d %v", code, out)
 		}
@@ -276,7 +285,12 @@ func TestLeverChangesReachTheFeedByWebhook(t *testing.T) {
 		t.Errorf("export status lever = %+v", *st.Lever)
 	}
 
-	// Deleted in Lever's app: candidate.deleted, once.
+	// Deleted in Lever's app: candidate.deleted, once, and what leverlink
+	// holds is anonymised (the LinkedIn index entry keyed by the profile
+	// URL goes; the ids stay).
+	if _, err := e.App.Exports.ContactByLinkedIn(ctx, company, event.NormalizeLinkedIn(syncLinkedIn)); err != nil {
+		t.Fatalf("the LinkedIn index entry was not recorded (the anonymisation check would prove nothing): %v", err)
+	}
 	if !e.acct.DeleteOpportunity(e.oppID, "") {
 		t.Fatal("delete refused")
 	}
@@ -285,6 +299,15 @@ func TestLeverChangesReachTheFeedByWebhook(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if evs = e.feed(); count(evs, outbox.CandidateDeleted) != 1 {
 		t.Errorf("feed %v: want one candidate.deleted", types(evs))
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, err := e.App.Exports.ContactByLinkedIn(ctx, company, event.NormalizeLinkedIn(syncLinkedIn))
+		if apperr.Is(err, apperr.NotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("LinkedIn index entry after candidate.deleted: %v, want NotFound (anonymised)", err)
+		}
 	}
 	// Anonymised, ids kept: the status still names the opportunity.
 	var after struct {
