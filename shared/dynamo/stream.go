@@ -188,5 +188,5 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 // exactly these through (infra/templatecheck checks template.yaml).
 var StreamKeyPrefixes = map[string][]string{
 	exportsTableID: {exportPrefix, activityPrefix, leverStatePrefix},
-	linksTableID:   {linkPrefix},
+	linksTableID:   {linkPrefix, postingPrefix},
 }
