@@ -44,12 +44,24 @@ type Job struct {
 	EnqueuedAt time.Time `json:"enqueuedAt"`
 }
 
-// GroupID is the FIFO message group: company + candidate.
-func (j Job) GroupID() string { return j.CompanyID + ":" + j.CandidateID }
+// GroupID is the FIFO message group: one per company + candidate, so an
+// export precedes that candidate's pushes and candidates run in parallel.
+// It is derived (a hash) rather than spelled out because SQS accepts at
+// most 128 characters of [A-Za-z0-9] and ASCII punctuation, while ids may
+// be up to 128 characters of any Unicode each: "g" + 64 hex digits.
+func (j Job) GroupID() string { return GroupOf(j.CompanyID, j.CandidateID) }
+
+// GroupOf is the FIFO message group of a company's candidate (see
+// Job.GroupID): always 65 characters of [0-9a-g], valid on SQS. Pure.
+func GroupOf(companyID, candidateID string) string {
+	sum := sha256.Sum256([]byte(companyID + "\x00" + candidateID))
+	return "g" + hex.EncodeToString(sum[:])
+}
 
 // DedupID is the FIFO deduplication id, derived from the event id and
 // scoped to the company and candidate (so that two companies' event ids
-// never collide): at most 64 characters, as SQS allows 128.
+// never collide): 64 hex digits, valid on SQS (128 characters of
+// [A-Za-z0-9] and ASCII punctuation) whatever the ids hold.
 func (j Job) DedupID() string {
 	sum := sha256.Sum256([]byte(j.CompanyID + "\x00" + j.CandidateID + "\x00" + j.EventID))
 	return hex.EncodeToString(sum[:])
