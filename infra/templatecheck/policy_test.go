@@ -45,11 +45,14 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
+		// export.SendJob: large jobs (claim check)
+		"s3store.Payloads.Put PayloadBucket",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
 		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
 		"dynamo.Settings.Get",
+		"s3store.Payloads.Put PayloadBucket",
 	},
 	"oauth": {
 		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
@@ -61,6 +64,8 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
 		"dynamo.Settings.Get",
+		// export.ReadJob: large jobs (claim check)
+		"s3store.Payloads.Get PayloadBucket",
 	},
 	"refresher": {
 		"dynamo.Connections.ListActive", "sqsqueue.Queue.EnqueueBatch RefreshQueue",
@@ -104,6 +109,8 @@ func resourceKey(v any) string {
 		if strings.HasPrefix(sub, "${") {
 			if id, rest, ok := strings.Cut(strings.TrimPrefix(sub, "${"), ".Arn}"); ok && strings.HasPrefix(rest, "/index/") {
 				return id + "/index"
+			} else if ok && rest == "/*" {
+				return id + "/*" // a bucket's objects
 			}
 		}
 	}
@@ -197,6 +204,9 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 				continue
 			}
 			bound = field + "Table"
+		}
+		if strings.HasPrefix(method, "s3store.") {
+			bound += "/*" // object calls are granted on the bucket's objects
 		}
 		for _, a := range acts {
 			res := bound

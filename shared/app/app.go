@@ -26,6 +26,7 @@ import (
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
+	"github.com/leverlink/leverlink/shared/s3store"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/setup"
@@ -63,6 +64,7 @@ type App struct {
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
+	Payloads     *s3store.Payloads // large export jobs (claim check)
 
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
@@ -120,6 +122,14 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	if cfg.PayloadBucket != "" {
+		s3c, err := s3store.NewClient(ctx, cfg.S3Endpoint)
+		if err != nil {
+			return nil, err
+		}
+		a.Payloads = s3store.New(s3c, cfg.PayloadBucket)
+	}
+
 	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
@@ -168,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
+		if a.Payloads != nil {
+			a.ExportJobs.Payloads = a.Payloads
+		}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
@@ -179,8 +192,14 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if a.Refresher != nil {
 			a.ExportSvc.Reloader = postingReloader{a.Refresher}
 		}
+		if a.Payloads != nil {
+			a.ExportSvc.Payloads = a.Payloads
+		}
 		if a.Events != nil {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+			if a.Payloads != nil {
+				a.Intake.Payloads = a.Payloads
+			}
 		}
 	}
 	if a.Setup, err = a.newSetup(tokenKey); err != nil {

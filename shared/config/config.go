@@ -39,6 +39,7 @@ type Config struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
 	SSMEndpoint      string
+	S3Endpoint       string
 
 	ConnectionsTable string
 	LinksTable       string
@@ -46,6 +47,7 @@ type Config struct {
 	EventsTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
+	PayloadBucket    string // large export-job payloads (claim check)
 
 	LeverClientID          string
 	LeverClientSecretParam string
@@ -117,12 +119,14 @@ var specs = []spec{
 	{name: "DYNAMODB_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.DynamoDBEndpoint })},
 	{name: "SQS_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SQSEndpoint })},
 	{name: "SSM_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SSMEndpoint })},
+	{name: "S3_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.S3Endpoint })},
 
 	{name: "CONNECTIONS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ConnectionsTable })},
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
 	{name: "EXPORTS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ExportsTable })},
 	{name: "EVENTS_TABLE", fns: []Function{API, Webhook, OAuth}, required: true, set: str(func(c *Config) *string { return &c.EventsTable })},
 	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
+	{name: "PAYLOAD_BUCKET", fns: []Function{API, Webhook, Exporter}, required: true, set: str(func(c *Config) *string { return &c.PayloadBucket })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 
 	{name: "LEVER_CLIENT_ID", fns: []Function{API, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},

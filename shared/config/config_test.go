@@ -8,7 +8,7 @@ import (
 func TestLoad(t *testing.T) {
 	full := map[string]string{
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
-		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
+		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w", "PAYLOAD_BUCKET": "b",
 	}
 	oauth := with(full, "REFRESH_QUEUE_URL", "https://sqs.example/r")
 	for k, v := range map[string]string{

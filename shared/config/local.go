@@ -5,6 +5,7 @@ package config
 type LocalStack struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
+	S3Endpoint       string
 
 	ConnectionsTable string
 	LinksTable       string
@@ -12,6 +13,7 @@ type LocalStack struct {
 	EventsTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
+	PayloadBucket    string
 
 	// LeverClientID is the OAuth client (the fake Lever's, or a real one).
 	LeverClientID string
@@ -39,9 +41,9 @@ const (
 // order, for what one caller needs differently.
 func Local(s LocalStack, edit ...func(*Config)) Config {
 	c := Config{
-		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
 		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
-		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL,
+		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL, PayloadBucket: s.PayloadBucket,
 		LeverClientID:          s.LeverClientID,
 		LeverClientSecretParam: "/local/lever-client-secret",
 		LeverRedirectURL:       s.PublicURL + "/oauth/lever/callback",

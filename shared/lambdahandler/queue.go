@@ -32,7 +32,10 @@ var _ JobRunner = (*export.Exporter)(nil)
 // Exports is the exporter function's handler. Safe for concurrent use.
 type Exports struct {
 	Jobs JobRunner
-	Log  *slog.Logger
+	// Payloads holds the bodies of jobs too large for a message (claim
+	// check); nil: only inline jobs can be read.
+	Payloads export.Payloads
+	Log      *slog.Logger
 }
 
 // HandleBatch handles an SQS FIFO batch with ReportBatchItemFailures.
@@ -79,7 +82,12 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 // acknowledged); otherwise it is returned as an error and, after the
 // queue's maxReceiveCount, lands in the dead-letter queue.
 func (h *Exports) RunJob(ctx context.Context, body []byte) error {
-	j, err := export.DecodeJob(body)
+	j, err := export.ReadJob(ctx, h.Payloads, body)
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
+		// The payload store failed: retry later.
+		h.log().WarnContext(ctx, "job payload unreadable; will be retried", "code", string(apperr.CodeOf(err)), "err", err)
+		return err
+	}
 	if err != nil {
 		var ids struct {
 			CompanyID   string `json:"companyId"`

@@ -98,3 +98,8 @@ func TestActivityStore(t *testing.T) {
 	t.Parallel()
 	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
 }
+
+func TestPayloads(t *testing.T) {
+	t.Parallel()
+	storetest.PayloadsContract(t, func(*testing.T) export.Payloads { return memstore.NewPayloads() })
+}

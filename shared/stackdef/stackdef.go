@@ -24,6 +24,15 @@ type Stack struct {
 	Tables     []Table           // ordered by logical id
 	Queues     []Queue           // ordered so that dead-letter queues come before their sources
 	Functions  []Function        // ordered by logical id
+	Buckets    []Bucket          // ordered by logical id
+}
+
+// Bucket is one AWS::S3::Bucket. The template leaves its name to
+// CloudFormation (names are global); locally it is
+// leverlink-<stage>-<logical id in lower case>.
+type Bucket struct {
+	LogicalID string
+	Name      string
 }
 
 // Table is one AWS::DynamoDB::Table.
@@ -194,6 +203,15 @@ func Parse(data []byte, stage string) (Stack, error) {
 				return Stack{}, err
 			}
 			st.Queues = append(st.Queues, q)
+		case "AWS::S3::Bucket":
+			name, err := r.String(props["BucketName"])
+			if err != nil {
+				return Stack{}, fmt.Errorf("stackdef: %s.BucketName: %v", id, err)
+			}
+			if name == "" {
+				name = "leverlink-" + st.Parameters["Stage"] + "-" + strings.ToLower(id)
+			}
+			st.Buckets = append(st.Buckets, Bucket{LogicalID: id, Name: name})
 		case "AWS::Serverless::Function":
 			f, err := r.function(id, props, asMap(res["Metadata"]), globalsFn)
 			if err != nil {
@@ -217,6 +235,16 @@ func (s Stack) Table(logicalID string) (Table, bool) {
 		}
 	}
 	return Table{}, false
+}
+
+// Bucket returns the bucket with the given logical id.
+func (s Stack) Bucket(logicalID string) (Bucket, bool) {
+	for _, b := range s.Buckets {
+		if b.LogicalID == logicalID {
+			return b, true
+		}
+	}
+	return Bucket{}, false
 }
 
 // Queue returns the queue with the given logical id.

@@ -43,6 +43,9 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 			t.Errorf("queue %s listed before its DLQ %s", q.LogicalID, q.DeadLetterQueue)
 		}
 	}
+	if b, ok := st.Bucket("PayloadBucket"); !ok || b.Name != "leverlink-local-payloadbucket" {
+		t.Errorf("PayloadBucket: got %+v, %v", b, ok)
+	}
 	if got := len(st.Functions); got != 5 {
 		t.Errorf("functions: got %d, want 5", got)
 	}

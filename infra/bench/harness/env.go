@@ -34,6 +34,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/s3store"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -134,6 +135,18 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		return nil, fmt.Errorf("create queues: %w", err)
 	}
 	e.closers = append(e.closers, e.deleteQueues)
+	s3Endpoint := os.Getenv("S3_ENDPOINT")
+	if s3Endpoint == "" {
+		s3Endpoint = sqsEndpoint // fauxqs serves both
+	}
+	s3c, err := s3store.NewClient(ctx, s3Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := s3store.CreateBuckets(ctx, s3c, st.Buckets, e.prefix)
+	if err != nil {
+		return nil, fmt.Errorf("create buckets: %w", err)
+	}
 
 	appDDB, appSQS := ddbEndpoint, sqsEndpoint
 	if o.Count {
@@ -154,7 +167,7 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	e.Fake.SetLatency(o.Latency, o.Jitter)
 
 	cfg := config.Local(config.LocalStack{
-		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
+		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS, S3Endpoint: s3Endpoint, PayloadBucket: buckets["PayloadBucket"],
 		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
 		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,

@@ -27,6 +27,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/logging"
+	"github.com/leverlink/leverlink/shared/s3store/s3test"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -99,12 +100,14 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	_, tables := dynamotest.New(t)
 	_, urls := sqstest.New(t)
+	_, buckets := s3test.New(t)
 	s.fake.RedirectURIs = append(s.fake.RedirectURIs, RedirectURL) // WithFake may add the callback of a real local server
 	fake := leverfake.Start(s.fake)
 	t.Cleanup(fake.Close)
 
 	cfg := config.Local(config.LocalStack{
-		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"),
+		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"), S3Endpoint: os.Getenv("S3_ENDPOINT"),
+		PayloadBucket:    buckets["PayloadBucket"],
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
 		ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
