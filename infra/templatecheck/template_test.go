@@ -434,7 +434,7 @@ func TestFunctionsBuildable(t *testing.T) {
 
 // localOnly are variables the config reads that only the local stack sets.
 func localOnly(name string) bool {
-	return name == "DYNAMODB_ENDPOINT" || name == "SQS_ENDPOINT" || name == "SSM_ENDPOINT" ||
+	return name == "DYNAMODB_ENDPOINT" || name == "SQS_ENDPOINT" || name == "SSM_ENDPOINT" || name == "S3_ENDPOINT" ||
 		(strings.HasPrefix(name, "LEVER_") && strings.HasSuffix(name, "_BASE_URL"))
 }
 
