@@ -164,8 +164,13 @@ type Note struct {
 	Body      string    `json:"body"`
 }
 
-// MaxResumeBytes bounds an inline resume (decoded).
+// MaxResumeBytes bounds a resume downloaded from its URL.
 const MaxResumeBytes = 10 << 20
+
+// MaxInlineResumeBytes bounds an inline resume (decoded): its base64 (4
+// MiB) must fit a request body (httpapi.MaxBody, 5 MiB) with the rest of
+// the snapshot.
+const MaxInlineResumeBytes = 3 << 20
 
 // Parse decodes and validates a raw event body. Errors are apperr Invalid
 // naming the offending field ("data.candidate.emails[1]"); an unknown type
@@ -344,8 +349,8 @@ func (c Candidate) Validate(prefix string) error {
 				return apperr.InvalidField(prefix+".resume.url", "must be an absolute https URL")
 			}
 		case r.ContentBase64 != "":
-			if base64.StdEncoding.DecodedLen(len(r.ContentBase64)) > MaxResumeBytes+3 {
-				return apperr.InvalidField(prefix+".resume.contentBase64", "is larger than %d bytes", MaxResumeBytes)
+			if base64.StdEncoding.DecodedLen(len(r.ContentBase64)) > MaxInlineResumeBytes+3 {
+				return apperr.InvalidField(prefix+".resume.contentBase64", "is larger than %d bytes decoded", MaxInlineResumeBytes)
 			}
 			if _, err := base64.StdEncoding.DecodeString(r.ContentBase64); err != nil {
 				return apperr.InvalidField(prefix+".resume.contentBase64", "is not valid base64")

@@ -36,6 +36,8 @@ func NewClient(ctx context.Context, endpoint string) (*s3.Client, error) {
 		return nil, fmt.Errorf("s3: %w", err)
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// Emulators send no checksums; do not log about it.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true
