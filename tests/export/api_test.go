@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
-	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
