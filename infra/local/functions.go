@@ -78,7 +78,7 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	_, port, _ := net.SplitHostPort(s.Addr)
 	stackCfg := config.LocalStack{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
-		PayloadBucket:    st.Buckets["PayloadBucket"],
+		PayloadBucket: st.Buckets["PayloadBucket"], ExportMaxReceives: st.Def.MaxReceives("ExportQueue"),
 		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
 		ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, PublicURL: "http://" + s.Addr,

@@ -555,6 +555,16 @@ func TestQueuesFitTheirConsumers(t *testing.T) {
 	if !ok || !q.FIFO || q.ContentBasedDedup {
 		t.Errorf("ExportQueue = %+v: want FIFO with explicit deduplication ids", q)
 	}
+	// The exporter knows which delivery is the last (it records the job
+	// failed retries_exhausted then): one number, the redrive policy's.
+	for _, f := range st.Functions {
+		if f.Dir != string(config.Exporter) {
+			continue
+		}
+		if got := fmt.Sprint(f.Environment["EXPORT_MAX_RECEIVE_COUNT"]); got != fmt.Sprint(q.MaxReceiveCount) {
+			t.Errorf("%s EXPORT_MAX_RECEIVE_COUNT = %s, want ExportQueue's maxReceiveCount %d", f.LogicalID, got, q.MaxReceiveCount)
+		}
+	}
 }
 
 func TestTablesOnDemandWithPITRAndTTL(t *testing.T) {

@@ -177,7 +177,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
-		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
+		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, MaxReceives: cfg.ExportMaxReceives, Log: log}
 		if a.Payloads != nil {
 			a.ExportJobs.Payloads = a.Payloads
 		}

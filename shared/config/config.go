@@ -69,7 +69,11 @@ type Config struct {
 	ResumeAllowedHosts   []string
 	LeverRateLimit       float64 // tokens per second per company
 	LeverBurst           int
-	EventTTL             time.Duration
+	// ExportMaxReceives is the export queue's maxReceiveCount (its redrive
+	// policy in template.yaml): on that delivery a job that still cannot
+	// run is recorded failed retries_exhausted instead of dead-lettered.
+	ExportMaxReceives int
+	EventTTL          time.Duration
 }
 
 // spec describes one variable: which functions read it, whether it is
@@ -150,6 +154,14 @@ var specs = []spec{
 			return errors.New("must be a number in (0, 10]")
 		}
 		c.LeverRateLimit = f
+		return nil
+	}},
+	{name: "EXPORT_MAX_RECEIVE_COUNT", fns: []Function{Exporter}, required: true, set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer in [1, 1000] (SQS's maxReceiveCount)")
+		}
+		c.ExportMaxReceives = n
 		return nil
 	}},
 	{name: "LEVER_BURST", fns: []Function{API, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {

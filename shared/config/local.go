@@ -14,6 +14,9 @@ type LocalStack struct {
 	ExportQueueURL   string
 	RefreshQueueURL  string
 	PayloadBucket    string
+	// ExportMaxReceives is the export queue's maxReceiveCount, from the
+	// template (stackdef.Queue.MaxReceiveCount).
+	ExportMaxReceives int
 
 	// LeverClientID is the OAuth client (the fake Lever's, or a real one).
 	LeverClientID string
@@ -43,7 +46,7 @@ func Local(s LocalStack, edit ...func(*Config)) Config {
 	c := Config{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
 		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
-		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL, PayloadBucket: s.PayloadBucket,
+		ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL, PayloadBucket: s.PayloadBucket, ExportMaxReceives: s.ExportMaxReceives,
 		LeverClientID:          s.LeverClientID,
 		LeverClientSecretParam: "/local/lever-client-secret",
 		LeverRedirectURL:       s.PublicURL + "/oauth/lever/callback",

@@ -57,3 +57,41 @@ func TestOutcomeOf(t *testing.T) {
 		}
 	}
 }
+
+func lastOutcomeCases() []outcomeCase {
+	rate := apperr.E(apperr.RateLimited, "slow down")
+	rate.RetryAfter = 3 * time.Second
+	return []outcomeCase{
+		{"nil is done", nil, JobOutcome{Fate: FateDone}},
+		{"transient fails, exhausted", fmt.Errorf("create opportunity: %w", apperr.E(apperr.Transient, "502 from Lever")),
+			JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "transient: 502 from Lever"}},
+		{"rate limited fails, exhausted", rate, JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "rate_limited: slow down"}},
+		{"deadline fails, exhausted", fmt.Errorf("call: %w", context.DeadlineExceeded), JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "transient: timed out"}},
+		{"a permanent failure keeps its reason", apperr.E(apperr.Forbidden, "no access"), JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "forbidden: no access"}},
+		{"a skip stays a skip", apperr.E(apperr.Unauthorized, "no").WithReason("reauth_required"), JobOutcome{Fate: FateSkipped, Reason: ReasonReauthRequired}},
+	}
+}
+
+func TestOutcomeOfLast(t *testing.T) {
+	t.Parallel()
+	for _, tt := range lastOutcomeCases() {
+		if got := OutcomeOfLast(tt.err); got != tt.want {
+			t.Errorf("%s: OutcomeOfLast(%v) = %+v (%s), want %+v (%s)", tt.name, tt.err, got, got.Fate, tt.want, tt.want.Fate)
+		}
+	}
+}
+
+func TestLastReceive(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		count, max int
+		want       bool
+	}{
+		{1, 8, false}, {7, 8, false}, {8, 8, true}, {9, 8, true}, {1, 1, true}, {5, 0, false}, {0, 0, false},
+	}
+	for _, tt := range tests {
+		if got := LastReceive(tt.count, tt.max); got != tt.want {
+			t.Errorf("LastReceive(%d, %d) = %v, want %v", tt.count, tt.max, got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +26,9 @@ type JobRunner interface {
 	Run(ctx context.Context, j export.Job) error
 	// Reject records a job that can never succeed as failed.
 	Reject(ctx context.Context, k export.Key, cause error) error
+	// Exhaust records the fate of a job whose last delivery failed with
+	// cause (export.OutcomeOfLast); nil once recorded.
+	Exhaust(ctx context.Context, j export.Job, cause error) error
 }
 
 var _ JobRunner = (*export.Exporter)(nil)
@@ -35,7 +39,12 @@ type Exports struct {
 	// Payloads holds the bodies of jobs too large for a message (claim
 	// check); nil: only inline jobs can be read.
 	Payloads export.Payloads
-	Log      *slog.Logger
+	// MaxReceives is the export queue's maxReceiveCount (template.yaml's
+	// redrive policy, config EXPORT_MAX_RECEIVE_COUNT): a job still failing
+	// on that delivery is recorded failed (retries_exhausted) and
+	// acknowledged instead of dead-lettered unseen. 0: unknown, never.
+	MaxReceives int
+	Log         *slog.Logger
 }
 
 // HandleBatch handles an SQS FIFO batch with ReportBatchItemFailures.
@@ -62,7 +71,8 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 		go func(recs []events.SQSMessage) {
 			defer wg.Done()
 			for i, r := range recs {
-				if err := h.RunJob(logging.WithRequestID(ctx, r.MessageId), []byte(r.Body)); err != nil {
+				n, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
+				if err := h.runJob(logging.WithRequestID(ctx, r.MessageId), []byte(r.Body), n); err != nil {
 					mu.Lock()
 					for _, rest := range recs[i:] {
 						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
@@ -82,6 +92,14 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 // acknowledged); otherwise it is returned as an error and, after the
 // queue's maxReceiveCount, lands in the dead-letter queue.
 func (h *Exports) RunJob(ctx context.Context, body []byte) error {
+	return h.runJob(ctx, body, 0)
+}
+
+// runJob is RunJob for the delivery numbered receiveCount (0: unknown). On
+// the last delivery (export.LastReceive) a job that would be retried is
+// recorded by Jobs.Exhaust and acknowledged; only when that record fails
+// does the message go on to the dead-letter queue.
+func (h *Exports) runJob(ctx context.Context, body []byte, receiveCount int) error {
 	j, err := export.ReadJob(ctx, h.Payloads, body)
 	if err != nil && !apperr.Is(err, apperr.Invalid) {
 		// The payload store failed: retry later.
@@ -102,9 +120,19 @@ func (h *Exports) RunJob(ctx context.Context, body []byte) error {
 		return err
 	}
 	err = h.Jobs.Run(ctx, j)
-	if err != nil {
-		h.log().WarnContext(ctx, "job will be retried", "company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "kind", string(j.Kind), "code", string(apperr.CodeOf(err)), "err", err)
+	if err == nil {
+		return nil
 	}
+	log := h.log().With("company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "kind", string(j.Kind), "code", string(apperr.CodeOf(err)), "receive_count", receiveCount)
+	if export.LastReceive(receiveCount, h.MaxReceives) {
+		if xerr := h.Jobs.Exhaust(ctx, j, err); xerr != nil {
+			log.ErrorContext(ctx, "last delivery failed and its failure could not be recorded; left for the dead-letter queue", "err", err, "record_err", xerr)
+			return err
+		}
+		log.WarnContext(ctx, "last delivery failed; recorded as failed", "err", err)
+		return nil
+	}
+	log.WarnContext(ctx, "job will be retried", "err", err)
 	return err
 }
 

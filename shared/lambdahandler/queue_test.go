@@ -26,7 +26,9 @@ type jobs struct {
 	mu       sync.Mutex
 	ran      []string // candidate ids, in order per group
 	rejected []export.Key
+	exhaust  []string // event ids recorded as exhausted
 	fail     map[string]bool
+	noRecord bool // Exhaust fails (the store is down)
 }
 
 func (j *jobs) Run(_ context.Context, job export.Job) error {
@@ -46,6 +48,16 @@ func (j *jobs) Reject(_ context.Context, k export.Key, _ error) error {
 	return nil
 }
 
+func (j *jobs) Exhaust(_ context.Context, job export.Job, _ error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.noRecord {
+		return apperr.E(apperr.Transient, "store down")
+	}
+	j.exhaust = append(j.exhaust, job.EventID)
+	return nil
+}
+
 func pushBody(t *testing.T, candidate, eventID string) string {
 	t.Helper()
 	b, err := export.Job{Kind: export.KindPush, CompanyID: "acme", CandidateID: candidate, EventID: eventID,
@@ -60,13 +72,44 @@ func TestExportsHandleBatch(t *testing.T) {
 	msg := func(id, group, body string) events.SQSMessage {
 		return events.SQSMessage{MessageId: id, Body: body, Attributes: map[string]string{"MessageGroupId": group}}
 	}
+	received := func(m events.SQSMessage, n string) events.SQSMessage {
+		m.Attributes = map[string]string{"MessageGroupId": m.Attributes["MessageGroupId"], "ApproximateReceiveCount": n}
+		return m
+	}
 	tests := []struct {
-		name     string
-		records  func(t *testing.T) []events.SQSMessage
-		fail     map[string]bool
-		wantFail []string
-		wantRej  int
+		name        string
+		records     func(t *testing.T) []events.SQSMessage
+		fail        map[string]bool
+		noRecord    bool
+		wantFail    []string
+		wantRej     int
+		wantExhaust []string
 	}{
+		{
+			name: "a failure before the last delivery is retried",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "7"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:     map[string]bool{"e1": true},
+			wantFail: []string{"m1", "m2"},
+		},
+		{
+			name: "a failure on the last delivery is recorded and acknowledged; its group goes on",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "8"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:        map[string]bool{"e1": true},
+			wantExhaust: []string{"e1"},
+		},
+		{
+			name: "a last delivery whose failure cannot be recorded goes on to the dead-letter queue",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "9"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:     map[string]bool{"e1": true},
+			noRecord: true,
+			wantFail: []string{"m1", "m2"},
+		},
 		{
 			name: "all succeed",
 			records: func(t *testing.T) []events.SQSMessage {
@@ -101,8 +144,8 @@ func TestExportsHandleBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := &jobs{fail: tt.fail}
-			h := &Exports{Jobs: j, Log: quiet}
+			j := &jobs{fail: tt.fail, noRecord: tt.noRecord}
+			h := &Exports{Jobs: j, MaxReceives: 8, Log: quiet}
 			resp, err := h.HandleBatch(context.Background(), events.SQSEvent{Records: tt.records(t)})
 			if err != nil {
 				t.Fatalf("HandleBatch: %v", err)
@@ -117,6 +160,9 @@ func TestExportsHandleBatch(t *testing.T) {
 			}
 			if len(j.rejected) != tt.wantRej {
 				t.Errorf("rejected: got %v, want %d", j.rejected, tt.wantRej)
+			}
+			if !slices.Equal(j.exhaust, tt.wantExhaust) {
+				t.Errorf("exhausted: got %v, want %v", j.exhaust, tt.wantExhaust)
 			}
 		})
 	}

@@ -247,6 +247,13 @@ func (s Stack) Bucket(logicalID string) (Bucket, bool) {
 	return Bucket{}, false
 }
 
+// MaxReceives is the maxReceiveCount of the queue with the given logical
+// id (its redrive policy), 0 when there is no such queue or policy.
+func (s Stack) MaxReceives(logicalID string) int {
+	q, _ := s.Queue(logicalID)
+	return q.MaxReceiveCount
+}
+
 // Queue returns the queue with the given logical id.
 func (s Stack) Queue(logicalID string) (Queue, bool) {
 	for _, q := range s.Queues {

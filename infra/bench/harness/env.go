@@ -168,7 +168,8 @@ func New(ctx context.Context, o Options) (*Env, error) {
 
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS, S3Endpoint: s3Endpoint, PayloadBucket: buckets["PayloadBucket"],
-		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
+		ExportMaxReceives: st.MaxReceives("ExportQueue"),
+		ConnectionsTable:  e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
 		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,
 	}, func(c *config.Config) {

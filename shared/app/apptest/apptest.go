@@ -32,6 +32,7 @@ import (
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/sqsqueue/sqstest"
+	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
 // Test credentials of the harness.
@@ -107,7 +108,7 @@ func New(t testing.TB, opts ...Option) *Env {
 
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"), S3Endpoint: os.Getenv("S3_ENDPOINT"),
-		PayloadBucket:    buckets["PayloadBucket"],
+		PayloadBucket: buckets["PayloadBucket"], ExportMaxReceives: exportMaxReceives(t),
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
 		ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
@@ -297,4 +298,18 @@ func (s *SafeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// exportMaxReceives is the export queue's maxReceiveCount in template.yaml.
+func exportMaxReceives(t testing.TB) int {
+	t.Helper()
+	path, err := stackdef.FindTemplateFromWD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stackdef.Load(path, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.MaxReceives("ExportQueue")
 }
