@@ -29,6 +29,7 @@ import (
 	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
+	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
 // localInfo is what the banner prints about the functions' set-up.
@@ -161,9 +162,13 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	refresh, _ := st.Def.Queue("RefreshQueue")
 	exporter := lambda.NewHandler(a.ExporterFunction())
 	refresher := lambda.NewHandler(a.RefresherFunction())
+	// One pool per queue sized like the template's mapping (BatchSize,
+	// MaximumConcurrency), shared by every company as in AWS.
+	exportMap, _ := st.Def.Mapping("ExportQueue")
+	refreshMap, _ := st.Def.Mapping("RefreshQueue")
 	m.Workers = append(m.Workers,
-		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, time.Duration(export.VisibilityTimeout)*time.Second, log)},
-		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, exportMap, time.Duration(export.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, refreshMap, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
 		worker{Name: "refresher-schedule", Run: schedule(refresher, scheduleEvery(st), log)},
 	)
 	return m, info, nil
@@ -192,11 +197,12 @@ func scheduleEvery(st *stack) time.Duration {
 }
 
 // poll feeds a queue to a Lambda handler like the SQS event source
-// mapping: batches of 10, the queue's visibility timeout, partial batch
-// failures (failed messages reappear; the redrive policy moves them to the
-// DLQ), one message per FIFO group per receive (fauxqs).
-func poll(q *sqsqueue.Queue, h lambda.Handler, visibility time.Duration, log *slog.Logger) func(context.Context) error {
-	p := &sqspoll.Poller{Queue: q, Visibility: visibility, Wait: 2 * time.Second, Log: log,
+// mapping m: its batch size and MaximumConcurrency, the queue's visibility
+// timeout, partial batch failures (failed messages reappear; the redrive
+// policy moves them to the DLQ), one message per FIFO group per receive
+// (fauxqs).
+func poll(q *sqsqueue.Queue, h lambda.Handler, m stackdef.Mapping, visibility time.Duration, log *slog.Logger) func(context.Context) error {
+	p := &sqspoll.Poller{Queue: q, Batch: m.BatchSize, Concurrency: m.MaxConcurrency, Visibility: visibility, Wait: 2 * time.Second, Log: log,
 		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			var resp events.SQSEventResponse
 			payload, err := json.Marshal(ev)

@@ -254,6 +254,37 @@ func (s Stack) MaxReceives(logicalID string) int {
 	return q.MaxReceiveCount
 }
 
+// Mapping is an SQS event source of a function: the batch size and the
+// most concurrent batches (ScalingConfig.MaximumConcurrency; 0 when unset).
+type Mapping struct {
+	Function       string // logical id
+	BatchSize      int
+	MaxConcurrency int
+}
+
+// Mapping returns the SQS event source reading the queue with the given
+// logical id (the first, by function logical id, if several do).
+func (s Stack) Mapping(queueLogicalID string) (Mapping, bool) {
+	for _, f := range s.Functions {
+		for _, ev := range f.Events {
+			if ev.Type != "SQS" {
+				continue
+			}
+			ga := asSlice(asMap(ev.Properties["Queue"])["Fn::GetAtt"])
+			if len(ga) != 2 || str(ga[0]) != queueLogicalID {
+				continue
+			}
+			m := Mapping{Function: f.LogicalID, BatchSize: 10}
+			if n, ok := num(ev.Properties["BatchSize"]); ok {
+				m.BatchSize = n
+			}
+			m.MaxConcurrency, _ = num(asMap(ev.Properties["ScalingConfig"])["MaximumConcurrency"])
+			return m, true
+		}
+	}
+	return Mapping{}, false
+}
+
 // Queue returns the queue with the given logical id.
 func (s Stack) Queue(logicalID string) (Queue, bool) {
 	for _, q := range s.Queues {
