@@ -2,9 +2,11 @@ package export
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -44,17 +46,29 @@ type Job struct {
 	EnqueuedAt time.Time `json:"enqueuedAt"`
 }
 
-// GroupID is the FIFO message group: one per company + candidate, so an
-// export precedes that candidate's pushes and candidates run in parallel.
-// It is derived (a hash) rather than spelled out because SQS accepts at
-// most 128 characters of [A-Za-z0-9] and ASCII punctuation, while ids may
-// be up to 128 characters of any Unicode each: "g" + 64 hex digits.
+// GroupShards is how many FIFO message groups one company's jobs are
+// spread over. SQS hands out a group's messages only while none of that
+// group is in flight, so a company can hold at most GroupShards of the
+// exporter's concurrent batches (MaximumConcurrency in template.yaml,
+// shared by every company): one company's backlog leaves the other
+// batches to the other companies (docs/architecture.md, "Fair share").
+const GroupShards = 8
+
+// GroupID is the FIFO message group of the job: its company's shard of the
+// candidate (GroupOf). Every job of a candidate is in one group, so an
+// export precedes that candidate's pushes.
 func (j Job) GroupID() string { return GroupOf(j.CompanyID, j.CandidateID) }
 
-// GroupOf is the FIFO message group of a company's candidate (see
-// Job.GroupID): always 65 characters of [0-9a-g], valid on SQS. Pure.
+// GroupOf is the FIFO message group of a company's candidate: one of the
+// company's GroupShards groups, chosen by a hash of the candidate id. It is
+// derived (a hash) rather than spelled out because SQS accepts at most 128
+// characters of [A-Za-z0-9] and ASCII punctuation, while ids may be up to
+// 128 characters of any Unicode each: "g" + 64 hex digits, valid on SQS,
+// and never shared by two companies. Pure.
 func GroupOf(companyID, candidateID string) string {
-	sum := sha256.Sum256([]byte(companyID + "\x00" + candidateID))
+	c := sha256.Sum256([]byte(companyID + "\x00" + candidateID))
+	shard := binary.BigEndian.Uint32(c[:4]) % GroupShards
+	sum := sha256.Sum256([]byte(companyID + "\x00shard\x00" + strconv.FormatUint(uint64(shard), 10)))
 	return "g" + hex.EncodeToString(sum[:])
 }
 

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -48,18 +49,34 @@ func TestGroupAndDedupIDsAreValidOnSQS(t *testing.T) {
 	}
 }
 
-func TestGroupIDSeparatesCandidates(t *testing.T) {
-	tests := []struct{ a, b [2]string }{
-		{[2]string{"a:b", "c"}, [2]string{"a", "b:c"}},
-		{[2]string{"acme", "c1"}, [2]string{"acme", "c2"}},
-		{[2]string{"acme", "c1"}, [2]string{"other", "c1"}},
+func TestGroupIDShardsCompanies(t *testing.T) {
+	// Every job of a candidate is in one group; two companies never share
+	// a group (even with ids that concatenate alike); one company's
+	// candidates spread over exactly GroupShards groups.
+	if GroupOf("acme", "c1") != (Job{CompanyID: "acme", CandidateID: "c1", EventID: "e2"}).GroupID() {
+		t.Error("a candidate's jobs are in different groups")
 	}
-	for _, tt := range tests {
-		if got := GroupOf(tt.a[0], tt.a[1]); got == GroupOf(tt.b[0], tt.b[1]) {
-			t.Errorf("GroupOf(%q) == GroupOf(%q) = %q, want different groups", tt.a, tt.b, got)
+	for _, tt := range [][2][2]string{
+		{{"acme", "c1"}, {"other", "c1"}},
+		{{"a:b", "c"}, {"a", "b:c"}},
+		{{"a", "\x00shard\x001"}, {"a\x00shard", "1"}},
+	} {
+		if GroupOf(tt[0][0], tt[0][1]) == GroupOf(tt[1][0], tt[1][1]) {
+			t.Errorf("GroupOf%q == GroupOf%q, want different groups", tt[0], tt[1])
 		}
 	}
-	if got, want := GroupOf("acme", "c1"), (Job{CompanyID: "acme", CandidateID: "c1"}).GroupID(); got != want {
-		t.Errorf("GroupOf = %q, Job.GroupID = %q, want equal", got, want)
+	groups := map[string]bool{}
+	other := map[string]bool{}
+	for i := range 2000 {
+		groups[GroupOf("acme", fmt.Sprintf("cand-%d", i))] = true
+		other[GroupOf("globex", fmt.Sprintf("cand-%d", i))] = true
+	}
+	if len(groups) != GroupShards {
+		t.Errorf("2000 candidates of one company in %d groups, want %d", len(groups), GroupShards)
+	}
+	for g := range groups {
+		if other[g] {
+			t.Errorf("group %s shared by two companies", g)
+		}
 	}
 }
