@@ -64,6 +64,8 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
 		"dynamo.Settings.Get",
+		// lambdahandler.Exports hands jobs back until their company's budget has room
+		"sqsqueue.Queue.ChangeVisibility ExportQueue",
 		// export.ReadJob: large jobs (claim check)
 		"s3store.Payloads.Get PayloadBucket",
 	},

@@ -16,6 +16,7 @@ import (
 	"github.com/awslabs/goformation/v7/intrinsics"
 
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
@@ -554,6 +555,11 @@ func TestQueuesFitTheirConsumers(t *testing.T) {
 	q, ok := st.Queue("ExportQueue")
 	if !ok || !q.FIFO || q.ContentBasedDedup {
 		t.Errorf("ExportQueue = %+v: want FIFO with explicit deduplication ids", q)
+	}
+	// Hand-backs never dead-letter a job: the export queue keeps
+	// export.FailureReceives deliveries beyond the hand-backs allowed.
+	if q.MaxReceiveCount <= export.FailureReceives {
+		t.Errorf("ExportQueue maxReceiveCount %d leaves no hand-back: want more than export.FailureReceives (%d)", q.MaxReceiveCount, export.FailureReceives)
 	}
 	// The exporter knows which delivery is the last (it records the job
 	// failed retries_exhausted then): one number, the redrive policy's.

@@ -177,9 +177,13 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
 		}
+		a.Exporter.Budget = a.Levers
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, MaxReceives: cfg.ExportMaxReceives, Log: log}
 		if a.Payloads != nil {
 			a.ExportJobs.Payloads = a.Payloads
+		}
+		if a.ExportQueue != nil {
+			a.ExportJobs.Queue = a.ExportQueue // hands back jobs whose company's budget is booked ahead
 		}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Log: log}
 	}

@@ -129,7 +129,7 @@ var specs = []spec{
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
 	{name: "EXPORTS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ExportsTable })},
 	{name: "EVENTS_TABLE", fns: []Function{API, Webhook, OAuth}, required: true, set: str(func(c *Config) *string { return &c.EventsTable })},
-	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
+	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook, Exporter}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
 	{name: "PAYLOAD_BUCKET", fns: []Function{API, Webhook, Exporter}, required: true, set: str(func(c *Config) *string { return &c.PayloadBucket })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 

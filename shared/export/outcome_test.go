@@ -95,3 +95,26 @@ func TestLastReceive(t *testing.T) {
 		}
 	}
 }
+
+func TestHandBackRules(t *testing.T) {
+	t.Parallel()
+	may := []struct {
+		count, max int
+		want       bool
+	}{
+		{1, 28, true}, {20, 28, true}, {21, 28, false}, {28, 28, false}, {0, 28, false}, {1, 8, false},
+	}
+	for _, tt := range may {
+		if got := MayHandBack(tt.count, tt.max); got != tt.want {
+			t.Errorf("MayHandBack(%d, %d) = %v, want %v", tt.count, tt.max, got, tt.want)
+		}
+	}
+	for in, want := range map[time.Duration]time.Duration{
+		0: time.Second, 300 * time.Millisecond: time.Second, 1500 * time.Millisecond: 2 * time.Second,
+		3 * time.Second: 3 * time.Second, time.Hour: 5 * time.Minute,
+	} {
+		if got := HandBackDelay(in); got != want {
+			t.Errorf("HandBackDelay(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
