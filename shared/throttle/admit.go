@@ -104,11 +104,8 @@ func (l Limiter) Admit(ctx context.Context, n int, within time.Duration) (contex
 		if err != nil {
 			return State{}, err
 		}
-		tokens := float64(l.Bucket.Burst)
-		if found {
-			tokens = math.Min(float64(l.Bucket.Burst), old.Tokens+max(t.Sub(old.RefilledAt), 0).Seconds()*l.Bucket.Rate)
-		}
-		bk = &booking{key: l.Key, start: t, tokens: tokens, interval: time.Duration(float64(time.Second) / l.Bucket.Rate), n: n}
+		// The tokens there before the reservation, as TakeN refilled them.
+		bk = &booking{key: l.Key, start: t, tokens: next.Tokens + float64(n), interval: time.Duration(float64(time.Second) / l.Bucket.Rate), n: n}
 		return next, nil
 	})
 	if err != nil {
