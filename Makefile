@@ -36,6 +36,19 @@ test: deps ## start the emulators on free ports, run go test -race ./..., stop t
 test-short: ## unit tests only (no emulators; store suites skip)
 	$(GO) test -race -short ./...
 
+# Fuzz targets (issue #13): each explores for FUZZTIME from its seed corpus
+# in testdata/fuzz (which make test runs as regular tests); a crasher is
+# written there, to be kept as a regression seed.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./shared/event:FuzzParse ./shared/event:FuzzValidate ./shared/httpapi:FuzzWebhook
+
+.PHONY: test-fuzz
+test-fuzz: ## run each fuzz target for FUZZTIME (default 30s): event decoder, snapshot validator, webhook
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
 .PHONY: run
 run: deps ## start the whole stack locally; Ctrl-C stops everything
 	@mkdir -p $(BIN)

@@ -23,7 +23,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/app"
+	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/setup"
@@ -244,7 +246,10 @@ func asLambdaHTTP(fn func(context.Context, events.APIGatewayV2HTTPRequest) (even
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := toV2Event(r)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			if apperr.As(err) == nil {
+				err = apperr.Wrap(apperr.Invalid, err, "cannot read the body")
+			}
+			httpapi.WriteError(w, r, discard, err)
 			return
 		}
 		payload, _ := json.Marshal(ev)
@@ -271,7 +276,7 @@ func toV2Event(r *http.Request) (events.APIGatewayV2HTTPRequest, error) {
 		return events.APIGatewayV2HTTPRequest{}, err
 	}
 	if len(body) > maxPayload {
-		return events.APIGatewayV2HTTPRequest{}, errors.New("request body too large")
+		return events.APIGatewayV2HTTPRequest{}, errPayloadTooLarge
 	}
 	headers := map[string]string{}
 	for k, vs := range r.Header {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/httpapi"
 )
 
 // shutdownTimeout bounds the wait for in-flight requests and workers on stop.
@@ -54,7 +56,7 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 		ln.Close()
 		return err
 	}
-	return serveMux(ctx, ln, withRequestID(mux), m.Workers, log, func(url string) {
+	return serveMux(ctx, ln, withRequestID(jsonErrors(mux)), m.Workers, log, func(url string) {
 		printBanner(out, url, s, st, routes, functions, info)
 		writeStateFile(url, info, log)
 		log.Info("listening", "url", url, "stage", stage)
@@ -63,11 +65,12 @@ func serve(ctx context.Context, ln net.Listener, s settings, st *stack, log *slo
 
 // withRequestID gives every request an X-Request-Id (as API Gateway gives
 // its id) and echoes it, so that even a path no route serves is answered
-// with one; the functions' handlers reuse it.
+// with one; the functions' handlers reuse it. A caller's id is kept when
+// httpapi.ValidRequestID accepts it (the one rule the functions apply).
 func withRequestID(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 100 {
+		if !httpapi.ValidRequestID(id) {
 			b := make([]byte, 8)
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)

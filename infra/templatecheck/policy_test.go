@@ -41,8 +41,13 @@ var functionUses = map[string][]string{
 		"dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh", "dynamo.Links.SetFlags",
 		// links
 		"dynamo.Links.Get", "dynamo.Links.Put", "dynamo.Links.Delete", "dynamo.Links.List",
-		// exports: status, request, failed list, retry
+		// exports: status (with the candidate's activities), request and
+		// retry (record queued), failed list, activities list
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
+		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
+		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
+		"dynamo.Exports.ForgetContact",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
 		// export.SendJob: large jobs (claim check)

@@ -19,8 +19,10 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/link"
@@ -43,6 +45,10 @@ type Options struct {
 	OnLeverCall func(endpoint string, status int, dur time.Duration)
 	Now         func() time.Time
 	StaleAfter  time.Duration // export claim staleness (default 2m)
+	// ResumeAllowLoopback lets resume downloads reach 127.0.0.1 (tests'
+	// servers). Only Go code sets it: no configuration can, so a deployed
+	// stack always refuses loopback, private and link-local addresses.
+	ResumeAllowLoopback bool
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -69,6 +75,8 @@ type App struct {
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
 	Vault       *connection.Vault
+	CursorKey   []byte          // signs the API's page cursors, derived from the token key
+	FlowKey     []byte          // binds OAuth flows (PKCE verifier, start link, cookie), derived from the token key
 	Health      *health.Monitor // watches the deployment's Lever client credentials
 	Connect     *connection.Service
 	Refresher   *posting.Refresher
@@ -77,6 +85,9 @@ type App struct {
 	ExportSvc   *export.Service
 	Intake      *export.Intake
 	Exporter    *export.Exporter
+	// Erasure erases (the vendor's DELETE …/candidates/{id}) and
+	// anonymises (Lever's candidate.deleted) a candidate.
+	Erasure *erasure.Service
 
 	ExportJobs  *lambdahandler.Exports   // the exporter function's handler
 	RefreshJobs *lambdahandler.Refreshes // the refresher function's handler
@@ -104,6 +115,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Buckets = dynamo.NewBuckets(db, tables)
 	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
+	a.Erasure = &erasure.Service{Store: a.Exports, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)
@@ -141,6 +153,12 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
+		if a.CursorKey, err = connection.DeriveKey(key, httpapi.CursorPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if a.FlowKey, err = connection.DeriveKey(key, connection.FlowPurpose); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
 		clientSecret, err := opt.Secrets.Get(ctx, cfg.LeverClientSecretParam)
 		if err != nil {
 			return nil, fmt.Errorf("app: read secret parameter %s: %w", cfg.LeverClientSecretParam, err)
@@ -162,6 +180,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.Connect = &connection.Service{
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
 			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
+			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
 		}
 	}
 	if a.Vault != nil {
@@ -175,7 +194,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
-			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient}
+			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
 		a.Exporter.Budget = a.Levers
 		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, MaxReceives: cfg.ExportMaxReceives, Log: log}

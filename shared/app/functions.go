@@ -98,7 +98,8 @@ func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 	s := &httpapi.Server{
 		Keys: keys, Connect: a.Connect, Postings: a.Postings, Refresher: a.Refresher,
 		Links: a.Links, LinkService: a.LinkService, Exports: a.ExportSvc, Settings: a.SettingsSvc, Health: a.Deployment,
-		RedirectURL: a.Config.LeverRedirectURL, Log: a.Log,
+		Erasure: a.Erasure, RedirectURL: a.Config.LeverRedirectURL, CursorKey: a.CursorKey, FlowKey: a.FlowKey, ResumeHosts: a.Config.ResumeAllowedHosts,
+		Log: a.Log,
 	}
 	if a.Setup != nil {
 		s.Setup = a.Setup
@@ -109,12 +110,12 @@ func (a *App) API(keys httpapi.KeySource) *httpapi.Server {
 // WebhookHandler receives events signed with a secret of the
 // WebhookSecretParam secret.
 func (a *App) WebhookHandler() http.Handler {
-	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, Log: a.Log}
+	return &httpapi.Webhook{Secrets: SecretKeys(a.Secrets, a.Config.WebhookSecretParam), Intake: a.Intake, ResumeHosts: a.Config.ResumeAllowedHosts, Log: a.Log}
 }
 
 // CallbackHandler is Lever's OAuth redirect target.
 func (a *App) CallbackHandler() http.Handler {
-	return &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: a.Config.LeverRedirectURL, Log: a.Log}
+	return &httpapi.OAuthCallback{Connect: a.Connect, RedirectURL: a.Config.LeverRedirectURL, FlowKey: a.FlowKey, Log: a.Log}
 }
 
 // SecretKeys returns a cached key list read from the named secret parameter

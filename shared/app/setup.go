@@ -46,7 +46,7 @@ func (a *App) newSetup(tokenKey []byte) (*setup.Handler, error) {
 		return nil, err
 	}
 	return &setup.Handler{
-		Signer: signer, BaseURL: base, RedirectURL: a.Config.LeverRedirectURL, FrameAncestors: a.Config.AllowedReturnOrigins,
+		Signer: signer, BaseURL: base, RedirectURL: a.Config.LeverRedirectURL, FrameAncestors: a.Config.AllowedReturnOrigins, FlowKey: a.FlowKey,
 		Connections: a.Connect, Postings: setupPostings{a.Postings, a.Refresher}, Links: setupLinks{a.Links, a.LinkService},
 		Exports: a.ExportSvc, Settings: a.SettingsSvc, Log: a.Log,
 	}, nil

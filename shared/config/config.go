@@ -67,6 +67,7 @@ type Config struct {
 	MarketplaceName      string
 	AllowedReturnOrigins []string
 	ResumeAllowedHosts   []string
+	LeverNoPKCE          bool    // LEVER_PKCE=off: no PKCE on the OAuth flow (Lever does not document it)
 	LeverRateLimit       float64 // tokens per second per company
 	LeverBurst           int
 	// ExportMaxReceives is the export queue's maxReceiveCount (its redrive
@@ -147,7 +148,18 @@ var specs = []spec{
 
 	{name: "MARKETPLACE_NAME", fns: []Function{API, Exporter}, required: true, set: str(func(c *Config) *string { return &c.MarketplaceName })},
 	{name: "ALLOWED_RETURN_ORIGINS", fns: []Function{API, OAuth}, required: true, set: list(func(c *Config) *[]string { return &c.AllowedReturnOrigins })},
-	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
+	{name: "LEVER_PKCE", fns: []Function{API, OAuth}, def: "on", set: func(c *Config, v string) error {
+		switch v {
+		case "on":
+			c.LeverNoPKCE = false
+		case "off":
+			c.LeverNoPKCE = true
+		default:
+			return errors.New("must be on or off")
+		}
+		return nil
+	}},
+	{name: "RESUME_ALLOWED_HOSTS", fns: []Function{API, Webhook, Exporter}, set: list(func(c *Config) *[]string { return &c.ResumeAllowedHosts })},
 	{name: "LEVER_RATE_LIMIT", fns: []Function{API, Exporter, Refresher}, def: "9.5", set: func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 10 {

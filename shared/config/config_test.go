@@ -35,6 +35,8 @@ func TestLoad(t *testing.T) {
 		{"oauth without a redirect url (derived per request)", OAuth, oauth, nil},
 		{"oauth with a redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "https://api.example/oauth/lever/callback"), nil},
 		{"relative redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "/oauth/lever/callback"), []string{"LEVER_REDIRECT_URL must be an absolute URL"}},
+		{"pkce neither on nor off", OAuth, with(oauth, "LEVER_PKCE", "no"), []string{"LEVER_PKCE must be on or off"}},
+		{"pkce off", OAuth, with(oauth, "LEVER_PKCE", "off"), nil},
 		{"fractional burst", API, with(with(oauth, "MARKETPLACE_NAME", "m"), "LEVER_BURST", "19.5"), []string{"LEVER_BURST must be an integer in [1, 20]"}},
 	}
 	for _, tt := range tests {

@@ -96,6 +96,25 @@ func (c Connection) Unusable() string {
 // Unusable).
 func (c Connection) Active() bool { return c.Unusable() == "" }
 
+// ReadableStatuses are the statuses whose tokens are live, so that Lever
+// can be read (postings, users) and the tokens must be kept fresh:
+// connected, and perform_as_inactive (reading needs no perform-as user and
+// the grant itself is fine). Stores list them for the scheduled refresh
+// (Store.ListActive).
+var ReadableStatuses = []Status{Connected, PerformAsInactive}
+
+// Unreadable is the one "can Lever be read for this connection" rule: ""
+// for the ReadableStatuses, otherwise Unusable's reason (not_connected,
+// lever_revoked, reauth_required). Writes use Unusable.
+func (c Connection) Unreadable() string {
+	for _, s := range ReadableStatuses {
+		if c.Status == s {
+			return ""
+		}
+	}
+	return c.Unusable()
+}
+
 // Getter reads a company's connection (apperr NotFound when it has none).
 type Getter interface {
 	Get(ctx context.Context, companyID string) (Connection, error)
@@ -126,7 +145,8 @@ func Usable(ctx context.Context, g Getter, companyID string) (c Connection, reas
 // fn returning an error aborts without writing. Update returns what it wrote.
 // AcquireLease takes the refresh lease when it is free or expired at now,
 // and returns apperr Conflict with the current holder's connection otherwise.
-// ListActive pages through the company ids whose status is connected; the
+// ListActive pages through the company ids whose status is one of
+// ReadableStatuses (connected, perform_as_inactive); the
 // cursor is opaque, "" starts and an empty next cursor ends.
 // All methods are safe for concurrent use.
 type Store interface {

@@ -40,12 +40,12 @@ func grantOf(t lever.Token) connection.Grant {
 
 // The fake's OAuth client is built with the registered redirectURL, so the
 // redirect URL passed by the service is the same and ignored here.
-func (l leverOAuth) AuthCodeURL(_ connection.Environment, state, _ string, extraScopes []string) string {
-	return l.oauth.AuthCodeURLWithScopes(state, extraScopes...)
+func (l leverOAuth) AuthCodeURL(_ connection.Environment, state, _, verifier string, extraScopes []string) string {
+	return l.oauth.AuthCodeURLPKCE(state, verifier, extraScopes...)
 }
 
-func (l leverOAuth) Exchange(ctx context.Context, _ connection.Environment, code, _ string) (connection.Grant, error) {
-	t, err := l.oauth.Exchange(ctx, code)
+func (l leverOAuth) Exchange(ctx context.Context, _ connection.Environment, code, _, verifier string) (connection.Grant, error) {
+	t, err := l.oauth.ExchangePKCE(ctx, code, verifier)
 	return grantOf(t), err
 }
 

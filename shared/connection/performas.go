@@ -10,7 +10,7 @@ import (
 
 // PerformAsInput is the body of PUT /connection/perform-as.
 type PerformAsInput struct {
-	Email string `json:"email"`
+	Email string `json:"email" maxLength:"320"`
 }
 
 // SetPerformAs makes the Lever user with in.Email the connection's

@@ -23,9 +23,11 @@ import (
 type Lever interface {
 	// AuthCodeURL and Exchange take the redirect URL (the callback) of the
 	// request being served; both legs of one authorization use the same.
-	// AuthCodeURL asks for the default scopes plus extraScopes.
-	AuthCodeURL(env Environment, state, redirectURL string, extraScopes []string) string
-	Exchange(ctx context.Context, env Environment, code, redirectURL string) (Grant, error)
+	// verifier is the flow's PKCE verifier (S256 challenge on the authorize
+	// URL, code_verifier on the exchange); "" sends no PKCE. The URL asks
+	// for the default scopes plus extraScopes.
+	AuthCodeURL(env Environment, state, redirectURL, verifier string, extraScopes []string) string
+	Exchange(ctx context.Context, env Environment, code, redirectURL, verifier string) (Grant, error)
 	UserByEmail(ctx context.Context, env Environment, accessToken, email string) (User, error)
 	UserByID(ctx context.Context, env Environment, accessToken, id string) (User, error)
 }
@@ -51,8 +53,15 @@ type Service struct {
 	Refresh        RefreshEnqueuer
 	AllowedOrigins []string // scheme://host[:port] the admin may be sent back to
 	StateTTL       time.Duration
-	Log            *slog.Logger
-	Now            func() time.Time
+	// FlowKey binds each authorization to its state: the PKCE verifier is
+	// derived from it and the state (FlowVerifier), so a code obtained in
+	// one company's flow cannot be exchanged in another's. Derive it from
+	// the token key (DeriveKey, FlowPurpose); nil: a per-process key.
+	FlowKey []byte
+	// NoPKCE sends no PKCE (LEVER_PKCE=off): Lever does not document it.
+	NoPKCE bool
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -71,9 +80,9 @@ func (s *Service) log() *slog.Logger {
 
 // AuthorizeInput is the body of POST /connection/authorize.
 type AuthorizeInput struct {
-	ReturnURL      string      `json:"returnUrl"`
-	Environment    Environment `json:"environment"`
-	PerformAsEmail string      `json:"performAsEmail,omitempty"`
+	ReturnURL      string      `json:"returnUrl" maxLength:"2048"`
+	Environment    Environment `json:"environment" maxLength:"32"`
+	PerformAsEmail string      `json:"performAsEmail,omitempty" maxLength:"320"`
 	// Confidential asks Lever for confidential:access:admin too, so that
 	// confidential postings can be listed and linked.
 	Confidential bool `json:"confidential,omitempty"`
@@ -122,7 +131,7 @@ func (s *Service) Authorize(ctx context.Context, companyID, redirectURL string, 
 	if in.Confidential {
 		extra = append(extra, ScopeConfidential)
 	}
-	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL, extra), nil
+	return s.Lever.AuthCodeURL(in.Environment, st.ID, redirectURL, s.verifier(st.ID), extra), nil
 }
 
 // CheckReturnURL returns apperr Invalid naming returnUrl unless raw is an
@@ -203,7 +212,24 @@ type CallbackResult struct {
 // postings refresh. redirectURL is the callback URL this request arrived at,
 // sent again with the code as Lever requires. It never returns tokens or
 // Lever text in the result.
+//
+// Callback does not check which browser delivers the code: the HTTP
+// callback uses CallbackInBrowser.
 func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values) CallbackResult {
+	return s.complete(ctx, redirectURL, q, nil)
+}
+
+// CallbackInBrowser is Callback for a browser that presents flowCookie (the
+// value of FlowCookie it holds, "" for none): once the state is consumed, a
+// browser that did not open this flow's start link (the cookie is not the
+// state's FlowCookieValue) changes nothing and is sent back with reason
+// flow_not_started_in_this_browser, so an admin lured to another company's
+// authorize link cannot connect their Lever account to that company.
+func (s *Service) CallbackInBrowser(ctx context.Context, redirectURL string, q url.Values, flowCookie string) CallbackResult {
+	return s.complete(ctx, redirectURL, q, &flowCookie)
+}
+
+func (s *Service) complete(ctx context.Context, redirectURL string, q url.Values, flowCookie *string) CallbackResult {
 	stateID := q.Get("state")
 	if stateID == "" || len(stateID) > 128 {
 		return CallbackResult{Status: "error", Reason: "invalid_state"}
@@ -228,6 +254,10 @@ func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values
 		log.WarnContext(ctx, "oauth callback with expired state")
 		return fail("state_expired")
 	}
+	if flowCookie != nil && !CheckFlowCookie(s.FlowKey, st.ID, *flowCookie) {
+		log.WarnContext(ctx, "oauth callback from a browser that did not start the flow")
+		return fail("flow_not_started_in_this_browser")
+	}
 	if e := q.Get("error"); e != "" {
 		log.InfoContext(ctx, "lever consent not given", "lever_error", e)
 		if e == "access_denied" {
@@ -239,7 +269,7 @@ func (s *Service) Callback(ctx context.Context, redirectURL string, q url.Values
 	if code == "" {
 		return fail("missing_code")
 	}
-	g, err := s.Lever.Exchange(ctx, st.Environment, code, redirectURL)
+	g, err := s.Lever.Exchange(ctx, st.Environment, code, redirectURL, s.verifier(st.ID))
 	if s.Vault.Watch != nil {
 		s.Vault.Watch.TokenResult(ctx, err)
 	}

@@ -30,6 +30,31 @@ func TestUnusable(t *testing.T) {
 	}
 }
 
+// TestUnreadable: Lever can be read (postings, users) with live tokens,
+// also while the perform-as user is deactivated; writes cannot then.
+func TestUnreadable(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status                 Status
+		wantRead, wantUnusable string
+	}{
+		{Connected, "", ""},
+		{PerformAsInactive, "", ReasonPerformAsInactive},
+		{"", ReasonNotConnected, ReasonNotConnected},
+		{NotConnected, ReasonNotConnected, ReasonNotConnected},
+		{Revoked, ReasonLeverRevoked, ReasonLeverRevoked},
+		{ReauthRequired, ReasonReauth, ReasonReauth},
+	} {
+		c := Connection{Status: tt.status}
+		if got := c.Unreadable(); got != tt.wantRead {
+			t.Errorf("Unreadable(%q) = %q, want %q", tt.status, got, tt.wantRead)
+		}
+		if got := c.Unusable(); got != tt.wantUnusable {
+			t.Errorf("Unusable(%q) = %q, want %q", tt.status, got, tt.wantUnusable)
+		}
+	}
+}
+
 type getter struct {
 	c   Connection
 	err error

@@ -431,9 +431,7 @@ func (t Tokens) Invalidate(ctx context.Context, token string) {
 // holdsTokens reports whether the connection's tokens are live: connected,
 // or waiting for a new perform-as user (the grant itself is fine then, and
 // PUT /connection/perform-as needs a token to look the user up).
-func (c Connection) holdsTokens() bool {
-	return c.Status == Connected || c.Status == PerformAsInactive
-}
+func (c Connection) holdsTokens() bool { return c.Unreadable() == "" }
 
 // MarkPerformAsInactive records that Lever refused a write because the
 // perform-as user userID is deactivated: a connected connection whose

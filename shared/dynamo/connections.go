@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -181,8 +182,8 @@ func (s *Connections) AcquireLease(ctx context.Context, companyID, owner string,
 	return c, nil
 }
 
-// ListActive pages through the ids of the companies whose status is
-// connected, at most limit per page (100 when limit <= 0), in no particular
+// ListActive pages through the ids of the companies whose status is one of
+// connection.ReadableStatuses (connected, perform_as_inactive), at most limit per page (100 when limit <= 0), in no particular
 // order. The cursor is opaque: "" starts, an empty next cursor ends; a
 // malformed cursor is apperr Invalid. It scans the table (the template has
 // no index on status), reading only keys and status.
@@ -194,15 +195,21 @@ func (s *Connections) ListActive(ctx context.Context, cursor string, limit int) 
 	if err != nil {
 		return nil, "", err
 	}
+	names, values := make([]string, len(connection.ReadableStatuses)), map[string]types.AttributeValue{}
+	for i, st := range connection.ReadableStatuses {
+		names[i] = fmt.Sprintf(":st%d", i)
+		values[names[i]] = avS(string(st))
+	}
+	filter := "#st IN (" + strings.Join(names, ", ") + ")"
 	var ids []string
 	for {
 		out, err := s.db.Scan(ctx, &dynamodb.ScanInput{
 			TableName:                 aws.String(s.table),
 			ExclusiveStartKey:         start,
 			ProjectionExpression:      aws.String("pk"),
-			FilterExpression:          aws.String("#st = :connected"),
+			FilterExpression:          aws.String(filter),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":connected": avS(string(connection.Connected))},
+			ExpressionAttributeValues: values,
 		})
 		if err != nil {
 			return nil, "", storageErr(err, "list active connections")

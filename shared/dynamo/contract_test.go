@@ -119,3 +119,11 @@ func TestActivityStore(t *testing.T) {
 		return dynamo.NewExports(db, tables)
 	})
 }
+
+func TestErasureStore(t *testing.T) {
+	t.Parallel()
+	storetest.ErasureStoreContract(t, func(t *testing.T) storetest.ErasureStore {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}

@@ -95,8 +95,9 @@ func (e *Exports) get(ctx context.Context, k export.Key) (export.Marker, bool, e
 // now-staleAfter; it sets state exporting, the claim, Attempts+1, clears
 // Reason and returns the marker as stored. Otherwise it returns apperr
 // Conflict with Reason "already_exported" together with the stored marker
-// when the marker is exported, or Reason "in_progress" (also with the stored
-// marker) when a claim is fresh, including one held by claimID itself. Of
+// when the marker is exported, Reason "erased" (with the tombstone) when it
+// is erased, or Reason "in_progress" (also with the stored marker) when a
+// claim is fresh, including one held by claimID itself. Of
 // concurrent Claim calls for one key exactly one succeeds.
 func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration) (export.Marker, error) {
 	if err := validKey(k); err != nil {
@@ -150,6 +151,10 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 	if stored.State == export.Exported {
 		return stored, fmt.Errorf("dynamo: claim export %s/%s: %w", k.CompanyID, markerSK(k),
 			apperr.Wrap(apperr.Conflict, err, "candidate already exported").WithReason("already_exported"))
+	}
+	if stored.State == export.Erased {
+		return stored, fmt.Errorf("dynamo: claim export %s/%s: %w", k.CompanyID, markerSK(k),
+			apperr.Wrap(apperr.Conflict, err, "candidate erased").WithReason("erased"))
 	}
 	return stored, fmt.Errorf("dynamo: claim export %s/%s: %w", k.CompanyID, markerSK(k),
 		apperr.Wrap(apperr.Conflict, err, "export in progress").WithReason("in_progress"))
@@ -270,9 +275,9 @@ func setString(u expression.UpdateBuilder, name, v string) expression.UpdateBuil
 }
 
 // Skip records state skipped with reason and, when not empty, positionID
-// (creating the marker if needed) unless the marker is exported or claimed
-// (a non-empty claim, fresh or stale); then it changes nothing and returns
-// nil.
+// (creating the marker if needed) unless the marker is exported, erased or
+// claimed (a non-empty claim, fresh or stale); then it changes nothing and
+// returns nil.
 func (e *Exports) Skip(ctx context.Context, k export.Key, now time.Time, reason, positionID string) error {
 	return e.skip(ctx, k, now, reason, "positionId", positionID)
 }
@@ -304,6 +309,7 @@ func (e *Exports) skip(ctx context.Context, k export.Key, now time.Time, reason,
 		expression.Name(attrPK).AttributeNotExists(),
 		expression.And(
 			state.NotEqual(expression.Value(export.Exported)),
+			state.NotEqual(expression.Value(export.Erased)),
 			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
 		),
 	)
@@ -371,7 +377,7 @@ func incr(name string) expression.SetValueBuilder {
 
 // Record marks k exported in one conditional write, with the opportunity
 // and note it was written into and a reason (e.g. "in_history"), unless the
-// marker is exported or claimed (a non-empty claim); it reports whether it
+// marker is exported, erased or claimed (a non-empty claim); it reports whether it
 // wrote. A skipped or failed marker is overwritten.
 func (e *Exports) Record(ctx context.Context, k export.Key, now time.Time, opportunityID, noteID, reason string) (bool, error) {
 	if err := validKey(k); err != nil {
@@ -393,6 +399,7 @@ func (e *Exports) Record(ctx context.Context, k export.Key, now time.Time, oppor
 		expression.Name(attrPK).AttributeNotExists(),
 		expression.And(
 			state.NotEqual(expression.Value(export.Exported)),
+			state.NotEqual(expression.Value(export.Erased)),
 			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
 		),
 	)

@@ -40,6 +40,7 @@ type markerRecord struct {
 	StageID       string `dynamodbav:"stageId,omitempty"`
 	Reason        string `dynamodbav:"reason,omitempty"`
 	LastError     string `dynamodbav:"lastError,omitempty"`
+	ResumeDropped bool   `dynamodbav:"resumeDropped,omitempty"`
 	ExportedAt    int64  `dynamodbav:"exportedAt,omitempty"`
 	UpdatedAt     int64  `dynamodbav:"updatedAt,omitempty"`
 	Version       int64  `dynamodbav:"version"`
@@ -109,7 +110,7 @@ func toMarkerRecord(m export.Marker) markerRecord {
 		State: string(m.State), ClaimID: m.ClaimID, ClaimedAt: nanos(m.ClaimedAt), Attempts: m.Attempts,
 		PositionID: m.PositionID, PostingID: m.PostingID, ContactID: m.ContactID,
 		OpportunityID: m.OpportunityID, NoteID: m.NoteID, LeverURL: m.LeverURL, Origin: m.Origin,
-		StageID: m.StageID, Reason: m.Reason, LastError: m.LastError,
+		StageID: m.StageID, Reason: m.Reason, LastError: m.LastError, ResumeDropped: m.ResumeDropped,
 		ExportedAt: nanos(m.ExportedAt), UpdatedAt: nanos(m.UpdatedAt), Version: m.Version,
 	}
 	r.GSI1PK, r.GSI1SK = gsiKeys(m.Key, m.State, m.UpdatedAt)
@@ -126,7 +127,7 @@ func decodeMarker(item map[string]types.AttributeValue) (export.Marker, error) {
 		State: export.State(r.State), ClaimID: r.ClaimID, ClaimedAt: fromNanos(r.ClaimedAt), Attempts: r.Attempts,
 		PositionID: r.PositionID, PostingID: r.PostingID, ContactID: r.ContactID,
 		OpportunityID: r.OpportunityID, NoteID: r.NoteID, LeverURL: r.LeverURL, Origin: r.Origin,
-		StageID: r.StageID, Reason: r.Reason, LastError: r.LastError,
+		StageID: r.StageID, Reason: r.Reason, LastError: r.LastError, ResumeDropped: r.ResumeDropped,
 		ExportedAt: fromNanos(r.ExportedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
 	}, nil
 }

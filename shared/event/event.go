@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/jsondecode"
@@ -48,10 +50,10 @@ func (t Type) IsCandidate() bool { return strings.HasPrefix(string(t), "candidat
 
 // Event is one webhook event. Data is kept raw until the type is known.
 type Event struct {
-	ID         string          `json:"id"`
-	Type       Type            `json:"type"`
+	ID         string          `json:"id" maxLength:"128"`
+	Type       Type            `json:"type" maxLength:"64"`
 	OccurredAt time.Time       `json:"occurredAt"`
-	CompanyID  string          `json:"companyId"`
+	CompanyID  string          `json:"companyId" maxLength:"128"`
 	Data       json.RawMessage `json:"data"`
 
 	Candidate *CandidateData `json:"-"`
@@ -62,43 +64,43 @@ type Event struct {
 // CandidateData is the data of candidate.* events.
 type CandidateData struct {
 	Candidate  Candidate `json:"candidate"`
-	PositionID string    `json:"positionId,omitempty"`
+	PositionID string    `json:"positionId,omitempty" maxLength:"128"`
 	// PostingID is the Lever posting a candidate.applied applied to (a
 	// posting the vendor published from GET /postings or a posting.*
 	// event): no link is needed. Only candidate.applied carries it.
-	PostingID string `json:"postingId,omitempty"`
+	PostingID string `json:"postingId,omitempty" maxLength:"128"`
 }
 
 // MessageData is the data of message.created.
 type MessageData struct {
-	CandidateID string  `json:"candidateId"`
-	PositionID  string  `json:"positionId,omitempty"`
+	CandidateID string  `json:"candidateId" maxLength:"128"`
+	PositionID  string  `json:"positionId,omitempty" maxLength:"128"`
 	Message     Message `json:"message"`
 }
 
 // NoteData is the data of note.created.
 type NoteData struct {
-	CandidateID string `json:"candidateId"`
-	PositionID  string `json:"positionId,omitempty"`
+	CandidateID string `json:"candidateId" maxLength:"128"`
+	PositionID  string `json:"positionId,omitempty" maxLength:"128"`
 	Note        Note   `json:"note"`
 }
 
 // Candidate is the candidate snapshot: the union of the seeds' exported
 // fields. Only id is required.
 type Candidate struct {
-	ID             string    `json:"id"`
-	FirstName      string    `json:"firstName,omitempty"`
-	LastName       string    `json:"lastName,omitempty"`
-	Emails         []string  `json:"emails,omitempty"`
-	Phones         []string  `json:"phones,omitempty"`
-	Headline       string    `json:"headline,omitempty"`
+	ID             string    `json:"id" maxLength:"128"`
+	FirstName      string    `json:"firstName,omitempty" maxLength:"200"`
+	LastName       string    `json:"lastName,omitempty" maxLength:"200"`
+	Emails         []string  `json:"emails,omitempty" maxLength:"320"`
+	Phones         []string  `json:"phones,omitempty" maxLength:"40"`
+	Headline       string    `json:"headline,omitempty" maxLength:"1000"`
 	Location       *Location `json:"location,omitempty"`
-	CurrentCompany string    `json:"currentCompany,omitempty"`
-	CurrentTitle   string    `json:"currentTitle,omitempty"`
-	ProfileURL     string    `json:"profileUrl,omitempty"`
-	LinkedInURL    string    `json:"linkedinUrl,omitempty"`
-	Links          []string  `json:"links,omitempty"`
-	Tags           []string  `json:"tags,omitempty"`
+	CurrentCompany string    `json:"currentCompany,omitempty" maxLength:"200"`
+	CurrentTitle   string    `json:"currentTitle,omitempty" maxLength:"200"`
+	ProfileURL     string    `json:"profileUrl,omitempty" maxLength:"2048"`
+	LinkedInURL    string    `json:"linkedinUrl,omitempty" maxLength:"2048"`
+	Links          []string  `json:"links,omitempty" maxLength:"2048"`
+	Tags           []string  `json:"tags,omitempty" maxLength:"100"`
 	SourcedBy      *Person   `json:"sourcedBy,omitempty"`
 	Consent        *Consent  `json:"consent,omitempty"`
 	Resume         *Resume   `json:"resume,omitempty"`
@@ -108,9 +110,9 @@ type Candidate struct {
 
 // Location is where the candidate lives.
 type Location struct {
-	City    string `json:"city,omitempty"`
-	Region  string `json:"region,omitempty"`
-	Country string `json:"country,omitempty"`
+	City    string `json:"city,omitempty" maxLength:"200"`
+	Region  string `json:"region,omitempty" maxLength:"200"`
+	Country string `json:"country,omitempty" maxLength:"200"`
 }
 
 // String formats the location as "City, Region, Country".
@@ -129,39 +131,39 @@ func (l *Location) String() string {
 
 // Person is a team member of the vendor's customer.
 type Person struct {
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty" maxLength:"320"`
+	Name  string `json:"name,omitempty" maxLength:"200"`
 }
 
 // Consent is the candidate's consent to share their data with the company.
 type Consent struct {
-	Granted bool       `json:"granted"`
+	Granted bool       `json:"granted" strict:"required"`
 	At      *time.Time `json:"at,omitempty"`
 }
 
 // Resume is either a URL to download (from configured hosts) or inline base64.
 type Resume struct {
-	URL           string `json:"url,omitempty"`
-	ContentBase64 string `json:"contentBase64,omitempty"`
-	FileName      string `json:"fileName,omitempty"`
-	ContentType   string `json:"contentType,omitempty"`
+	URL           string `json:"url,omitempty" maxLength:"2048"`
+	ContentBase64 string `json:"contentBase64,omitempty" maxLength:"4194304"`
+	FileName      string `json:"fileName,omitempty" maxLength:"255"`
+	ContentType   string `json:"contentType,omitempty" maxLength:"255"`
 }
 
 // Message is one message between the company and the candidate.
 type Message struct {
-	ID        string    `json:"id"`
-	Direction string    `json:"direction"` // inbound | outbound
-	Author    string    `json:"author,omitempty"`
+	ID        string    `json:"id" maxLength:"128"`
+	Direction string    `json:"direction" maxLength:"16"` // inbound | outbound
+	Author    string    `json:"author,omitempty" maxLength:"200"`
 	SentAt    time.Time `json:"sentAt"`
-	Body      string    `json:"body"`
+	Body      string    `json:"body" maxLength:"100000"`
 }
 
 // Note is one team note on the candidate.
 type Note struct {
-	ID        string    `json:"id"`
-	Author    string    `json:"author,omitempty"`
+	ID        string    `json:"id" maxLength:"128"`
+	Author    string    `json:"author,omitempty" maxLength:"200"`
 	CreatedAt time.Time `json:"createdAt"`
-	Body      string    `json:"body"`
+	Body      string    `json:"body" maxLength:"100000"`
 }
 
 // MaxResumeBytes bounds a resume downloaded from its URL.
@@ -180,11 +182,8 @@ func Parse(body []byte) (Event, error) {
 	if err := jsondecode.Strict("", body, &e); err != nil {
 		return Event{}, err
 	}
-	if e.ID == "" {
-		return Event{}, apperr.InvalidField("id", "is required")
-	}
-	if len(e.ID) > 128 {
-		return Event{}, apperr.InvalidField("id", "must be at most 128 characters")
+	if err := checkID("id", e.ID); err != nil {
+		return Event{}, err
 	}
 	if e.Type == "" {
 		return Event{}, apperr.InvalidField("type", "is required")
@@ -210,8 +209,8 @@ func Parse(body []byte) (Event, error) {
 	case e.Type.IsCandidate():
 		var raw struct {
 			Candidate  json.RawMessage `json:"candidate"`
-			PositionID string          `json:"positionId,omitempty"`
-			PostingID  string          `json:"postingId,omitempty"`
+			PositionID string          `json:"positionId,omitempty" maxLength:"128"`
+			PostingID  string          `json:"postingId,omitempty" maxLength:"128"`
 		}
 		if err := jsondecode.Strict("data", e.Data, &raw); err != nil {
 			return Event{}, err
@@ -281,25 +280,50 @@ func (e Event) CandidateID() string {
 	return ""
 }
 
-// checkID validates an identifier: required, at most 128 printable
-// characters without '#', '/' or spaces (ids become parts of storage keys and
-// URL paths).
+// IDPattern is the documented id rule (OpenAPI schema ID, docs/events.md)
+// as a regular expression: 1 to 128 characters, none of them a space of any
+// kind (Unicode Z, \s), a control or format character (Cc, Cf: tab, U+2028's
+// kin, bidi overrides, zero-width), '#', '/', '?' or U+FFFD (what invalid
+// UTF-8 becomes). checkID applies it; a test compares it with OpenAPI's.
+const IDPattern = `^[^\s#/?\p{Cc}\p{Cf}\p{Z}\x{FFFD}]{1,128}$`
+
+// MaxIDLength bounds an id, in characters.
+const MaxIDLength = 128
+
+// checkID validates an identifier: the one id rule (IDPattern) for every id
+// that enters, from a path, a query, a body or an event (ids become parts of
+// storage keys and URL paths). Invalid UTF-8 is refused, never replaced.
 func checkID(field, id string) error {
 	if id == "" {
 		return apperr.InvalidField(field, "is required")
 	}
-	if len(id) > 128 {
-		return apperr.InvalidField(field, "must be at most 128 characters")
+	if !utf8.ValidString(id) {
+		return apperr.InvalidField(field, "is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(id) > MaxIDLength {
+		return apperr.InvalidField(field, "must be at most %d characters", MaxIDLength)
 	}
 	for _, r := range id {
-		if r <= ' ' || r == '#' || r == '/' || r == '?' || r == 0x7f {
-			return apperr.InvalidField(field, "must not contain spaces, '#', '/' or '?'")
+		if !idRune(r) {
+			return apperr.InvalidField(field, "must not contain spaces, control or format characters, '#', '/' or '?' (found %U)", r)
 		}
 	}
 	return nil
 }
 
-// CheckID validates an identifier from a URL path or body (see checkID).
+// idRune reports whether r may appear in an id.
+func idRune(r rune) bool {
+	switch {
+	case r == '#' || r == '/' || r == '?' || r == utf8.RuneError:
+		return false
+	case unicode.IsSpace(r), unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z):
+		return false
+	}
+	return true
+}
+
+// CheckID validates an identifier from a URL path, a query or a body (see
+// checkID). Errors: apperr Invalid naming field.
 func CheckID(field, id string) error { return checkID(field, id) }
 
 // Validate checks the snapshot; errors name the field under prefix.

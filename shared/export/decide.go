@@ -165,7 +165,7 @@ func (in Input) waiting() bool {
 //     Wait in_progress;
 //  9. otherwise Export.
 //
-// For a push: 2 (connection), then the candidate's marker: none, failed or
+// For a push: 0 (erased), 2 (connection), then the candidate's marker: none, failed or
 // skipped is Skip not_exported (an export accepted before the push left a
 // queued marker); queued or exporting is Wait in_progress (the push is
 // queued behind the export: one FIFO group per candidate); exported with
@@ -174,6 +174,9 @@ func (in Input) waiting() bool {
 // position: no link holds its pushes). Link flags do not hold pushes: the
 // opportunity exists already.
 func Decide(in Input) Decision {
+	if in.MarkerFound && in.Marker.State == Erased {
+		return Decision{Skip, ReasonErased}
+	}
 	if in.Job == KindPush {
 		return decidePush(in)
 	}
@@ -292,5 +295,5 @@ func connectionDecision(in Input) (Decision, bool) {
 // (links, markers) must be read for conn: it is usable, or only waits for
 // its perform-as user.
 func waitsOrActive(c connection.Connection) bool {
-	return c.Active() || c.Status == connection.PerformAsInactive
+	return c.Unreadable() == ""
 }

@@ -58,7 +58,24 @@ func decideCases() []decideCase {
 	ignore := func(r Reason) Decision { return Decision{Ignore, r} }
 	wait := Decision{Wait, ReasonInProgress}
 
+	erased := Marker{State: Erased, OpportunityID: "opp-1"}
 	return []decideCase{
+		// 0. erased, before every other rule, for every asker and kind
+		{"event: erased", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"job: erased", with(base(ViaJob), func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"status: erased", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"button: erased", with(base(ViaButton), func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"event: erased, revoked", with(base(ViaEvent), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Conn.Status = erased, true, connection.Revoked
+		}), skip(ReasonErased)},
+		{"event: erased, position_changed", with(base(ViaEvent), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Event = erased, true, event.PositionChanged
+		}), skip(ReasonErased)},
+		{"button: erased, posting chosen", with(chosen(ViaButton, "published"), func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"push event: erased", push(ViaEvent, func(in *Input) { in.Marker, in.MarkerFound = erased, true }), skip(ReasonErased)},
+		{"push job: erased, perform-as inactive", push(ViaJob, func(in *Input) {
+			in.Marker, in.MarkerFound, in.Conn.Status = erased, true, connection.PerformAsInactive
+		}), skip(ReasonErased)},
 		// 1. exported
 		{"event: exported", with(base(ViaEvent), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},
 		{"status: exported", with(base(ViaStatus), func(in *Input) { in.Marker, in.MarkerFound = exported, true }), ignore(ReasonAlreadyExported)},

@@ -70,6 +70,13 @@ func (x *Exporter) export(ctx context.Context, j Job) error {
 		return x.settle(ctx, key, "", x.ensureHistory(ctx, conn, m, j))
 	case claimed == ClaimInProgress:
 		return apperr.E(apperr.Transient, "another attempt holds the export claim").WithReason(string(ReasonInProgress))
+	case claimed == ClaimErased:
+		// Erased after the job was queued: Decide again on the tombstone
+		// the claim returned (Skip erased); nothing is recorded or written.
+		in.Marker, in.MarkerFound = m, true
+		d := Decide(in)
+		log.InfoContext(ctx, "export skipped", "reason", d.Reason)
+		return nil
 	}
 	cli, err := x.lever(ctx, conn)
 	if err != nil {
@@ -110,6 +117,7 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 		return m, err
 	}
 	adopted := found
+	dropped := "" // why the snapshot's resume was not attached
 	if !found {
 		owner := x.owner(ctx, cli, j.CompanyID, c.SourcedBy, log)
 		origin := j.Origin
@@ -120,7 +128,7 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 			}
 		}
 		in := opportunityInput(c, x.Source, origin, postingID, owner, contactID)
-		in.Resume, err = x.resume(ctx, c, log)
+		in.Resume, dropped, err = x.resume(ctx, c, log)
 		if err != nil {
 			return m, err
 		}
@@ -152,7 +160,8 @@ func (x *Exporter) createOrAdopt(ctx context.Context, cli Lever, conn connection
 		mk.PositionID, mk.PostingID = j.PositionID, postingID
 		mk.ContactID, mk.OpportunityID, mk.LeverURL = opp.Contact, opp.ID, opp.URLs.Show
 		mk.StageID, mk.Origin = stage, origin
-		mk.Reason, mk.LastError = "", ""
+		mk.Reason, mk.LastError = "", dropped
+		mk.ResumeDropped = dropped != ""
 		mk.ExportedAt = x.now()
 	})
 	if err != nil {
@@ -255,34 +264,46 @@ func (x *Exporter) owner(ctx context.Context, cli Lever, companyID string, p *ev
 	return id
 }
 
-// resume returns the file to attach, nil when there is none. A URL from a
-// host that is not allowed is exported without the resume (and logged).
-func (x *Exporter) resume(ctx context.Context, c event.Candidate, log *slog.Logger) (*lever.Resume, error) {
+// resume returns the file to attach, nil when there is none. A resume URL
+// that cannot be downloaded for good (host not allowed, private address,
+// gone, refused, too large) does not hold the candidate back: it is
+// exported without it and dropped says why, which the marker keeps
+// (resumeDropped, lastError) so the vendor sees it. A temporary download
+// failure is an error (the job is retried).
+func (x *Exporter) resume(ctx context.Context, c event.Candidate, log *slog.Logger) (file *lever.Resume, dropped string, err error) {
 	r := c.Resume
 	if r == nil {
-		return nil, nil
+		return nil, "", nil
 	}
 	if r.ContentBase64 != "" {
 		data, err := base64.StdEncoding.DecodeString(r.ContentBase64)
 		if err != nil {
-			return nil, apperr.InvalidField("candidate.resume.contentBase64", "is not valid base64")
+			return nil, "", apperr.InvalidField("candidate.resume.contentBase64", "is not valid base64")
 		}
-		return &lever.Resume{FileName: r.FileName, ContentType: r.ContentType, Data: data}, nil
+		return &lever.Resume{FileName: r.FileName, ContentType: r.ContentType, Data: data}, "", nil
 	}
 	if x.Resumes == nil {
-		log.WarnContext(ctx, "resume url given but no resume hosts are configured; exporting without resume")
-		return nil, nil
+		log.WarnContext(ctx, "resume url given but no resume hosts are configured; exporting without resume", "reason", ResumeDroppedError)
+		return nil, ResumeDroppedError + ": no resume hosts are configured (RESUME_ALLOWED_HOSTS)", nil
 	}
 	data, ct, err := x.Resumes.Fetch(ctx, r.URL)
 	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Forbidden) {
-		log.WarnContext(ctx, "resume not downloadable; exporting without resume", "err", err)
-		return nil, nil
+		log.WarnContext(ctx, "resume not downloadable; exporting without resume", "reason", ResumeDroppedError, "code", string(apperr.CodeOf(err)), "err", err)
+		msg := string(apperr.CodeOf(err))
+		if e := apperr.As(err); e != nil && e.Message != "" {
+			msg = e.Message
+		}
+		return nil, ResumeDroppedError + ": " + msg, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("download resume: %w", err)
+		return nil, "", fmt.Errorf("download resume: %w", err)
 	}
 	if r.ContentType != "" {
 		ct = r.ContentType
 	}
-	return &lever.Resume{FileName: r.FileName, ContentType: ct, Data: data}, nil
+	return &lever.Resume{FileName: r.FileName, ContentType: ct, Data: data}, "", nil
 }
+
+// ResumeDroppedError starts the lastError of an export whose resume could
+// not be attached (the view's resumeDropped is then true).
+const ResumeDroppedError = "resume_not_attached"

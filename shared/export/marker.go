@@ -18,6 +18,11 @@ const (
 	Exported  State = "exported"  // the Lever write is confirmed
 	Failed    State = "failed"    // permanent failure; visible in GET /exports?state=failed, retryable by hand
 	Skipped   State = "skipped"   // nothing to do (not connected, not linked, revoked, no consent)
+	// Erased is the tombstone the vendor's DELETE …/candidates/{id} leaves
+	// (shared/erasure): ids only, never exported again (Decide: erased).
+	// No Store method but the erasure port writes or leaves it: Queue, Skip,
+	// SkipPosting and Record leave it alone and Claim refuses it.
+	Erased State = "erased"
 )
 
 // Key names one marker: the candidate's export marker when ActivityID is
@@ -47,6 +52,7 @@ type Marker struct {
 	StageID       string // last lead stage set by leverlink (forward-only progression)
 	Reason        string // stable reason code for failed / skipped
 	LastError     string // a short, safe description of the last error
+	ResumeDropped bool   // exported without the snapshot's resume (LastError says why)
 	ExportedAt    time.Time
 	UpdatedAt     time.Time
 	Version       int64
@@ -68,7 +74,8 @@ type Marker struct {
 // holder, or its holder's claim is older than staleAfter; it then sets state
 // exporting, increments Attempts and returns the marker as stored. It returns
 // apperr Conflict with Reason "already_exported" when the marker is exported
-// (the error is returned with the stored marker), and Reason "in_progress"
+// (the error is returned with the stored marker), Reason "erased" (with the
+// stored tombstone) when the marker is erased, and Reason "in_progress"
 // when another holder's claim is fresh. Of concurrent Claim calls for one key,
 // exactly one succeeds.
 //
@@ -79,13 +86,13 @@ type Marker struct {
 // reason and lastError. Both require claimID to hold the claim (Conflict).
 //
 // Skip records state skipped with reason (and the position the event was
-// about, when not empty) unless the marker is exported or claimed; it is for
+// about, when not empty) unless the marker is exported, erased or claimed; it is for
 // events that never reached a claim. SkipPosting is Skip for an
 // application that named its posting: it records the posting id instead
 // of a position, so the status can judge it again.
 //
 // Record marks a marker exported in one conditional write (opportunity,
-// note and reason recorded) unless it is exported or claimed; it reports
+// note and reason recorded) unless it is exported, erased or claimed; it reports
 // whether it wrote. It is for activities written as part of another note
 // (the history), which need no claim of their own.
 //

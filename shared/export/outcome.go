@@ -109,6 +109,7 @@ const (
 	Claimed              ClaimResult = iota // the caller holds the claim
 	ClaimAlreadyExported                    // the write is confirmed: nothing to do (the stored marker is returned)
 	ClaimInProgress                         // another holder's claim is fresh: retry later
+	ClaimErased                             // the candidate is erased: never exported (the tombstone is returned)
 )
 
 // claim takes k's marker for claimID. It turns the Store's Conflict
@@ -122,6 +123,8 @@ func (x *Exporter) claim(ctx context.Context, k Key, claimID string) (Marker, Cl
 		return m, ClaimAlreadyExported, nil
 	case apperr.ReasonOf(err) == string(ReasonInProgress):
 		return m, ClaimInProgress, nil
+	case apperr.ReasonOf(err) == string(ReasonErased):
+		return m, ClaimErased, nil
 	}
 	name := k.ActivityID
 	if name == "" {
@@ -135,8 +138,13 @@ func (x *Exporter) skip(ctx context.Context, k Key, reason Reason, positionID st
 }
 
 // recordSkip records a skip on k; an exported or claimed marker (Conflict)
-// is left alone. Shared by intake and the exporter.
+// is left alone. Shared by intake and the exporter. A skip for reason
+// erased is not recorded (recorded reports it): the tombstone is the
+// record, and nothing new is written for an erased candidate.
 func recordSkip(ctx context.Context, markers Store, k Key, now time.Time, reason Reason, positionID string) error {
+	if !recorded(reason) {
+		return nil
+	}
 	if err := markers.Skip(ctx, k, now, string(reason), positionID); err != nil && !apperr.Is(err, apperr.Conflict) {
 		return fmt.Errorf("record skip: %w", err)
 	}

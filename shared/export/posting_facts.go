@@ -29,6 +29,9 @@ func readPostingState(ctx context.Context, postings PostingGetter, companyID, po
 // posting, with that posting (so the status judges it again); an exported
 // or claimed marker is left alone.
 func recordPostingSkip(ctx context.Context, markers Store, k Key, now time.Time, reason Reason, postingID string) error {
+	if !recorded(reason) {
+		return nil
+	}
 	if err := markers.SkipPosting(ctx, k, now, string(reason), postingID); err != nil && !apperr.Is(err, apperr.Conflict) {
 		return fmt.Errorf("record skip: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 // docs/events.md list the same set; Reasons is that set.
 type Reason string
 
-// Reasons. Decide returns the first twelve; a job's outcome the last three.
+// Reasons. Decide returns all but the last three; a job's outcome the last three.
 const (
 	// The candidate's opportunity exists (never exported twice).
 	ReasonAlreadyExported Reason = "already_exported"
@@ -45,6 +45,10 @@ const (
 	ReasonPositionChanged Reason = "position_changed_is_not_a_trigger"
 	// A push for a candidate that is not exported.
 	ReasonNotExported Reason = "not_exported"
+	// The vendor erased the candidate (DELETE …/candidates/{id}): only an
+	// anonymous tombstone is left, and nothing is exported or pushed for
+	// it again. Events are accepted (2xx) and skipped with this reason.
+	ReasonErased Reason = "erased"
 	// Lever refused the write (detail in lastError).
 	ReasonLeverRejected Reason = "lever_rejected"
 	// The job can never succeed (a malformed body; detail in lastError).
@@ -59,7 +63,7 @@ const (
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired, ReasonPerformAsInactive,
 	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
-	ReasonPositionChanged, ReasonNotExported, ReasonLeverRejected, ReasonInvalidJob, ReasonRetriesExhausted,
+	ReasonPositionChanged, ReasonNotExported, ReasonErased, ReasonLeverRejected, ReasonInvalidJob, ReasonRetriesExhausted,
 }
 
 // Internal reasons: recorded or returned, never shown as a reason.
@@ -93,3 +97,8 @@ func (r Reason) attemptReason() bool {
 	}
 	return false
 }
+
+// recorded reports whether a skip for r is written on the marker: every
+// reason but erased, whose tombstone already says it (nothing new is
+// written for an erased candidate, not even an activity marker).
+func recorded(r Reason) bool { return r != ReasonErased }

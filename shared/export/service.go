@@ -17,7 +17,7 @@ import (
 // must be hidden, why" (GET /candidates/{id}/export).
 type StatusView struct {
 	CandidateID   string     `json:"candidateId"`
-	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped
+	State         string     `json:"state"` // not_exported | queued | exporting | exported | failed | skipped | erased
 	Exportable    bool       `json:"exportable"`
 	Reason        Reason     `json:"reason,omitempty"`
 	LeverURL      string     `json:"leverUrl,omitempty"`
@@ -28,6 +28,7 @@ type StatusView struct {
 	ExportedAt    *time.Time `json:"exportedAt,omitempty"`
 	Attempts      int        `json:"attempts,omitempty"`
 	LastError     string     `json:"lastError,omitempty"`
+	ResumeDropped bool       `json:"resumeDropped,omitempty"` // exported without its resume; lastError says why
 	UpdatedAt     *time.Time `json:"updatedAt,omitempty"`
 	// Activities are the candidate's pushes (messages, notes) that are
 	// queued, failed or skipped, newest first (GET …/export only).
@@ -70,6 +71,7 @@ func View(m Marker) StatusView {
 		CandidateID: m.CandidateID, State: string(m.State), LeverURL: m.LeverURL,
 		OpportunityID: m.OpportunityID, ContactID: m.ContactID, PostingID: m.PostingID,
 		PositionID: m.PositionID, Attempts: m.Attempts, LastError: m.LastError, Reason: ReasonOf(m.Reason),
+		ResumeDropped: m.ResumeDropped,
 	}
 	if !m.ExportedAt.IsZero() {
 		t := m.ExportedAt
@@ -201,8 +203,8 @@ func (s *Service) Status(ctx context.Context, companyID, candidateID, positionID
 // chosen.go), or neither (a general opportunity, where the company's
 // settings allow it).
 type ExportRequest struct {
-	PositionID  string          `json:"positionId,omitempty"`
-	PostingID   string          `json:"postingId,omitempty"`
+	PositionID  string          `json:"positionId,omitempty" maxLength:"128"`
+	PostingID   string          `json:"postingId,omitempty" maxLength:"128"`
 	AllowClosed bool            `json:"allowClosed,omitempty"` // with postingId: a closed posting is fine
 	Candidate   event.Candidate `json:"candidate"`
 }

@@ -81,7 +81,7 @@ func TestCallbackURL(t *testing.T) {
 
 type recordingCompleter struct{ redirectURL, state string }
 
-func (c *recordingCompleter) Callback(_ context.Context, redirectURL string, q url.Values) connection.CallbackResult {
+func (c *recordingCompleter) CallbackInBrowser(_ context.Context, redirectURL string, q url.Values, _ string) connection.CallbackResult {
 	c.redirectURL, c.state = redirectURL, q.Get("state")
 	return connection.CallbackResult{Status: "connected", Redirect: "https://vendor.example/settings?status=connected"}
 }

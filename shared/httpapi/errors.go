@@ -49,10 +49,10 @@ func ownReason(r string) bool {
 // unprocessable are reasons for which a well-formed request cannot be
 // carried out in the company's current state: 422.
 var unprocessable = map[string]bool{
-	"not_connected": true, "lever_revoked": true, "reauth_required": true,
+	"not_connected": true, "lever_revoked": true, "reauth_required": true, "perform_as_inactive": true,
 	"position_not_linked": true, "no_consent": true,
 	"not_exported": true, "posting_closed": true, "posting_gone": true, "posting_not_found": true,
-	"posting_not_linkable": true,
+	"posting_not_linkable": true, "erased": true,
 }
 
 // preconditions are the reasons of a failed or missing If-Match
@@ -110,9 +110,7 @@ func errorDetail(err error) ErrorDetail {
 	if !ownReason(d.Reason) {
 		d.Reason, d.Detail = "", d.Reason
 	}
-	if status == http.StatusUnprocessableEntity {
-		d.Code = string(apperr.Invalid)
-	}
+	d.Code = envelopeCode(status, e.Code)
 	if e.Code == apperr.Transient {
 		d.Message = "temporary failure; retry later"
 	}

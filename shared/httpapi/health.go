@@ -10,8 +10,10 @@ import (
 // the path): only an unscoped key, the vendor backend's, is accepted.
 func (s *Server) wrapVendor(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = withRequestID(w, r)
 		err := authorize(r.Context(), s.Keys, r.Header.Get("Authorization"), "")
+		if err == nil {
+			err = checkQuery(r)
+		}
 		if err == nil {
 			err = h(w, r)
 		}

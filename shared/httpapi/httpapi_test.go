@@ -18,6 +18,7 @@ func TestStatus(t *testing.T) {
 		{apperr.InvalidField("x", "bad"), 400},
 		{apperr.E(apperr.Invalid, "no").WithReason("position_not_linked"), 422},
 		{apperr.E(apperr.Unauthorized, "no").WithReason("lever_revoked"), 422},
+		{apperr.E(apperr.Invalid, "no").WithReason("perform_as_inactive"), 422},
 		{apperr.E(apperr.Unauthorized, "no key").WithReason("invalid_key"), 401},
 		{apperr.E(apperr.Forbidden, "scope"), 403},
 		{apperr.E(apperr.NotFound, "x"), 404},
@@ -100,9 +101,9 @@ func TestLeverCodesAreDetail(t *testing.T) {
 	}
 }
 
-// TestRequestIDOnEveryAnswer: the catch-all's answers (no route, or a known
-// path with another method: 404 JSON) carry X-Request-Id too, the caller's
-// when sent.
+// TestRequestIDOnEveryAnswer: the edge's own answers (no route: 404; a
+// known path with another method: 405) carry X-Request-Id too, the
+// caller's when sent.
 func TestRequestIDOnEveryAnswer(t *testing.T) {
 	h := (&Server{Log: discardLogger()}).Handler()
 	for _, tc := range []struct {
@@ -111,8 +112,9 @@ func TestRequestIDOnEveryAnswer(t *testing.T) {
 	}{
 		{"GET", "/nope", "", 404},
 		{"GET", "/v1/companies/acme/nothing-here", "", 404},
-		{"PATCH", "/v1/companies/acme/connection", "", 404},
-		{"PATCH", "/v1/companies/acme/connection", "req-42", 404},
+		{"PATCH", "/v1/companies/acme/connection", "", 405},
+		{"PATCH", "/v1/companies/acme/connection", "req-42", 405},
+		{"GET", "/v1/companies/acme/../acme/connection", "req-43", 400},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
 		if tc.id != "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
@@ -14,7 +15,7 @@ import (
 
 // Completer completes the OAuth round trip (connection.Service).
 type Completer interface {
-	Callback(ctx context.Context, redirectURL string, q url.Values) connection.CallbackResult
+	CallbackInBrowser(ctx context.Context, redirectURL string, q url.Values, flowCookie string) connection.CallbackResult
 }
 
 // OAuthCallback is the handler of GET /oauth/lever/callback. It redirects
@@ -24,6 +25,7 @@ type Completer interface {
 type OAuthCallback struct {
 	Connect     Completer
 	RedirectURL string // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	FlowKey     []byte // connection.DeriveKey(token key, connection.FlowPurpose): start links and flow cookies
 	Log         *slog.Logger
 }
 
@@ -41,8 +43,12 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = withRequestID(w, r)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if strings.HasSuffix(r.URL.Path, StartPath) {
+		h.start(w, r)
+		return
+	}
 	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		methodNotAllowed(w, r, h.log(), http.MethodGet)
 		return
 	}
 	cb, err := CallbackURL(h.RedirectURL, r)
@@ -53,7 +59,12 @@ func (h *OAuthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, errorPage, "internal_error")
 		return
 	}
-	res := h.Connect.Callback(r.Context(), cb, r.URL.Query())
+	flowCookie := ""
+	if c, err := r.Cookie(connection.FlowCookie); err == nil {
+		flowCookie = c.Value
+	}
+	http.SetCookie(w, &http.Cookie{Name: connection.FlowCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: !strings.HasPrefix(cb, "http://"), SameSite: http.SameSiteLaxMode})
+	res := h.Connect.CallbackInBrowser(r.Context(), cb, r.URL.Query(), flowCookie)
 	if res.Redirect != "" {
 		http.Redirect(w, r, res.Redirect, http.StatusFound)
 		return

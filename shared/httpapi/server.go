@@ -3,12 +3,15 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/health"
@@ -31,12 +34,22 @@ type Server struct {
 	LinkService     *link.Service
 	Exports         *export.Service
 	Settings        *settings.Service
+	Erasure         Eraser        // DELETE /candidates/{candidateId}
 	Health          health.Store  // the deployment's state (GET /v1/health)
 	ReloadTimeout   time.Duration // default 20s (the HTTP API allows 30)
 	RedirectURL     string        // LEVER_REDIRECT_URL; "" - derived per request (CallbackURL)
+	ResumeHosts     []string      // RESUME_ALLOWED_HOSTS: the hosts a snapshot's resume URL may name
+	FlowKey         []byte        // binds OAuth flows: connection.DeriveKey(token key, connection.FlowPurpose)
+	CursorKey       []byte        // signs page cursors (connection.DeriveKey(token key, CursorPurpose)); nil - a per-process key
 	Log             *slog.Logger
 	// Setup is the hosted setup page (shared/setup), nil when not wired.
 	Setup SetupPage
+}
+
+// Eraser erases a candidate (erasure.Service.Erase): everything leverlink
+// holds for it but an anonymous tombstone.
+type Eraser interface {
+	Erase(ctx context.Context, companyID, candidateID string) (erasure.Report, error)
 }
 
 // SetupPage is the hosted setup page: it serves everything under /setup/
@@ -51,10 +64,14 @@ type SetupPage interface {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	const c = "/v1/companies/{companyId}"
+	paths := map[string][]string{}
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.wrap(h))
+		method, path, _ := strings.Cut(pattern, " ")
+		paths[path] = append(paths[path], method)
 	}
 	mux.Handle("GET /v1/health", s.wrapVendor(s.getHealth))
+	paths["/v1/health"] = []string{"GET"}
 	route("POST "+c+"/connection/authorize", s.authorizeConnection)
 	route("GET "+c+"/connection", s.getConnection)
 	route("DELETE "+c+"/connection", s.deleteConnection)
@@ -67,32 +84,21 @@ func (s *Server) Handler() http.Handler {
 	route("DELETE "+c+"/links/{positionId}", s.deleteLink)
 	route("POST "+c+"/candidates/{candidateId}/export", s.requestExport)
 	route("GET "+c+"/candidates/{candidateId}/export", s.exportStatus)
+	route("DELETE "+c+"/candidates/{candidateId}", s.eraseCandidate)
 	route("GET "+c+"/settings", s.getSettings)
 	route("PUT "+c+"/settings", s.putSettings)
 	route("GET "+c+"/exports", s.listExports)
 	route("POST "+c+"/exports/{candidateId}/retry", s.retryExport)
 	route("GET "+c+"/activities", s.listActivities)
 	route("POST "+c+"/exports/{candidateId}/activities/retry", s.retryActivity)
+	var trees map[string]http.Handler
 	if s.Setup != nil {
 		route("POST "+c+"/setup-sessions", s.Setup.CreateSession)
-		page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.Setup.ServeHTTP(w, withRequestID(w, r))
-		})
-		mux.Handle("/setup", page)
-		mux.Handle("/setup/", page)
+		// The page answers its own paths (404s, the /setup/ redirect) with
+		// its security headers; the edge gives them request ids.
+		trees = map[string]http.Handler{"/setup": s.Setup}
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, s.log(), apperr.E(apperr.NotFound, "no route %s %s", r.Method, r.URL.Path))
-	})
-	return withRequestIDs(mux)
-}
-
-// withRequestIDs gives every response a request id, including the ones the
-// mux answers itself (405 for a known path with another method).
-func withRequestIDs(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, withRequestID(w, r))
-	})
+	return newEdge(mux, paths, trees, s.log)
 }
 
 func (s *Server) log() *slog.Logger {
@@ -117,6 +123,9 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Han
 			}
 		}
 		if err == nil {
+			err = checkQuery(r)
+		}
+		if err == nil {
 			err = h(w, r)
 		}
 		if err != nil {
@@ -138,7 +147,11 @@ func (s *Server) authorizeConnection(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": u})
+	start, err := AuthorizeLink(s.FlowKey, cb, u)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": start})
 	return nil
 }
 
@@ -246,6 +259,9 @@ func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) error {
 	if err := Decode(r, &in, false); err != nil {
 		return err
 	}
+	if err := checkResume("candidate", s.ResumeHosts, &in.Candidate); err != nil {
+		return err
+	}
 	v, err := s.Exports.RequestExport(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
 	return s.exportAnswer(w, r, v, err, http.StatusAccepted)
 }
@@ -268,6 +284,24 @@ func (s *Server) exportAnswer(w http.ResponseWriter, r *http.Request, v export.S
 	return nil
 }
 
+// eraseCandidate is the vendor's erasure request: 200 with what was
+// removed (the same shape again for a candidate erased already); 409
+// in_progress with Retry-After while an export may be writing to Lever.
+func (s *Server) eraseCandidate(w http.ResponseWriter, r *http.Request) error {
+	if s.Erasure == nil {
+		return apperr.E(apperr.NotFound, "erasure is not available")
+	}
+	rep, err := s.Erasure.Erase(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"))
+	if e := apperr.As(err); e != nil && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, rep)
+	return nil
+}
+
 func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Has("postingId") {
 		return s.exportStatusForPosting(w, r)
@@ -286,41 +320,65 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pageQuery reads a state listing's query: state (failed when absent) and
-// limit (1 to 100; 0 when absent: the store's default). Errors: apperr
-// Invalid naming limit.
-func pageQuery(r *http.Request) (state string, limit int, err error) {
+// page is a state listing's query: the state (failed when absent), the
+// limit (0 when absent: the store's default) and the store's cursor opened
+// from the signed one the client sent ("" on the first page).
+type page struct {
+	state, cursor string
+	limit         int
+}
+
+// pageQuery reads a state listing's query for the listing named kind
+// ("exports", "activities"): state, limit (1 to 100) and a cursor this API
+// signed for this company, listing and state. Errors: apperr Invalid naming
+// limit or cursor.
+func (s *Server) pageQuery(r *http.Request, kind string) (page, error) {
 	q := r.URL.Query()
-	state = q.Get("state")
-	if state == "" {
-		state = string(export.Failed)
+	p := page{state: q.Get("state")}
+	if p.state == "" {
+		p.state = string(export.Failed)
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
-			return "", 0, apperr.InvalidField("limit", "must be an integer from 1 to 100")
+			return page{}, apperr.InvalidField("limit", "must be an integer from 1 to 100")
 		}
-		limit = n
+		p.limit = n
 	}
-	return state, limit, nil
+	if c := q.Get("cursor"); c != "" {
+		raw, err := openCursor(s.cursorKey(), r.PathValue("companyId"), kind+"/"+p.state, c)
+		if err != nil {
+			return page{}, err
+		}
+		p.cursor = raw
+	}
+	return p, nil
+}
+
+// nextCursor signs the store's next cursor for the listing pageQuery read.
+func (s *Server) nextCursor(r *http.Request, kind string, p page, next string) string {
+	return signCursor(s.cursorKey(), r.PathValue("companyId"), kind+"/"+p.state, next)
 }
 
 func (s *Server) listExports(w http.ResponseWriter, r *http.Request) error {
-	state, limit, err := pageQuery(r)
+	p, err := s.pageQuery(r, "exports")
 	if err != nil {
 		return err
 	}
-	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
+	items, next, err := s.Exports.Failed(r.Context(), r.PathValue("companyId"), p.state, p.cursor, p.limit)
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": next})
+	WriteJSON(w, http.StatusOK, map[string]any{"exports": items, "nextCursor": s.nextCursor(r, "exports", p, next)})
 	return nil
 }
 
 func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 	var in export.ExportRequest
 	if err := Decode(r, &in, false); err != nil {
+		return err
+	}
+	if err := checkResume("candidate", s.ResumeHosts, &in.Candidate); err != nil {
 		return err
 	}
 	v, err := s.Exports.Retry(r.Context(), r.PathValue("companyId"), r.PathValue("candidateId"), in)
@@ -331,15 +389,15 @@ func (s *Server) retryExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
-	state, limit, err := pageQuery(r)
+	p, err := s.pageQuery(r, "activities")
 	if err != nil {
 		return err
 	}
-	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), state, r.URL.Query().Get("cursor"), limit)
+	items, next, err := s.Exports.ListActivities(r.Context(), r.PathValue("companyId"), p.state, p.cursor, p.limit)
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": next})
+	WriteJSON(w, http.StatusOK, map[string]any{"activities": items, "nextCursor": s.nextCursor(r, "activities", p, next)})
 	return nil
 }
 

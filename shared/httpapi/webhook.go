@@ -25,8 +25,11 @@ type Acceptor interface {
 type Webhook struct {
 	Secrets KeySource // webhook HMAC secrets (several during rotation)
 	Intake  Acceptor
-	Log     *slog.Logger
-	Now     func() time.Time
+	// ResumeHosts are the hosts resume URLs may name (RESUME_ALLOWED_HOSTS);
+	// none: every resume URL is refused.
+	ResumeHosts []string
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // ServeHTTP implements http.Handler.
@@ -36,15 +39,16 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log = slog.Default()
 	}
 	r = withRequestID(w, r)
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, r, log, http.MethodPost)
+		return
+	}
 	if err := h.serve(w, r); err != nil {
 		WriteError(w, r, log, err)
 	}
 }
 
 func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		return apperr.E(apperr.NotFound, "use POST /v1/events")
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -70,6 +74,11 @@ func (h *Webhook) serve(w http.ResponseWriter, r *http.Request) error {
 	e, err := event.Parse(body)
 	if err != nil {
 		return err
+	}
+	if e.Candidate != nil {
+		if err := checkResume("data.candidate", h.ResumeHosts, &e.Candidate.Candidate); err != nil {
+			return err
+		}
 	}
 	out, err := h.Intake.Accept(r.Context(), e)
 	if err != nil {

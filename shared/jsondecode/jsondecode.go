@@ -17,7 +17,15 @@ import (
 // trailing data are apperr Invalid errors whose Field is the offending
 // field under prefix ("data.candidate.firstName"), or prefix itself ("body"
 // when prefix is empty) when no field can be named.
+//
+// Strict is exact where encoding/json is lenient: invalid UTF-8, keys that
+// differ from a field's name only in case, duplicate keys, null for a field
+// that cannot be null and a missing field tagged `strict:"required"` are
+// refused too, and a bad time names its own field with an RFC 3339 example.
 func Strict(prefix string, b []byte, v any) error {
+	if err := exact(prefix, b, v); err != nil && !errors.Is(err, errSyntax) {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -63,7 +71,7 @@ func fieldError(prefix string, err error) error {
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return apperr.InvalidField(join(prefix, f), "is not a known field")
 	case strings.Contains(err.Error(), "parsing time"):
-		return apperr.InvalidField(orBody(prefix), "has a time that is not RFC 3339: %v", err)
+		return apperr.InvalidField(orBody(prefix), "has a time that is not RFC 3339 (such as %s)", RFC3339Example)
 	}
 	return apperr.InvalidField(orBody(prefix), "is not valid: %v", err)
 }

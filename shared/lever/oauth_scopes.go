@@ -15,15 +15,22 @@ const ScopeConfidential = "confidential:access:admin"
 // AuthCodeURLWithScopes is AuthCodeURL asking for the configured scopes plus
 // extra (each once, in order).
 func (o *OAuth) AuthCodeURLWithScopes(state string, extra ...string) string {
+	return o.AuthCodeURLPKCE(state, "", extra...)
+}
+
+// scopeOption is the scope parameter for the configured scopes plus extra
+// (each once, in order); nil when extra adds nothing.
+func (o *OAuth) scopeOption(extra []string) oauth2.AuthCodeOption {
 	scopes := slices.Clone(o.cfg.Scopes)
+	added := false
 	for _, s := range extra {
 		if !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
+			added = true
 		}
 	}
-	return o.cfg.AuthCodeURL(state,
-		oauth2.SetAuthURLParam("audience", o.audience),
-		oauth2.SetAuthURLParam("prompt", "consent"),
-		oauth2.SetAuthURLParam("scope", strings.Join(scopes, " ")),
-	)
+	if !added {
+		return nil
+	}
+	return oauth2.SetAuthURLParam("scope", strings.Join(scopes, " "))
 }

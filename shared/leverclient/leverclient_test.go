@@ -33,7 +33,7 @@ func TestEndpoints(t *testing.T) {
 				if apperr.CodeOf(err) != tt.wantCode {
 					t.Fatalf("Endpoints: got %v, want code %s", err, tt.wantCode)
 				}
-				if (&OAuth{Config: tt.cfg}).AuthCodeURL(tt.env, "s", "https://api.example/oauth/lever/callback", nil) != "" {
+				if (&OAuth{Config: tt.cfg}).AuthCodeURL(tt.env, "s", "https://api.example/oauth/lever/callback", "", nil) != "" {
 					t.Errorf("AuthCodeURL for an unknown environment: want \"\"")
 				}
 				return

@@ -35,12 +35,12 @@ func (o *OAuth) oauth(env connection.Environment, redirectURL string) (*lever.OA
 
 // AuthCodeURL implements connection.Lever; it is "" for an unknown
 // environment.
-func (o *OAuth) AuthCodeURL(env connection.Environment, state, redirectURL string, extraScopes []string) string {
+func (o *OAuth) AuthCodeURL(env connection.Environment, state, redirectURL, verifier string, extraScopes []string) string {
 	l, err := o.oauth(env, redirectURL)
 	if err != nil {
 		return ""
 	}
-	return l.AuthCodeURLWithScopes(state, extraScopes...)
+	return l.AuthCodeURLPKCE(state, verifier, extraScopes...)
 }
 
 func grantOf(t lever.Token) connection.Grant {
@@ -51,12 +51,12 @@ func grantOf(t lever.Token) connection.Grant {
 }
 
 // Exchange implements connection.Lever.
-func (o *OAuth) Exchange(ctx context.Context, env connection.Environment, code, redirectURL string) (connection.Grant, error) {
+func (o *OAuth) Exchange(ctx context.Context, env connection.Environment, code, redirectURL, verifier string) (connection.Grant, error) {
 	l, err := o.oauth(env, redirectURL)
 	if err != nil {
 		return connection.Grant{}, err
 	}
-	t, err := l.Exchange(ctx, code)
+	t, err := l.ExchangePKCE(ctx, code, verifier)
 	if err != nil {
 		return connection.Grant{}, err
 	}

@@ -25,16 +25,16 @@ type Service struct {
 
 // PutInput is the body of PUT /links/{positionId}.
 type PutInput struct {
-	PostingID string  `json:"postingId"`
-	Trigger   Trigger `json:"trigger,omitempty"`
+	PostingID string  `json:"postingId" maxLength:"128"`
+	Trigger   Trigger `json:"trigger,omitempty" maxLength:"64"`
 }
 
 // Put links positionID to a posting with a trigger (contact_accepted by
 // default). Changing a link affects future exports only. Errors: apperr
 // Invalid naming postingId or trigger (unknown trigger lists the valid
 // ones); apperr Invalid with the connection's reason (not_connected,
-// lever_revoked, reauth_required: connection.Usable) when Lever cannot be
-// used; apperr NotFound naming postingId for an unknown posting;
+// lever_revoked, reauth_required, perform_as_inactive: connection.Usable;
+// the API answers 422) when Lever cannot be used; apperr NotFound naming postingId for an unknown posting;
 // apperr Invalid naming postingId with Reason posting_not_linkable (the API
 // answers 422) for a draft, pending or rejected posting, which Lever does
 // not let candidates apply to: the message names the state. A closed

@@ -52,7 +52,16 @@ func (h contextHandler) WithGroup(name string) slog.Handler {
 // Redacted is what replaces a secret value.
 const Redacted = "[REDACTED]"
 
-var secretKeys = []string{"token", "secret", "password", "authorization", "apikey", "api_key", "key", "code", "signature", "cookie", "email", "body"}
+var secretKeys = []string{"token", "secret", "password", "authorization", "apikey", "api_key", "key", "signature", "cookie", "email", "body", "verifier"}
+
+// oauthCodeKeys are keys that hold an OAuth authorization code: "code" alone
+// is the stable error code of an answer (logged on purpose), so OAuth codes
+// are recognised by their context (oauth_code, auth_code, a "code" inside an
+// "oauth" group, a code= query parameter in a URL), not by the word.
+var oauthCodeKeys = []string{"oauth_code", "auth_code", "authcode", "grant_code", "lever_code"}
+
+// codeParamRe finds an OAuth code (or state) query parameter inside a URL.
+var codeParamRe = regexp.MustCompile(`([?&](?:code|state|code_verifier)=)[^&#\s"]+`)
 
 // emailRe finds email addresses inside any string value.
 var emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
@@ -72,6 +81,21 @@ func SecretKey(k string) bool {
 			return true
 		}
 	}
+	for _, s := range oauthCodeKeys {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// inOAuth reports whether an attribute is logged inside an OAuth group.
+func inOAuth(groups []string) bool {
+	for _, g := range groups {
+		if strings.Contains(strings.ToLower(g), "oauth") {
+			return true
+		}
+	}
 	return false
 }
 
@@ -79,7 +103,7 @@ func redact(groups []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() == slog.KindGroup {
 		return a
 	}
-	if SecretKey(a.Key) {
+	if SecretKey(a.Key) || (strings.EqualFold(a.Key, "code") && inOAuth(groups)) {
 		return slog.String(a.Key, Redacted)
 	}
 	if a.Value.Kind() == slog.KindString || a.Value.Kind() == slog.KindAny {
@@ -91,8 +115,10 @@ func redact(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// Scrub replaces email addresses and bearer tokens / JWTs inside s.
+// Scrub replaces email addresses, bearer tokens / JWTs and OAuth code,
+// state and code_verifier query parameters inside s.
 func Scrub(s string) string {
 	s = emailRe.ReplaceAllString(s, "[EMAIL]")
+	s = codeParamRe.ReplaceAllString(s, "${1}"+Redacted)
 	return bearerRe.ReplaceAllString(s, Redacted)
 }

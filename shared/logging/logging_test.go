@@ -47,6 +47,16 @@ func TestRedaction(t *testing.T) {
 			wantNot: []string{"eyJzdWIiOi"},
 		},
 		{
+			name: "the stable error code is logged, OAuth codes are not",
+			log: func(l *slog.Logger, ctx context.Context) {
+				l.InfoContext(ctx, "x", "code", "invalid", "oauth_code", "oc-secret1",
+					"url", "https://leverlink.example/oauth/lever/callback?code=oc-secret2&state=st-secret3")
+				l.WithGroup("oauth").InfoContext(ctx, "y", "code", "oc-secret4")
+			},
+			want:    []string{`"code":"invalid"`, "code=" + Redacted},
+			wantNot: []string{"oc-secret1", "oc-secret2", "st-secret3", "oc-secret4"},
+		},
+		{
 			name: "identifiers are kept and request id added",
 			log: func(l *slog.Logger, ctx context.Context) {
 				l.InfoContext(WithRequestID(ctx, "req-42"), "x", "company_id", "acme", "candidateId", "c1")

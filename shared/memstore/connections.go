@@ -102,7 +102,8 @@ func (s *Connections) AcquireLease(_ context.Context, companyID, owner string, n
 	return cloneConn(c), nil
 }
 
-// ListActive pages through the connected company ids in id order; the
+// ListActive pages through the ids of the companies whose status is one of
+// connection.ReadableStatuses, in id order; the
 // cursor is the offset into that order (opaque to callers).
 func (s *Connections) ListActive(_ context.Context, cursor string, limit int) ([]string, string, error) {
 	if limit <= 0 {
@@ -119,7 +120,7 @@ func (s *Connections) ListActive(_ context.Context, cursor string, limit int) ([
 	s.mu.Lock()
 	var ids []string
 	for id, c := range s.conns {
-		if c.Status == connection.Connected && id > after {
+		if c.Unreadable() == "" && id > after {
 			ids = append(ids, id)
 		}
 	}

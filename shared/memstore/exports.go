@@ -62,6 +62,8 @@ func (s *Exports) Claim(_ context.Context, k export.Key, claimID string, now tim
 		switch {
 		case m.State == export.Exported:
 			return m, apperr.E(apperr.Conflict, "candidate already exported").WithReason("already_exported")
+		case m.State == export.Erased:
+			return m, apperr.E(apperr.Conflict, "candidate erased").WithReason("erased")
 		case m.State == export.Exporting && m.ClaimID != "" && !m.ClaimedAt.Before(now.Add(-staleAfter)):
 			return m, apperr.E(apperr.Conflict, "export in progress").WithReason("in_progress")
 		}
@@ -156,10 +158,10 @@ func (s *Exports) holder(k export.Key, claimID string, fn func(*export.Marker) e
 	return nil
 }
 
-// writable reports whether Skip and Record may write m: missing, or neither
-// exported nor claimed.
+// writable reports whether Skip and Record may write m: missing, or
+// neither exported, erased nor claimed.
 func writable(m export.Marker, ok bool) bool {
-	return !ok || (m.State != export.Exported && m.ClaimID == "")
+	return !ok || (m.State != export.Exported && m.State != export.Erased && m.ClaimID == "")
 }
 
 // Skip records state skipped with reason unless the marker is exported or

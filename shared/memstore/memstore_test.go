@@ -103,3 +103,8 @@ func TestPayloads(t *testing.T) {
 	t.Parallel()
 	storetest.PayloadsContract(t, func(*testing.T) export.Payloads { return memstore.NewPayloads() })
 }
+
+func TestErasureStore(t *testing.T) {
+	t.Parallel()
+	storetest.ErasureStoreContract(t, func(*testing.T) storetest.ErasureStore { return memstore.NewExports() })
+}

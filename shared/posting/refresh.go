@@ -152,11 +152,13 @@ func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, erro
 func (r *Refresher) refresh(ctx context.Context, companyID string, joinAfter *time.Time) (Result, error) {
 	res := Result{CompanyID: companyID}
 	log := r.log().With("company_id", companyID)
-	conn, reason, err := connection.Usable(ctx, r.Connections, companyID)
+	conn, _, err := connection.Usable(ctx, r.Connections, companyID)
 	if err != nil {
 		return res, fmt.Errorf("refresh: %w", err)
 	}
-	if reason != "" {
+	// Reading postings needs no perform-as user: a perform_as_inactive
+	// connection is refreshed (and its tokens kept fresh) too.
+	if reason := conn.Unreadable(); reason != "" {
 		res.Skipped = skippedFor(reason)
 		return res, nil
 	}

@@ -188,6 +188,9 @@ func Reload(ctx context.Context, r *Refresher, companyID string, poll time.Durat
 			return res, apperr.E(apperr.Invalid, "Lever revoked this company's access").WithReason("lever_revoked")
 		case "reauth_required":
 			return res, apperr.E(apperr.Invalid, "the stored Lever tokens cannot be used; reconnect Lever").WithReason("reauth_required")
+		case "in_progress":
+		default: // a skip this loop does not know must not wait until the deadline
+			return res, apperr.E(apperr.Invalid, "Lever cannot be read for this company: %s", res.Skipped).WithReason(res.Skipped)
 		}
 		// in_progress: wait for the other pass to record its refreshedAt.
 		select {

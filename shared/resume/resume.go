@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -18,19 +16,24 @@ import (
 // Fetcher downloads resumes from configured hosts only, over HTTPS,
 // with a size limit and a time limit, never following a redirect to another
 // host. It implements export.ResumeFetcher.
+//
+// Every connection goes to a public address only (checked after DNS
+// resolution, per connection); AllowLoopback lets tests reach their
+// 127.0.0.1 servers and is set only from Go code (app.Options), never from
+// the configuration.
 type Fetcher struct {
-	Hosts   []string
-	Client  *http.Client
-	MaxSize int64         // default event.MaxResumeBytes
-	Timeout time.Duration // default 10s
+	Hosts         []string
+	Client        *http.Client
+	MaxSize       int64         // default event.MaxResumeBytes
+	Timeout       time.Duration // default 10s
+	AllowLoopback bool          // tests only: allow 127.0.0.0/8 and ::1
 }
 
-// Fetch downloads u. Errors: apperr Invalid for a host that is not allowed
-// or a file that is too large; NotFound for 404/410; Transient otherwise.
+// Fetch downloads raw. Errors: apperr Invalid for a URL CheckURL refuses, a
+// host resolving to a non-public address, or a file that is too large; NotFound for 404/410; Transient otherwise.
 func (f *Fetcher) Fetch(ctx context.Context, raw string) ([]byte, string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || !f.allowed(u.Hostname()) {
-		return nil, "", apperr.InvalidField("candidate.resume.url", "host is not an allowed resume host")
+	if err := CheckURL("candidate.resume.url", f.Hosts, raw); err != nil {
+		return nil, "", err
 	}
 	timeout := f.Timeout
 	if timeout <= 0 {
@@ -38,21 +41,24 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) ([]byte, string, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hc := http.Client{Timeout: timeout}
-	if f.Client != nil {
-		hc = *f.Client
+	hc, err := guardedClient(f.Client, timeout, f.AllowLoopback)
+	if err != nil {
+		return nil, "", err
 	}
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Scheme != "https" || !f.allowed(req.URL.Hostname()) || len(via) > 3 {
+		if CheckURL("candidate.resume.url", f.Hosts, req.URL.String()) != nil || len(via) > 3 {
 			return errors.New("redirect to a host that is not allowed")
 		}
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
 		return nil, "", apperr.InvalidField("candidate.resume.url", "is not a valid URL")
 	}
 	resp, err := hc.Do(req)
+	if errors.Is(err, errBlockedAddress) {
+		return nil, "", apperr.InvalidField("candidate.resume.url", "host resolves to a private, loopback or link-local address")
+	}
 	if err != nil {
 		return nil, "", apperr.Wrap(apperr.Transient, errors.New("request failed"), "download resume")
 	}
@@ -77,14 +83,4 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) ([]byte, string, error)
 		return nil, "", apperr.InvalidField("candidate.resume.url", "file is larger than %d bytes", max)
 	}
 	return data, resp.Header.Get("Content-Type"), nil
-}
-
-func (f *Fetcher) allowed(host string) bool {
-	host = strings.ToLower(host)
-	for _, h := range f.Hosts {
-		if strings.EqualFold(h, host) {
-			return true
-		}
-	}
-	return false
 }

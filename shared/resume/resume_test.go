@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestFetch(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := &Fetcher{Hosts: []string{"127.0.0.1"}, Client: srv.Client(), MaxSize: 10}
+	f := &Fetcher{Hosts: []string{"127.0.0.1"}, Client: srv.Client(), MaxSize: 10, AllowLoopback: true}
 	tests := []struct {
 		name     string
 		url      string
@@ -59,5 +60,44 @@ func TestFetch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFetchRefusesNonPublicAddresses: an allowed host name that resolves to
+// loopback (as a rebinding DNS answer would) is never connected to unless
+// the test-only allowance is set; no hosts configured refuses every URL.
+func TestFetchRefusesNonPublicAddresses(t *testing.T) {
+	hit := false
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hit = true }))
+	defer srv.Close()
+	for name, f := range map[string]*Fetcher{
+		"loopback by IP":   {Hosts: []string{"127.0.0.1"}, Client: srv.Client()},
+		"loopback by name": {Hosts: []string{"localhost"}, Client: srv.Client()},
+		"no hosts":         {Client: srv.Client(), AllowLoopback: true},
+	} {
+		u := srv.URL + "/cv.pdf"
+		if name == "loopback by name" {
+			u = strings.Replace(u, "127.0.0.1", "localhost", 1)
+		}
+		_, _, err := f.Fetch(context.Background(), u)
+		if e := apperr.As(err); e == nil || e.Code != apperr.Invalid || e.Field != "candidate.resume.url" {
+			t.Errorf("%s: got %v, want invalid candidate.resume.url", name, err)
+		}
+	}
+	if hit {
+		t.Error("a refused address was connected to")
+	}
+}
+
+func TestPublicAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"93.184.216.34": true, "2606:2800:220:1::1": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
+		"169.254.169.254": false, "fe80::1": false, "fc00::1": false, "0.0.0.0": false, "::": false,
+		"100.64.0.1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false, "64:ff9b::a00:1": false, "224.0.0.1": false,
+	} {
+		if got := publicAddr(netip.MustParseAddr(addr), false); got != want {
+			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		}
 	}
 }

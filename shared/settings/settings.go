@@ -81,7 +81,7 @@ type Document struct {
 	ExportBeforeConsent      *bool      `json:"exportBeforeConsent"`
 	AnnounceInternalPostings *bool      `json:"announceInternalPostings"`
 	UpdatedAt                *time.Time `json:"updatedAt,omitempty"`
-	UpdatedBy                string     `json:"updatedBy,omitempty"`
+	UpdatedBy                string     `json:"updatedBy,omitempty" maxLength:"64"`
 }
 
 // View is the public form of s and its ETag.

@@ -115,7 +115,7 @@ func newer(a, b export.StatusView) bool {
 // admin to this page.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) error {
 	var in struct {
-		Environment connection.Environment `json:"environment"`
+		Environment connection.Environment `json:"environment" maxLength:"32"`
 	}
 	if err := httpapi.Decode(r, &in, true); err != nil {
 		return err
@@ -128,7 +128,13 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, s Session) e
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": u})
+	// The page navigates the admin's browser to the start link (never to
+	// Lever directly): it sets the flow cookie the callback checks.
+	link, err := httpapi.AuthorizeLink(h.FlowKey, cb, u)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"authorizeUrl": link})
 	return nil
 }
 
@@ -138,6 +144,23 @@ func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, s Session) 
 	}
 	h.log().InfoContext(r.Context(), "setup page disconnected lever", "company_id", s.CompanyID)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// performAs chooses the Lever user leverlink acts as (the repair of a
+// perform_as_inactive connection, no reconnect): PUT
+// /connection/perform-as's rules. It answers the connection view.
+func (h *Handler) performAs(w http.ResponseWriter, r *http.Request, s Session) error {
+	var in connection.PerformAsInput
+	if err := httpapi.Decode(r, &in, false); err != nil {
+		return err
+	}
+	v, err := h.Connections.SetPerformAs(r.Context(), s.CompanyID, in)
+	if err != nil {
+		return err
+	}
+	h.log().InfoContext(r.Context(), "setup page set the perform-as user", "company_id", s.CompanyID, "session_id", s.AuditID())
+	httpapi.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -207,8 +230,8 @@ func (h *Handler) deleteLink(w http.ResponseWriter, r *http.Request, s Session) 
 // both positionId and postingId is apperr Invalid naming postingId.
 func (h *Handler) retry(w http.ResponseWriter, r *http.Request, s Session) error {
 	var in struct {
-		PositionID  string `json:"positionId,omitempty"`
-		PostingID   string `json:"postingId,omitempty"`
+		PositionID  string `json:"positionId,omitempty" maxLength:"128"`
+		PostingID   string `json:"postingId,omitempty" maxLength:"128"`
 		AllowClosed bool   `json:"allowClosed,omitempty"`
 	}
 	if err := httpapi.Decode(r, &in, true); err != nil {

@@ -26,11 +26,14 @@ var assetFS embed.FS
 
 // Connections is what the page needs of the Lever connection
 // (connection.Service satisfies it). CheckReturnURL returns apperr Invalid
-// naming returnUrl for a URL off the allowed origins.
+// naming returnUrl for a URL off the allowed origins. SetPerformAs repairs
+// a perform_as_inactive connection (apperr Invalid naming email for an
+// unknown or deactivated Lever user).
 type Connections interface {
 	Status(ctx context.Context, companyID string) (connection.View, error)
 	Authorize(ctx context.Context, companyID, redirectURL string, in connection.AuthorizeInput) (string, error)
 	Disconnect(ctx context.Context, companyID string) (connection.DisconnectView, error)
+	SetPerformAs(ctx context.Context, companyID string, in connection.PerformAsInput) (connection.View, error)
 	CheckReturnURL(raw string) error
 }
 
@@ -87,14 +90,17 @@ type Handler struct {
 	// vendor's ALLOWED_RETURN_ORIGINS); the page's own origin is always
 	// allowed.
 	FrameAncestors []string
-	Connections    Connections
-	Postings       Postings
-	Links          Links
-	Exports        Exports
-	Settings       Settings
-	TTL            time.Duration // session lifetime, default and maximum MaxTTL
-	Log            *slog.Logger
-	Now            func() time.Time
+	// FlowKey signs the start link the Connect button opens (the OAuth
+	// callback's FlowKey: connection.DeriveKey(token key, FlowPurpose)).
+	FlowKey     []byte
+	Connections Connections
+	Postings    Postings
+	Links       Links
+	Exports     Exports
+	Settings    Settings
+	TTL         time.Duration // session lifetime, default and maximum MaxTTL
+	Log         *slog.Logger
+	Now         func() time.Time
 
 	once sync.Once
 	mux  *http.ServeMux
@@ -237,6 +243,7 @@ func (h *Handler) init() {
 	api("GET /setup/api/state", h.state)
 	api("POST /setup/api/connection/authorize", h.authorize)
 	api("DELETE /setup/api/connection", h.disconnect)
+	api("PUT /setup/api/connection/perform-as", h.performAs)
 	api("POST /setup/api/postings/reload", h.reload)
 	api("PUT /setup/api/links/{positionId}", h.putLink)
 	api("DELETE /setup/api/links/{positionId}", h.deleteLink)

@@ -44,9 +44,9 @@ const (
 
 // Position is one of the vendor's job positions the admin links.
 type Position struct {
-	ID       string `json:"id"`
-	Title    string `json:"title"`
-	Location string `json:"location,omitempty"`
+	ID       string `json:"id" maxLength:"128"`
+	Title    string `json:"title" maxLength:"200"`
+	Location string `json:"location,omitempty" maxLength:"200"`
 }
 
 // Session is what a verified token says. It is the only authority of a
@@ -189,9 +189,9 @@ func (g *Signer) mac(key []byte, s string) []byte {
 
 // NewSessionInput is the body of POST /v1/companies/{companyId}/setup-sessions.
 type NewSessionInput struct {
-	ReturnURL string     `json:"returnUrl"`
+	ReturnURL string     `json:"returnUrl" maxLength:"2048"`
 	Positions []Position `json:"positions"`
-	Locale    string     `json:"locale,omitempty"`
+	Locale    string     `json:"locale,omitempty" maxLength:"35"`
 }
 
 // validate checks everything but the return URL's origin; errors name the

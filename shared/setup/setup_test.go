@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,10 +37,17 @@ type fakeConns struct{ view connection.View }
 
 func (f *fakeConns) Status(context.Context, string) (connection.View, error) { return f.view, nil }
 func (f *fakeConns) Authorize(_ context.Context, c, _ string, in connection.AuthorizeInput) (string, error) {
-	return "https://auth.lever.example/authorize?company=" + c + "&return=" + in.ReturnURL, nil
+	return "https://auth.lever.example/authorize?" + url.Values{"company": {c}, "return": {in.ReturnURL}, "state": {"st-" + c}}.Encode(), nil
 }
 func (f *fakeConns) Disconnect(context.Context, string) (connection.DisconnectView, error) {
 	return connection.DisconnectView{}, nil
+}
+func (f *fakeConns) SetPerformAs(_ context.Context, _ string, in connection.PerformAsInput) (connection.View, error) {
+	if in.Email != "rec@acme.example" {
+		return connection.View{}, apperr.InvalidField("email", "no Lever user with this email")
+	}
+	f.view.Status = connection.Connected
+	return f.view, nil
 }
 func (f *fakeConns) CheckReturnURL(raw string) error {
 	if !strings.HasPrefix(raw, vendor+"/") {
@@ -267,7 +275,7 @@ func TestCSRFRule(t *testing.T) {
 		}
 	}
 	for _, r := range []struct{ method, path string }{
-		{"DELETE", "/setup/api/links/pos-1"}, {"DELETE", "/setup/api/connection"},
+		{"DELETE", "/setup/api/links/pos-1"}, {"DELETE", "/setup/api/connection"}, {"PUT", "/setup/api/connection/perform-as"},
 		{"POST", "/setup/api/connection/authorize"}, {"POST", "/setup/api/postings/reload"},
 		{"POST", "/setup/api/exports/cand-1/retry"}, {"PUT", "/setup/api/settings"},
 	} {

@@ -195,13 +195,16 @@ func ConnectionStoreContract(t *testing.T, newStore func(t *testing.T) connectio
 			for i := w; i < 280; i += 16 {
 				id := fmt.Sprintf("%s%03d", prefix, i)
 				st := connection.Connected
-				if i >= 250 {
+				switch {
+				case i >= 265:
 					st = connection.Revoked
+				case i >= 250:
+					st = connection.PerformAsInactive // tokens live: listed, kept fresh
 				}
 				if _, err := store.Update(c, id, func(cn *connection.Connection) error { cn.Status = st; return nil }); err != nil {
 					return err
 				}
-				if st == connection.Connected {
+				if st != connection.Revoked {
 					mu.Lock()
 					want = append(want, id)
 					mu.Unlock()
@@ -237,7 +240,7 @@ func ConnectionStoreContract(t *testing.T, newStore func(t *testing.T) connectio
 				}
 				slices.Sort(got)
 				if !slices.Equal(got, want) {
-					t.Fatalf("ListActive returned %d ids (%d pages), want the %d connected ones exactly once", len(got), pages, len(want))
+					t.Fatalf("ListActive returned %d ids (%d pages), want the %d connected and perform_as_inactive ones exactly once", len(got), pages, len(want))
 				}
 			})
 		}

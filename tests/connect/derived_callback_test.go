@@ -13,6 +13,7 @@ import (
 	"github.com/leverlink/leverlink/shared/app/apptest"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
 )
 
@@ -58,7 +59,18 @@ func TestConnectWithDerivedCallbackURL(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
 		t.Fatal(err)
 	}
-	au, _ := url.Parse(got.AuthorizeURL)
+	// The authorize URL is the start link on the same API: the oauth
+	// function sets the flow cookie and redirects to Lever.
+	start, _ := url.Parse(got.AuthorizeURL)
+	if start.Host != u.Host || start.Path != httpapi.StartPath {
+		t.Fatalf("authorizeUrl %s: want the start link on %s", start, u.Host)
+	}
+	sr, err := oauthFn(ctx, apiEvent("GET", start.Path, start.RawQuery, "", start.Host))
+	if err != nil || sr.StatusCode != http.StatusFound || len(sr.Cookies) != 1 {
+		t.Fatalf("start link: got %d %v cookies %v", sr.StatusCode, err, sr.Cookies)
+	}
+	flowCookie, _, _ := strings.Cut(sr.Cookies[0], ";")
+	au, _ := url.Parse(sr.Headers["Location"])
 	if ru := au.Query().Get("redirect_uri"); ru != apptest.RedirectURL {
 		t.Fatalf("authorize URL redirect_uri = %q, want %q (derived from requestContext.domainName)", ru, apptest.RedirectURL)
 	}
@@ -66,7 +78,7 @@ func TestConnectWithDerivedCallbackURL(t *testing.T) {
 	// Consent at the fake; its redirect goes to the callback, served by the
 	// oauth function on the same API.
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	cr, err := hc.Get(got.AuthorizeURL)
+	cr, err := hc.Get(au.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +87,9 @@ func TestConnectWithDerivedCallbackURL(t *testing.T) {
 	if err != nil || cr.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), apptest.RedirectURL) {
 		t.Fatalf("fake authorize: status %d location %q", cr.StatusCode, cr.Header.Get("Location"))
 	}
-	cb, err := oauthFn(ctx, apiEvent("GET", loc.Path, loc.RawQuery, "", loc.Host))
+	cbEvent := apiEvent("GET", loc.Path, loc.RawQuery, "", loc.Host)
+	cbEvent.Cookies = []string{flowCookie}
+	cb, err := oauthFn(ctx, cbEvent)
 	if err != nil || cb.StatusCode != http.StatusFound {
 		t.Fatalf("callback: got %d %v %s\n%s", cb.StatusCode, err, cb.Body, e.Logs.String())
 	}
@@ -103,7 +117,12 @@ func TestDerivedCallbackOnAnotherDomainFails(t *testing.T) {
 		AuthorizeURL string `json:"authorizeUrl"`
 	}
 	_ = json.Unmarshal([]byte(resp.Body), &got)
-	cr, err := http.Get(got.AuthorizeURL)
+	start, _ := url.Parse(got.AuthorizeURL)
+	sr, err := lambdahandler.HTTP(e.Callback)(context.Background(), apiEvent("GET", start.Path, start.RawQuery, "", start.Host))
+	if err != nil || sr.StatusCode != http.StatusFound {
+		t.Fatalf("start link: got %d %v", sr.StatusCode, err)
+	}
+	cr, err := http.Get(sr.Headers["Location"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,11 +206,12 @@ func authorizeURL(t *testing.T, e *apptest.Env, companyID string, body map[strin
 	if code := e.Do("POST", "/v1/companies/"+companyID+"/connection/authorize", body, &got); code != http.StatusOK {
 		t.Fatalf("authorize %s: got status %d, want 200", companyID, code)
 	}
-	u, err := url.Parse(got.AuthorizeURL)
+	leverURL := e.StartFlow(got.AuthorizeURL) // the admin's browser opens the start link
+	u, err := url.Parse(leverURL)
 	if err != nil || u.Query().Get("state") == "" {
-		t.Fatalf("authorize %s: got URL %q, want one with a state", companyID, got.AuthorizeURL)
+		t.Fatalf("authorize %s: got URL %q, want one with a state", companyID, leverURL)
 	}
-	return got.AuthorizeURL, u.Query().Get("state")
+	return leverURL, u.Query().Get("state")
 }
 
 // consent visits an authorize URL at the fake and returns the query it
@@ -234,7 +235,9 @@ func consent(t *testing.T, authorizeURL string) url.Values {
 // callback delivers a query to the OAuth callback and returns the raw answer.
 func callback(e *apptest.Env, q url.Values) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	e.Callback.ServeHTTP(rec, httptest.NewRequest("GET", "/oauth/lever/callback?"+q.Encode(), nil))
+	req := httptest.NewRequest("GET", "/oauth/lever/callback?"+q.Encode(), nil)
+	e.AddFlowCookie(req) // the same browser
+	e.Callback.ServeHTTP(rec, req)
 	return rec
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -36,7 +37,13 @@ func (f *fixture) sendRaw(ev map[string]any, wantCode int, wantStatus string) {
 func TestEveryValidEventFits(t *testing.T) {
 	f := setup(t)
 	f.link("pos-1", f.postings[0].ID, "")
-	angle := strings.Repeat("<", 900<<10)
+	// 900 KB of '<' (9 notes of 100,000, each note body's limit): six
+	// times that once JSON-escaped.
+	angle := strings.Repeat("<", 100_000)
+	var angleNotes []map[string]any
+	for i := range 9 {
+		angleNotes = append(angleNotes, map[string]any{"id": fmt.Sprintf("n%d", i), "author": "Grace", "createdAt": now(), "body": angle})
+	}
 	resume := bytes.Repeat([]byte{'%', 'P', 'D', 'F'}, event.MaxInlineResumeBytes/4)
 	tests := []struct {
 		name, candidate string
@@ -44,7 +51,7 @@ func TestEveryValidEventFits(t *testing.T) {
 		wantNote        string
 		wantFile        int
 	}{
-		{"900 KB note full of '<'", "c-angle", map[string]any{"notes": []map[string]any{{"id": "n1", "author": "Grace", "createdAt": now(), "body": angle}}}, angle[:1000], 0},
+		{"900 KB of notes full of '<'", "c-angle", map[string]any{"notes": angleNotes}, angle[:1000], 0},
 		{"inline resume at the limit", "c-resume", map[string]any{"resume": map[string]any{"contentBase64": base64.StdEncoding.EncodeToString(resume), "fileName": "cv.pdf", "contentType": "application/pdf"}}, "", len(resume)},
 	}
 	for _, tt := range tests {

@@ -65,7 +65,8 @@ func TestConfidentialAccess(t *testing.T) {
 		if code := e.Do("POST", "/v1/companies/"+company+"/connection/authorize", body, &auth); code != 200 {
 			t.Fatalf("authorize: %d", code)
 		}
-		u, err := url.Parse(auth.AuthorizeURL)
+		leverURL := e.StartFlow(auth.AuthorizeURL) // the start link's redirect to Lever
+		u, err := url.Parse(leverURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +74,7 @@ func TestConfidentialAccess(t *testing.T) {
 		if slices.Contains(asked, "confidential:access:admin") != confidential || !slices.Contains(asked, "offline_access") {
 			t.Errorf("confidential=%v: authorize URL scopes %v", confidential, asked)
 		}
-		if loc := e.FollowConsent(auth.AuthorizeURL); loc == nil || loc.Query().Get("status") != "connected" {
+		if loc := e.FollowConsent(leverURL); loc == nil || loc.Query().Get("status") != "connected" {
 			t.Fatalf("consent: %v", loc)
 		}
 		var conn struct {

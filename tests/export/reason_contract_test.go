@@ -119,6 +119,7 @@ func TestReasonContract(t *testing.T) {
 		linkRoute     = "PUT " + co + "/links/{positionId}"
 		reloadRoute   = "POST " + co + "/postings/reload"
 		performRoute  = "PUT " + co + "/connection/perform-as"
+		eraseRoute    = "DELETE " + co + "/candidates/{candidateId}"
 	)
 	noConsent := map[string]any{"consent": nil}
 
@@ -182,6 +183,17 @@ func TestReasonContract(t *testing.T) {
 	w.send(noteEvent("a-1", "n-3", "After unlink")) // position_not_linked (recorded already)
 	w.call(actRetryRoute, "POST", p("/exports/a-1/activities/retry"), noteBody("n-3", "After unlink"))
 
+	// Erasure: an export in flight makes the DELETE wait (in_progress);
+	// an erased candidate's events, button and retry answer erased.
+	if _, err := f.App.Exports.Claim(ctx, exportKey("e-1"), "held", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	w.call(eraseRoute, "DELETE", p("/candidates/e-1"), nil)
+	w.call(eraseRoute, "DELETE", p("/candidates/e-2"), nil)
+	w.send(candEvent("candidate.contact_accepted", "pos-1", cand("e-2")))
+	w.call(exportRoute, "POST", p("/candidates/e-2/export"), exportBody("pos-1", cand("e-2")))
+	w.call(retryRoute, "POST", p("/exports/e-2/retry"), map[string]any{})
+
 	// The company's connection: revoked, then unusable tokens, then gone.
 	for _, st := range []connection.Status{connection.Revoked, connection.ReauthRequired} {
 		f.updateConn(func(c *connection.Connection) { c.Status = st })
@@ -191,7 +203,11 @@ func TestReasonContract(t *testing.T) {
 		w.call(actRetryRoute, "POST", p("/exports/never/activities/retry"), noteBody("n-1", "Never seen"))
 		w.call(reloadRoute, "POST", p("/postings/reload"), nil)
 		w.call(performRoute, "PUT", p("/connection/perform-as"), map[string]any{"email": "rec@acme.example"})
+		w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 	}
+	// The perform-as user deactivated: linking waits for the repair.
+	f.updateConn(func(c *connection.Connection) { c.Status = connection.PerformAsInactive })
+	w.call(linkRoute, "PUT", p("/links/pos-1"), map[string]any{"postingId": f.postings[0].ID})
 	f.updateConn(func(c *connection.Connection) { c.Status = connection.Connected })
 	if code := f.Do("DELETE", p("/connection"), nil, nil); code != 200 {
 		t.Fatalf("disconnect: %d", code)
@@ -242,6 +258,7 @@ var management = []string{
 	"DELETE " + co + "/links/{positionId}",
 	"POST " + co + "/candidates/{candidateId}/export",
 	"GET " + co + "/candidates/{candidateId}/export",
+	"DELETE " + co + "/candidates/{candidateId}",
 	"GET " + co + "/exports",
 	"POST " + co + "/exports/{candidateId}/retry",
 	"GET " + co + "/activities",

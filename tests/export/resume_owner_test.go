@@ -2,9 +2,11 @@ package export
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
@@ -13,7 +15,9 @@ import (
 )
 
 // TestResumeURLAndOwner: a resume given by URL is downloaded from an allowed
-// host only and sent as Lever's resumeFile; sourcedBy becomes the owner when
+// host only and sent as Lever's resumeFile (another host is refused at
+// intake; a file that cannot be downloaded leaves the candidate exported
+// with lastError saying the resume was not attached); sourcedBy becomes the owner when
 // a Lever user has that email, else the perform-as user owns it.
 func TestResumeURLAndOwner(t *testing.T) {
 	pdf := []byte("%PDF-1.4 resume of the candidate")
@@ -42,7 +46,6 @@ func TestResumeURLAndOwner(t *testing.T) {
 		wantOwner                             string
 	}{
 		{"allowed host, known recruiter", "c-res-1", files.URL + "/cv.pdf", "rita@acme.example", true, rita.ID},
-		{"host not allowed: exported without resume", "c-res-2", "https://elsewhere.example/cv.pdf", "", false, f.acct.AdminID()},
 		{"too large: exported without resume", "c-res-3", files.URL + "/big.pdf", "", false, f.acct.AdminID()},
 		{"missing file: exported without resume", "c-res-4", files.URL + "/gone.pdf", "unknown@acme.example", false, f.acct.AdminID()},
 	}
@@ -52,6 +55,10 @@ func TestResumeURLAndOwner(t *testing.T) {
 			c["sourcedBy"] = map[string]any{"email": tt.sourcedBy, "name": "Recruiter"}
 		}
 		f.send(candEvent("candidate.contact_accepted", "pos-1", c), 202, "queued")
+	}
+	bad := cand("c-res-2", map[string]any{"resume": map[string]any{"url": "https://elsewhere.example/cv.pdf", "fileName": "cv.pdf"}})
+	if code, out := f.Send(candEvent("candidate.contact_accepted", "pos-1", bad)); code != 400 || !strings.Contains(fmt.Sprint(out), "data.candidate.resume.url") {
+		t.Errorf("host not allowed: got %d %v, want 400 naming data.candidate.resume.url", code, out)
 	}
 	f.drain(false)
 	for _, tt := range tests {
@@ -64,8 +71,12 @@ func TestResumeURLAndOwner(t *testing.T) {
 			if opp.Owner != tt.wantOwner {
 				t.Errorf("owner: got %q, want %q", opp.Owner, tt.wantOwner)
 			}
-			if st := f.status(tt.candidate); st.State != "exported" {
+			st := f.status(tt.candidate)
+			if st.State != "exported" {
 				t.Errorf("state: got %q, want exported", st.State)
+			}
+			if dropped := strings.HasPrefix(st.LastError, "resume_not_attached"); dropped == tt.wantFile {
+				t.Errorf("lastError %q: want the dropped resume reported: %v", st.LastError, !tt.wantFile)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/httpapi"
@@ -48,6 +49,7 @@ var management = []route{
 	{"DELETE", company + "/links/{positionId}", []string{"204"}},
 	{"POST", company + "/candidates/{candidateId}/export", []string{"202", "409", "422"}},
 	{"GET", company + "/candidates/{candidateId}/export", []string{"200"}},
+	{"DELETE", company + "/candidates/{candidateId}", []string{"200", "409"}},
 	{"GET", company + "/exports", []string{"200"}},
 	{"POST", company + "/exports/{candidateId}/retry", []string{"202", "409", "422"}},
 	{"GET", company + "/settings", []string{"200"}},
@@ -61,8 +63,9 @@ var management = []route{
 
 // public are the routes of the webhook and oauth functions (no bearer key).
 var public = []route{
-	{"POST", "/v1/events", []string{"200", "202", "400", "401", "404", "503"}},
+	{"POST", "/v1/events", []string{"200", "202", "400", "401", "405", "503"}},
 	{"GET", "/oauth/lever/callback", []string{"302", "400", "405", "503"}},
+	{"GET", "/v1/connect/start", []string{"302", "400", "405"}},
 }
 
 func loadDoc(t *testing.T) map[string]any {
@@ -262,6 +265,8 @@ func TestSchemasMatchGo(t *testing.T) {
 		"PostingContent":     reflect.TypeFor[posting.Content](),
 		"PostingContentList": reflect.TypeFor[posting.ContentList](),
 		"PostingChange":      reflect.TypeFor[posting.Change](),
+		"ErasureReport":      reflect.TypeFor[erasure.Report](),
+		"ErasureRemoved":     reflect.TypeFor[erasure.Removed](),
 	} {
 		s := schemas[name]
 		if s == nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
@@ -200,6 +201,15 @@ func TestLinkErrors(t *testing.T) {
 		t.Fatalf("disconnect umbrella: %d", code)
 	}
 	putLink(t, e, "globex", "pos-g", map[string]any{"postingId": g.ID})
+	hacct := connect(t, e, "hooli")
+	h := hacct.AddPosting(leverfake.Posting{Text: "Hooli role"})
+	reload(t, e, "hooli")
+	if _, err := e.App.Connections.Update(ctxT(t), "hooli", func(c *connection.Connection) error {
+		c.Status, c.LastError = connection.PerformAsInactive, connection.ReasonPerformAsInactive
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name, key, company, position string
@@ -216,6 +226,7 @@ func TestLinkErrors(t *testing.T) {
 		{"malformed position id", apptest.APIKey, "acme", strings.Repeat("x", 300), map[string]any{"postingId": p.ID}, 400, "invalid", "positionId", ""},
 		{"never connected", apptest.APIKey, "initech", "pos-1", map[string]any{"postingId": p.ID}, 422, "invalid", "", "not_connected"},
 		{"disconnected", apptest.APIKey, "umbrella", "pos-1", map[string]any{"postingId": u.ID}, 422, "invalid", "", "not_connected"},
+		{"perform-as user deactivated", apptest.APIKey, "hooli", "pos-1", map[string]any{"postingId": h.ID}, 422, "invalid", "", "perform_as_inactive"},
 		{"another company's posting", apptest.APIKey, "acme", "pos-1", map[string]any{"postingId": g.ID}, 404, "not_found", "postingId", ""},
 		{"another company's position (scoped key)", "acme-key-0123456789", "globex", "pos-g", map[string]any{"postingId": g.ID}, 403, "forbidden", "", "wrong_company"},
 	} {
@@ -234,7 +245,7 @@ func TestLinkErrors(t *testing.T) {
 	if code, _ := call(e, "acme-key-0123456789", "GET", path("globex", "/links"), nil); code != 403 {
 		t.Errorf("GET another company's links with a scoped key: %d, want 403", code)
 	}
-	for _, c := range []string{"acme", "initech", "umbrella"} {
+	for _, c := range []string{"acme", "initech", "umbrella", "hooli"} {
 		if got := links(t, e, c); len(got) != 0 {
 			t.Errorf("refused requests created links for %s: %v", c, got)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/leverlink/leverlink/shared/app/apptest"
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
@@ -67,6 +68,7 @@ func newStack(t *testing.T) *stack {
 		}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /oauth/lever/callback", e.Callback)
+	mux.Handle("GET "+httpapi.StartPath, e.Callback) // the start link the Connect button navigates to
 	mux.Handle("/", e.API)
 	api.Store(http.Handler(mux))
 

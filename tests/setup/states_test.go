@@ -10,7 +10,8 @@ import (
 
 // TestStatesShown: a link to a closed posting says "Posting closed"; a
 // connection whose perform-as user is inactive (or suspended), or whose
-// tokens need a new consent, says so and offers Reconnect.
+// tokens need a new consent, says so and offers Reconnect (an inactive
+// perform-as user also offers choosing another: TestPerformAsRepair).
 func TestStatesShown(t *testing.T) {
 	s := newStack(t)
 	ctx := browser(t)
@@ -31,7 +32,7 @@ func TestStatesShown(t *testing.T) {
 		status    connection.Status
 		want, btn string
 	}{
-		{"perform_as_inactive", "Perform-as user inactive: reconnect.", "Reconnect Lever"},
+		{"perform_as_inactive", "Perform-as user inactive: choose an active Lever user.", "Reconnect Lever instead"},
 		{"suspended", "Perform-as user inactive: reconnect.", "Reconnect Lever"},
 		{connection.ReauthRequired, "Lever needs to be connected again.", "Reconnect Lever"},
 		{connection.NotConnected, "Lever not connected.", "Connect Lever"},

@@ -23,8 +23,10 @@ import (
 
 	"github.com/leverlink/leverlink/shared/app"
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/s3store/s3test"
@@ -62,6 +64,9 @@ type Env struct {
 	DLQ      *sqsqueue.Queue
 	Logs     *SafeBuffer // every log line the app wrote
 	Secrets  secret.Static
+
+	mu      sync.Mutex
+	cookies map[string]*http.Cookie // the harness browser's flow cookies, by state
 }
 
 // Option adjusts the harness before the app is built.
@@ -129,7 +134,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
-	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc})
+	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc, ResumeAllowLoopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +213,7 @@ func (e *Env) Connect(companyID string, body map[string]any) *url.URL {
 func (e *Env) FollowConsent(authorizeURL string) *url.URL {
 	e.T.Helper()
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(authorizeURL)
+	resp, err := hc.Get(e.StartFlow(authorizeURL))
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -220,12 +225,55 @@ func (e *Env) FollowConsent(authorizeURL string) *url.URL {
 	return e.CallbackQuery(loc.RawQuery)
 }
 
-// CallbackQuery calls the OAuth callback with a raw query and returns the
+// StartFlow opens a start link (the authorizeUrl the API returns) in the
+// harness browser, as an admin's browser would: the oauth function sets the
+// flow cookie, which later callbacks of that state carry (CallbackQuery),
+// and redirects to Lever; StartFlow returns that Lever authorize URL. A URL
+// that is not a start link is returned as is.
+func (e *Env) StartFlow(startURL string) string {
+	e.T.Helper()
+	u, err := url.Parse(startURL)
+	if err != nil || !strings.HasSuffix(u.Path, httpapi.StartPath) {
+		return startURL
+	}
+	rec := httptest.NewRecorder()
+	e.Callback.ServeHTTP(rec, httptest.NewRequest("GET", u.RequestURI(), nil))
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	if rec.Code != http.StatusFound || err != nil {
+		e.T.Fatalf("start link: got %d %s", rec.Code, rec.Body.String())
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == connection.FlowCookie {
+			e.mu.Lock()
+			if e.cookies == nil {
+				e.cookies = map[string]*http.Cookie{}
+			}
+			e.cookies[loc.Query().Get("state")] = &http.Cookie{Name: c.Name, Value: c.Value}
+			e.mu.Unlock()
+		}
+	}
+	return loc.String()
+}
+
+// AddFlowCookie adds to a callback request the flow cookie the harness
+// browser holds for the request's state, if any.
+func (e *Env) AddFlowCookie(req *http.Request) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c := e.cookies[req.URL.Query().Get("state")]; c != nil {
+		req.AddCookie(c)
+	}
+}
+
+// CallbackQuery calls the OAuth callback with a raw query, carrying the
+// harness browser's flow cookie for its state (StartFlow), and returns the
 // redirect (nil for an error page).
 func (e *Env) CallbackQuery(rawQuery string) *url.URL {
 	e.T.Helper()
 	rec := httptest.NewRecorder()
-	e.Callback.ServeHTTP(rec, httptest.NewRequest("GET", "/oauth/lever/callback?"+rawQuery, nil))
+	req := httptest.NewRequest("GET", "/oauth/lever/callback?"+rawQuery, nil)
+	e.AddFlowCookie(req)
+	e.Callback.ServeHTTP(rec, req)
 	if rec.Code != http.StatusFound {
 		return nil
 	}

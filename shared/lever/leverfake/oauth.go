@@ -18,6 +18,7 @@ const (
 
 type authCode struct {
 	accountID, userID, clientID, redirectURI, scope, audience string
+	challenge                                                 string // PKCE S256 (pkce.go); "" without
 	expires                                                   time.Time
 }
 
@@ -181,6 +182,11 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "audience is required")
 		return
 	}
+	challenge, problem := pkceRequest(q)
+	if problem != "" {
+		fail("invalid_request", problem)
+		return
+	}
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -218,7 +224,7 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 	code := secret(18)
 	f.codes[code] = &authCode{
 		accountID: a.id, userID: userID, clientID: f.opts.ClientID, redirectURI: redirect,
-		scope: scope, audience: q.Get("audience"), expires: f.now().Add(codeTTL),
+		scope: scope, audience: q.Get("audience"), challenge: challenge, expires: f.now().Add(codeTTL),
 	}
 	back(url.Values{"code": {code}})
 }
@@ -274,6 +280,11 @@ func (f *Fake) tokenGrant(w http.ResponseWriter, r *http.Request, grant, id, sec
 		if c == nil || f.now().After(c.expires) || c.clientID != id || c.redirectURI != r.PostForm.Get("redirect_uri") {
 			f.counters["oauth invalid_grant"]++
 			oauthError(w, http.StatusForbidden, "invalid_grant", "Invalid authorization code")
+			return
+		}
+		if !pkceVerified(c.challenge, r.PostForm.Get("code_verifier")) {
+			f.counters["oauth invalid_grant"]++
+			oauthError(w, http.StatusForbidden, "invalid_grant", "Failed to verify code verifier")
 			return
 		}
 		writeJSONRaw(w, http.StatusOK, f.tokenResponse(f.issueLocked(c.accountID, c.userID, c.clientID, c.scope, c.audience)))

@@ -75,7 +75,7 @@
         if (!r.ok) {
           var e = (j && j.error) || {};
           var err = new Error(ACTION_REASONS[e.reason] || e.message || ('Request failed (' + r.status + ')'));
-          err.status = r.status; err.reason = e.reason || '';
+          err.status = r.status; err.reason = e.reason || ''; err.field = e.field || '';
           throw err;
         }
         return j;
@@ -157,6 +157,13 @@
         $('btn-connect').textContent = 'Reconnect Lever';
         break;
       case 'perform_as_inactive':
+        // The grant is fine: choosing an active user repairs it (PUT
+        // perform-as), no reconnect needed; reconnecting stays possible.
+        st.textContent = 'Perform-as user inactive: choose an active Lever user.';
+        d.textContent = 'The Lever user leverlink acts as' + (who ? ' (' + who + ')' : '') + ' is no longer active in Lever. ' +
+          'Candidates and notes wait (they are not failed) until you enter the email of an active Lever user below, or reconnect as one.';
+        $('btn-connect').textContent = 'Reconnect Lever instead';
+        break;
       case 'suspended':
         st.textContent = 'Perform-as user inactive: reconnect.';
         d.textContent = 'The Lever user leverlink acts as' + (who ? ' (' + who + ')' : '') + ' is no longer active in Lever. Reconnect as an active Lever user.';
@@ -172,6 +179,8 @@
       var radio = document.querySelector('input[name=environment][value="' + env + '"]');
       if (radio) { radio.checked = true; }
     }
+    $('conn-perform-as').hidden = c.status !== 'perform_as_inactive';
+    $('btn-connect').className = c.status === 'perform_as_inactive' ? '' : 'primary'; // the repair is the primary action
     $('conn-connect').hidden = !showConnect;
     $('conn-manage').hidden = showConnect;
     $('connection').hidden = false;
@@ -312,7 +321,8 @@
     if (!connected()) {
       edit.disabled = true;
       remove.hidden = true;
-      linkText.textContent += ' Connect Lever to change links.';
+      linkText.textContent += state.connection.status === 'perform_as_inactive'
+        ? ' Choose an active Lever user above to change links.' : ' Connect Lever to change links.';
     }
     edit.addEventListener('click', function () { openForm(li, pos); });
     remove.addEventListener('click', function () { removeLink(li, pos); });
@@ -611,6 +621,24 @@
     }, function (e) { notice(e.message, 'error'); });
   }
 
+  // performAs repairs a perform_as_inactive connection: leverlink acts as
+  // the active Lever user with this email from now on.
+  function performAs(ev) {
+    ev.preventDefault();
+    var input = $('perform-as-email'), b = $('btn-perform-as');
+    var email = input.value.trim();
+    if (!email) { notice('Enter the email of an active Lever user.', 'error'); input.focus(); return; }
+    b.disabled = true;
+    api('PUT', 'connection/perform-as', { email: email }).then(function (v) {
+      input.value = '';
+      notice('Leverlink now acts as ' + ((v && v.performAs && v.performAs.email) || email) + ' in Lever. Waiting candidates and notes are sent at their next retry (within minutes).', 'ok');
+      return load();
+    }, function (e) {
+      notice(e.field === 'email' ? 'Not changed: ' + e.message + ' (' + email + ').' : e.message, 'error');
+      input.focus();
+    }).then(function () { b.disabled = false; });
+  }
+
   function reload() {
     var b = $('btn-reload');
     b.disabled = true;
@@ -634,6 +662,7 @@
     $('btn-connect').addEventListener('click', function () { connect(environment()); });
     $('btn-reconnect').addEventListener('click', function () { connect(state.connection.environment || 'production'); });
     $('btn-disconnect').addEventListener('click', disconnect);
+    $('conn-perform-as').addEventListener('submit', performAs);
     $('btn-reload').addEventListener('click', reload);
     $('settings-form').addEventListener('submit', saveSettings);
     SETTINGS.forEach(function (f) { $(f[0]).addEventListener('change', function () { settingsDirty = true; settingsMessage(''); }); });
