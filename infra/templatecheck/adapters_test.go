@@ -38,6 +38,7 @@ var sdkOps = map[string]map[string]string{
 	},
 	"s3store": {
 		"PutObject": "s3:PutObject", "GetObject": "s3:GetObject",
+		"ListObjectsV2": "s3:ListBucket", "DeleteObject": "s3:DeleteObject",
 		// bucket set-up: local stack and tests only
 		"CreateBucket": "s3:CreateBucket",
 	},

@@ -47,7 +47,7 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
 		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
 		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
-		"dynamo.Exports.ForgetContact",
+		"dynamo.Exports.ForgetContact", "s3store.Payloads.DeletePrefix PayloadBucket",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
 		// export.SendJob: large jobs (claim check)
@@ -212,13 +212,13 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 			}
 			bound = field + "Table"
 		}
-		if strings.HasPrefix(method, "s3store.") {
-			bound += "/*" // object calls are granted on the bucket's objects
-		}
 		for _, a := range acts {
 			res := bound
 			if base, ok := strings.CutSuffix(a, onIndex); ok {
 				a, res = base, bound+"/index"
+			}
+			if strings.HasPrefix(method, "s3store.") && a != "s3:ListBucket" {
+				res += "/*" // object calls are granted on the bucket's objects; listing on the bucket
 			}
 			want[grant{a, res}] = true
 		}

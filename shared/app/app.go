@@ -140,6 +140,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			return nil, err
 		}
 		a.Payloads = s3store.New(s3c, cfg.PayloadBucket)
+		a.Erasure.Payloads = a.Payloads // an erasure deletes the candidate's queued snapshots
 	}
 
 	var tokenKey []byte

@@ -2,6 +2,8 @@ package export
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -14,11 +16,15 @@ import (
 // implements it on S3, shared/memstore in memory.
 //
 // Put stores body under key (overwriting). Get returns it: apperr NotFound
-// when there is none (never stored, or expired). Both return apperr
-// Transient on storage failures. Safe for concurrent use.
+// when there is none (never stored, or expired). DeletePrefix deletes every
+// body whose key starts with prefix and returns how many it deleted
+// (apperr Invalid for an empty prefix: never everything). All return
+// apperr Invalid for an empty key and apperr Transient on storage
+// failures. Safe for concurrent use.
 type Payloads interface {
 	Put(ctx context.Context, key string, body []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	DeletePrefix(ctx context.Context, prefix string) (int, error)
 }
 
 // MaxInlineBody is the largest job body sent inline: SQS takes 256 KiB
@@ -40,9 +46,30 @@ type reference struct {
 	PayloadRef  string `json:"payloadRef"`
 }
 
-// payloadKey names a job's stored payload: derived from its deduplication
-// id (a hash), so the key holds no id or personal data.
-func payloadKey(j Job) string { return "jobs/" + j.DedupID() }
+// payloadKey names a job's stored payload: its candidate's prefix
+// (PayloadPrefix) and its deduplication id, both hashes, so the key holds
+// no id or personal data.
+func payloadKey(j Job) string { return PayloadPrefix(j.CompanyID, j.CandidateID) + j.DedupID() }
+
+// PayloadPrefix is the key prefix of every stored payload of a company's
+// candidate ("jobs/" + a SHA-256 of the ids + "/"), so that an erasure can
+// delete them all (ErasePayloads). Pure.
+func PayloadPrefix(companyID, candidateID string) string {
+	sum := sha256.Sum256([]byte(companyID + "\x00" + candidateID))
+	return "jobs/" + hex.EncodeToString(sum[:]) + "/"
+}
+
+// ErasePayloads deletes every stored payload of the candidate's queued
+// jobs (their snapshots) and returns how many it deleted; p nil: none.
+// A job whose payload is gone is then refused when received (ReadJob:
+// apperr Invalid naming job), which the erased candidate's tombstone
+// keeps from being recorded. Errors as Payloads.DeletePrefix.
+func ErasePayloads(ctx context.Context, p Payloads, companyID, candidateID string) (int, error) {
+	if p == nil {
+		return 0, nil
+	}
+	return p.DeletePrefix(ctx, PayloadPrefix(companyID, candidateID))
+}
 
 // SendJob queues j on q: inline when its body fits a message, else with its
 // body stored in p under a derived key and a reference queued (p nil:

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -42,4 +43,22 @@ func (p *Payloads) Get(_ context.Context, key string) ([]byte, error) {
 		return nil, apperr.E(apperr.NotFound, "no payload %s", key)
 	}
 	return append([]byte(nil), b...), nil
+}
+
+// DeletePrefix deletes every body whose key starts with prefix (apperr
+// Invalid for an empty prefix) and returns how many.
+func (p *Payloads) DeletePrefix(_ context.Context, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, apperr.InvalidField("prefix", "is required")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for k := range p.m {
+		if strings.HasPrefix(k, prefix) {
+			delete(p.m, k)
+			n++
+		}
+	}
+	return n, nil
 }

@@ -91,6 +91,37 @@ func (p *Payloads) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
+// DeletePrefix deletes every object whose key starts with prefix and
+// returns how many it deleted. Errors: apperr Invalid for an empty prefix
+// (never the whole bucket), Transient when S3 is unavailable (some may be
+// deleted: call again).
+func (p *Payloads) DeletePrefix(ctx context.Context, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, apperr.InvalidField("prefix", "is required")
+	}
+	n := 0
+	var token *string
+	for {
+		page, err := p.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(p.bucket), Prefix: aws.String(prefix), ContinuationToken: token})
+		if err != nil {
+			return n, mapErr(err, "list", prefix)
+		}
+		for _, o := range page.Contents {
+			if _, err := p.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(p.bucket), Key: o.Key}); err != nil {
+				if e := mapErr(err, "delete", aws.ToString(o.Key)); !apperr.Is(e, apperr.NotFound) {
+					return n, e
+				}
+				continue
+			}
+			n++
+		}
+		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+			return n, nil
+		}
+		token = page.NextContinuationToken
+	}
+}
+
 // CreateBucket creates the bucket (for the local stack and the tests; in
 // AWS the template does). An existing bucket is not an error.
 func CreateBucket(ctx context.Context, client *s3.Client, bucket string) error {

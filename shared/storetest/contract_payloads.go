@@ -37,6 +37,30 @@ func PayloadsContract(t *testing.T, newStore func(t *testing.T) export.Payloads)
 			}
 		})
 	}
+	t.Run("delete by prefix", func(t *testing.T) {
+		c := ctx(t)
+		a, b := "jobs/"+ID("pa")+"/", "jobs/"+ID("pb")+"/"
+		for _, k := range []string{a + "1", a + "2", b + "1"} {
+			must(t, "Put "+k, store.Put(c, k, []byte(k)))
+		}
+		n, err := store.DeletePrefix(c, a)
+		must(t, "DeletePrefix", err)
+		if n != 2 {
+			t.Errorf("DeletePrefix deleted %d, want 2", n)
+		}
+		for _, k := range []string{a + "1", a + "2"} {
+			_, err := store.Get(c, k)
+			wantCode(t, "Get of a deleted key", err, apperr.NotFound)
+		}
+		if got, err := store.Get(c, b+"1"); err != nil || string(got) != b+"1" {
+			t.Errorf("another prefix's key: %q, %v, want kept", got, err)
+		}
+		if n, err := store.DeletePrefix(c, a); err != nil || n != 0 {
+			t.Errorf("DeletePrefix again = %d, %v, want 0, nil", n, err)
+		}
+		_, err = store.DeletePrefix(c, "")
+		wantCode(t, "DeletePrefix of an empty prefix", err, apperr.Invalid)
+	})
 	t.Run("missing and empty keys", func(t *testing.T) {
 		c := ctx(t)
 		_, err := store.Get(c, "jobs/"+ID("missing"))

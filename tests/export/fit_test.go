@@ -129,3 +129,32 @@ func TestLongAndNonASCIIIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestErasureDeletesStoredSnapshots: the snapshot of a queued job too large
+// for a message is stored aside (S3); erasing the candidate before the job
+// runs deletes it (removed.queuedPayloads), and the job is then discarded
+// when received: nothing exported, nothing failed, nothing dead-lettered.
+func TestErasureDeletesStoredSnapshots(t *testing.T) {
+	f := setup(t)
+	f.link("pos-1", f.postings[0].ID, "")
+	big := strings.Repeat("<", 100_000)
+	var notes []map[string]any
+	for i := range 3 { // 300 KB of '<', 1.8 MB once JSON-escaped: over a message
+		notes = append(notes, map[string]any{"id": fmt.Sprintf("n%d", i), "author": "Grace", "createdAt": now(), "body": big})
+	}
+	f.sendRaw(candEvent("candidate.contact_accepted", "pos-1", cand("er-big", map[string]any{"notes": notes})), 202, "queued")
+	got, _ := f.erase(apptest.APIKey, company, "er-big", 200)
+	if got.Removed.QueuedPayloads != 1 {
+		t.Fatalf("removed = %+v, want the one stored snapshot", got.Removed)
+	}
+	f.drain(false)
+	if n := len(f.oppsOf(email("er-big"))); n != 0 {
+		t.Errorf("opportunities of the erased candidate: %d", n)
+	}
+	if st := f.status("er-big"); st.State != "erased" {
+		t.Errorf("status = %+v, want erased", st)
+	}
+	if msgs, err := f.DLQ.Receive(t.Context(), 10, 0, 0); err != nil || len(msgs) != 0 {
+		t.Errorf("DLQ: %d messages (%v), want none", len(msgs), err)
+	}
+}
