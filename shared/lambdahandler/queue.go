@@ -68,7 +68,9 @@ type Exports struct {
 // HandleBatch handles an SQS FIFO batch with ReportBatchItemFailures.
 // Message groups run in parallel, each in order; after the first failure in
 // a group the rest of that group fails too (FIFO semantics), so a
-// candidate's pushes never overtake its export. It never returns an error.
+// candidate's pushes never overtake its export. A job its company's budget
+// cannot serve soon is handed back the same way, the rest of its group
+// with it (see Queue). It never returns an error.
 func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	groups := map[string][]events.SQSMessage{}
 	var order []string
