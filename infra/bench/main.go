@@ -26,6 +26,8 @@ type flags struct {
 	rate                                            float64
 	burst                                           int
 	skip                                            string
+	fairBusy, fairQuiet                             int
+	fairEvery                                       time.Duration
 	out                                             string
 }
 
@@ -42,7 +44,10 @@ func main() {
 	flag.IntVar(&f.initRuns, "init-runs", 5, "cold starts measured per function")
 	flag.Float64Var(&f.rate, "rate", 9.5, "LEVER_RATE_LIMIT benchmarked (the default), beside 8 (the former default) and 10 (Lever's)")
 	flag.IntVar(&f.burst, "burst", 19, "LEVER_BURST benchmarked (the default)")
-	flag.StringVar(&f.skip, "skip", "", "comma-separated parts to skip: export,webhook,refresh,bootstrap")
+	flag.StringVar(&f.skip, "skip", "", "comma-separated parts to skip: fair,export,webhook,refresh,bootstrap")
+	flag.IntVar(&f.fairBusy, "fair-busy", 2000, "fairness: exports of the busy company on the shared pool")
+	flag.IntVar(&f.fairQuiet, "fair-quiet", 10, "fairness: quiet companies")
+	flag.DurationVar(&f.fairEvery, "fair-every", 5*time.Second, "fairness: each quiet company sends one export this often")
 	flag.StringVar(&f.out, "out", "", "report path (default docs/benchmarks.md in the module)")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
@@ -63,6 +68,16 @@ func main() {
 	}
 	progress := func(format string, args ...any) { log.Printf(format, args...) }
 
+	if !skip["fair"] {
+		progress("fair: shared pool, busy company × %d, %d quiet companies every %s…", f.fairBusy, f.fairQuiet, f.fairEvery)
+		res, err := runFair(ctx, f.fairBusy, f.fairQuiet, f.fairEvery, f.rate, f.burst, f.resume)
+		if err != nil {
+			log.Fatalf("fair: %v", err)
+		}
+		progress("fair: quiet p50 %s p99 %s (%d/%d), busy %.2f/s of %.2f/s ceiling, bucket wait %s of %s busy, %d handed back, max receive count %d, %d failed, %d not exported",
+			harness.Ms(res.QuietP50), harness.Ms(res.QuietP99), res.QuietDone, res.QuietSent, res.BusyRate, res.BusyCeiling, res.BucketWait.Round(time.Millisecond), res.Busy.Round(time.Millisecond), res.HandedBack, res.MaxReceives, res.Failed, res.NotExported)
+		rep.fair = &res
+	}
 	if !skip["export"] {
 		runs := []exportRun{
 			{label: "light load (one event every 400 ms, 1 poller)", companies: 1, perCompany: 40, pollers: 1, rate: f.rate, burst: f.burst, trickle: 400 * time.Millisecond, resume: f.resume},

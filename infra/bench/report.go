@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/infra/bench/harness"
+	"github.com/leverlink/leverlink/shared/export"
 )
 
 // Memory sizes of the functions in template.yaml (GB).
@@ -41,6 +42,7 @@ type report struct {
 	idle       *idleResult
 	bootstraps []bootstrapResult
 	extra      []*exportResult
+	fair       *fairResult
 }
 
 func cpuModel() string {
@@ -214,7 +216,38 @@ func (rep *report) render() string {
 		targets = append(targets, harness.Target{Name: "idle month, AlarmsEnabled=true (template default)", Goal: "$0 fixed cost",
 			Measured: fmt.Sprintf("%s at list price; %s after the always-free tier (if the account has no other alarms or SQS/Lambda use)", harness.USD(ca), harness.USD(pr.Cost(afterFreeTier(idleUsage(rep.idle, 2))))), Pass: ca == 0})
 	}
+	if fr := rep.fair; fr != nil {
+		share := 0.0
+		if fr.Busy > 0 {
+			share = fr.BucketWait.Seconds() / fr.Busy.Seconds() * 100
+		}
+		pct := fr.BusyRate / fr.BusyCeiling * 100
+		targets = append(targets,
+			harness.Target{Name: "fairness: quiet companies' exports beside a busy one (shared pool)", Goal: "p99 ≤ 15 s",
+				Measured: fmt.Sprintf("p50 %s, p99 %s, max %s (%d of %d exported)", harness.Ms(fr.QuietP50), harness.Ms(fr.QuietP99), harness.Ms(fr.QuietMax), fr.QuietDone, fr.QuietSent),
+				Pass:     fr.QuietP99 <= 15*time.Second && fr.QuietDone == fr.QuietSent},
+			harness.Target{Name: "fairness: the busy company's drain (shared pool)", Goal: "≥ 95% of its Lever ceiling, no job lost",
+				Measured: fmt.Sprintf("%.1f%% (%.2f/s vs %.2f/s = 10 req/s ÷ %.2f Lever calls per export); %d failed, %d not exported, %d left exporting", pct, fr.BusyRate, fr.BusyCeiling, 10/fr.BusyCeiling, fr.Failed, fr.NotExported, fr.Stuck),
+				Pass:     pct >= 95 && fr.Failed == 0 && fr.NotExported == 0 && fr.Stuck == 0},
+			harness.Target{Name: "Lambda time waiting on a token bucket (shared pool)", Goal: "≤ 10% of the exporter's busy time",
+				Measured: fmt.Sprintf("%.1f%% (%s asleep, summed over concurrent jobs, of %s busy)", share, fr.BucketWait.Round(time.Millisecond), fr.Busy.Round(time.Millisecond)), Pass: share <= 10},
+		)
+		if rep.webhook != nil {
+			c := pr.Cost(perExportUsage(fr.exportResult, hookMean, true).Scale(1000))
+			targets = append(targets, harness.Target{Name: "cost per 1,000 exports, shared pool under backlog", Goal: "≤ $0.010", Measured: harness.USD(c), Pass: c <= 0.010})
+		}
+	}
 	p("## Targets\n\n%s\n", harness.TargetsTable(targets))
+	if fr := rep.fair; fr != nil {
+		p("## Fairness: one shared pool\n\n")
+		p("%s. The exporter runs as one pool of %d concurrent batches of %d (the template's `MaximumConcurrency` and `BatchSize`, read from template.yaml), shared by every company as the event source mapping is in AWS; each company's jobs are spread over %d FIFO message groups (`export.GroupShards`). The busy company's %d events are accepted first; the pool then starts and the quiet companies each send one export every %s (staggered) until the busy company's backlog is drained. Latency is from the webhook's 202 to the opportunity and its history note in the fake Lever. The bucket is %g/s burst %d.\n\n",
+			fr.Label, fr.Concurrency, fr.BatchSize, fr.Shards, fr.BusyExports, fr.QuietEvery, fr.Rate, fr.Burst)
+		p("%s\n", fairTable(fr))
+		p("Busy company drained in %s. Exporter busy time %s over %d batches; time asleep on a token bucket %s (%.1f%%, summed over the jobs of a batch, which run concurrently: an upper bound of the billed time asleep). Jobs handed back until their company's budget had room (`ChangeMessageVisibility`): %d; batch items failed (handed back or retried): %d; highest receive count seen: %d (hand-backs stop at %d, the queue dead-letters at %d); Lever 429s: %d; failed exports: %d; busy company's exports not done when the run ended: %d; markers left exporting: %d.\n\n",
+			fr.BusyElapsed.Round(time.Millisecond), fr.Busy.Round(time.Millisecond), fr.Batches, fr.BucketWait.Round(time.Millisecond), fr.BucketWait.Seconds()/max(fr.Busy.Seconds(), 1e-9)*100, fr.HandedBack, fr.Retried, fr.MaxReceives, fairMaxReceives-export.FailureReceives, fairMaxReceives, fr.Lever429, fr.Failed, fr.NotExported, fr.Stuck)
+		p("Requests during the run, per export (%d exports): DynamoDB (exporter) %s; DynamoDB (webhook intake of the busy company) %s; SQS (exporter) %s.\n\n",
+			fr.exports(), opsList(fr.Drain, float64(fr.exports())), opsList(fr.Intake, float64(fr.BusyExports)), opsList(fr.DrainSQS, float64(fr.exports())))
+	}
 	p("Targets are checked here, in the report, never in timed tests.\n\n")
 
 	// ---- exports

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts DynamoDB Local and fauxqs (SQS), waits until both answer, runs the
-# given command with DYNAMODB_ENDPOINT and SQS_ENDPOINT set, and stops both
+# Starts DynamoDB Local and fauxqs (SQS and S3), waits until both answer, runs
+# the given command with DYNAMODB_ENDPOINT, SQS_ENDPOINT and S3_ENDPOINT set, and stops both
 # emulators when the command ends, fails or is interrupted (Ctrl-C).
 #
 # Ports come from DYNAMODB_PORT and SQS_PORT; unset or 0 picks a free port.
@@ -81,6 +81,8 @@ echo "emulators: DynamoDB Local on 127.0.0.1:$ddb_port, fauxqs on 127.0.0.1:$sqs
 
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_port"
 export SQS_ENDPOINT="http://127.0.0.1:$sqs_port"
+# fauxqs serves S3 on the same port (path-style; shared/s3store).
+export S3_ENDPOINT="http://127.0.0.1:$sqs_port"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"

@@ -405,6 +405,8 @@ var values = map[string]string{
 	"VENDOR_EVENTS_SECRET_PARAM": VendorEventsSecretParam,
 	"EXPORT_QUEUE_URL":           unreachable + "/000000000000/leverlink-test-export.fifo",
 	"REFRESH_QUEUE_URL":          unreachable + "/000000000000/leverlink-test-refresh",
+	"PAYLOAD_BUCKET":             "leverlink-test-payloads",
+	"EXPORT_MAX_RECEIVE_COUNT":   "28",
 	"LEVER_CLIENT_ID":            "test-client-id",
 	"LEVER_CLIENT_SECRET_PARAM":  LeverClientSecretParam,
 	"LEVER_REDIRECT_URL":         "https://api.example.test/oauth/lever/callback",
@@ -421,7 +423,7 @@ var values = map[string]string{
 // AWS_LAMBDA_RUNTIME_API: its configuration with fake table names and queue
 // URLs, secret parameters named as in Params, read from the SSM at
 // ssmEndpoint, region and dummy credentials (no shared AWS files, no
-// instance metadata). DYNAMODB_ENDPOINT and SQS_ENDPOINT come from this
+// instance metadata). DYNAMODB_ENDPOINT, SQS_ENDPOINT and S3_ENDPOINT come from this
 // process's environment (the emulators under `make test`) or else point
 // where nothing answers; Lever too.
 func Env(fn, ssmEndpoint string) []string {
@@ -434,7 +436,7 @@ func Env(fn, ssmEndpoint string) []string {
 		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
 		"SSM_ENDPOINT=" + ssmEndpoint,
 	}
-	for _, name := range []string{"DYNAMODB_ENDPOINT", "SQS_ENDPOINT"} {
+	for _, name := range []string{"DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "S3_ENDPOINT"} {
 		v := os.Getenv(name)
 		if v == "" {
 			v = unreachable

@@ -33,6 +33,7 @@ import (
 	"github.com/leverlink/leverlink/shared/setup"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
+	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
 // localInfo is what the banner prints about the functions' set-up.
@@ -84,7 +85,8 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	}
 	_, port, _ := net.SplitHostPort(s.Addr)
 	stackCfg := config.LocalStack{
-		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
+		PayloadBucket: st.Buckets["PayloadBucket"], ExportMaxReceives: st.Def.MaxReceives("ExportQueue"),
 		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
 		OutboxTable: st.Tables.Outbox, ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, PublicURL: "http://" + s.Addr,
@@ -176,9 +178,13 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 	refresh, _ := st.Def.Queue("RefreshQueue")
 	exporter := lambda.NewHandler(a.ExporterFunction())
 	refresher := lambda.NewHandler(a.RefresherFunction())
+	// One pool per queue sized like the template's mapping (BatchSize,
+	// MaximumConcurrency), shared by every company as in AWS.
+	exportMap, _ := st.Def.Mapping("ExportQueue")
+	refreshMap, _ := st.Def.Mapping("RefreshQueue")
 	m.Workers = append(m.Workers,
-		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, time.Duration(export.VisibilityTimeout)*time.Second, log)},
-		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, exportMap, time.Duration(export.VisibilityTimeout)*time.Second, log)},
+		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, refreshMap, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
 		worker{Name: "refresher-schedule", Run: schedule(refresher, scheduleEvery(st), log)},
 	)
 	m.Workers = append(m.Workers, dispatcherWorkers(ctx, st, s, a, log)...)
@@ -241,11 +247,12 @@ func scheduleEvery(st *stack) time.Duration {
 }
 
 // poll feeds a queue to a Lambda handler like the SQS event source
-// mapping: batches of 10, the queue's visibility timeout, partial batch
-// failures (failed messages reappear; the redrive policy moves them to the
-// DLQ), one message per FIFO group per receive (fauxqs).
-func poll(q *sqsqueue.Queue, h lambda.Handler, visibility time.Duration, log *slog.Logger) func(context.Context) error {
-	p := &sqspoll.Poller{Queue: q, Visibility: visibility, Wait: 2 * time.Second, Log: log,
+// mapping m: its batch size and MaximumConcurrency, the queue's visibility
+// timeout, partial batch failures (failed messages reappear; the redrive
+// policy moves them to the DLQ), one message per FIFO group per receive
+// (fauxqs).
+func poll(q *sqsqueue.Queue, h lambda.Handler, m stackdef.Mapping, visibility time.Duration, log *slog.Logger) func(context.Context) error {
+	p := &sqspoll.Poller{Queue: q, Batch: m.BatchSize, Concurrency: m.MaxConcurrency, Visibility: visibility, Wait: 2 * time.Second, Log: log,
 		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			var resp events.SQSEventResponse
 			payload, err := json.Marshal(ev)

@@ -21,6 +21,7 @@ type settings struct {
 	TemplatePath     string
 	DynamoDBEndpoint string
 	SQSEndpoint      string
+	S3Endpoint       string // fauxqs's S3 (with-emulators.sh sets it; SQS_ENDPOINT when unset)
 }
 
 // loadSettings reads LEVERLINK_PORT (default 8080), LEVERLINK_TEMPLATE
@@ -32,7 +33,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	s := settings{
 		DynamoDBEndpoint: strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")),
 		SQSEndpoint:      strings.TrimSpace(getenv("SQS_ENDPOINT")),
+		S3Endpoint:       strings.TrimSpace(getenv("S3_ENDPOINT")),
 		TemplatePath:     strings.TrimSpace(getenv("LEVERLINK_TEMPLATE")),
+	}
+	if s.S3Endpoint == "" {
+		s.S3Endpoint = s.SQSEndpoint // fauxqs serves both
 	}
 	port := strings.TrimSpace(getenv("LEVERLINK_PORT"))
 	if port == "" {

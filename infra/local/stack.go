@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/leverlink/leverlink/shared/dynamo"
+	"github.com/leverlink/leverlink/shared/s3store"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
@@ -20,11 +22,13 @@ const provisionTimeout = time.Minute
 // stack is the local stack's resources: the template, the emulator clients,
 // and the tables and queues created from the template.
 type stack struct {
-	Def    stackdef.Stack
-	DDB    *dynamodb.Client
-	SQS    *sqs.Client
-	Tables dynamo.Tables
-	Queues map[string]string // queue logical id → URL
+	Def     stackdef.Stack
+	DDB     *dynamodb.Client
+	SQS     *sqs.Client
+	Tables  dynamo.Tables
+	Queues  map[string]string // queue logical id → URL
+	S3      *s3.Client
+	Buckets map[string]string // bucket logical id → name
 }
 
 // provision loads the template for the local stage and creates its tables
@@ -44,12 +48,18 @@ func provision(ctx context.Context, s settings, log *slog.Logger) (*stack, error
 	if st.SQS, err = sqsqueue.NewClient(ctx, s.SQSEndpoint); err != nil {
 		return nil, err
 	}
+	if st.S3, err = s3store.NewClient(ctx, s.S3Endpoint); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	if st.Tables, err = dynamo.CreateTables(ctx, st.DDB, def.Tables, ""); err != nil {
 		return nil, fmt.Errorf("create tables on DynamoDB Local at %s: %w", s.DynamoDBEndpoint, err)
 	}
 	if st.Queues, err = sqsqueue.CreateQueues(ctx, st.SQS, def.Queues, ""); err != nil {
 		return nil, fmt.Errorf("create queues on fauxqs at %s: %w", s.SQSEndpoint, err)
+	}
+	if st.Buckets, err = s3store.CreateBuckets(ctx, st.S3, def.Buckets, ""); err != nil {
+		return nil, fmt.Errorf("create buckets on fauxqs at %s: %w", s.S3Endpoint, err)
 	}
 	tables := make([]string, 0, len(def.Tables))
 	for _, t := range def.Tables {

@@ -36,6 +36,12 @@ var sdkOps = map[string]map[string]string{
 		"GetQueueUrl": "sqs:GetQueueUrl", "CreateQueue": "sqs:CreateQueue", "SetQueueAttributes": "sqs:SetQueueAttributes",
 		"ListQueues": "sqs:ListQueues",
 	},
+	"s3store": {
+		"PutObject": "s3:PutObject", "GetObject": "s3:GetObject",
+		"ListObjectsV2": "s3:ListBucket", "DeleteObject": "s3:DeleteObject",
+		// bucket set-up: local stack and tests only
+		"CreateBucket": "s3:CreateBucket",
+	},
 	"ssmparam": {
 		"GetParameter": "ssm:GetParameter", "GetParameters": "ssm:GetParameters", "GetParametersByPath": "ssm:GetParametersByPath",
 	},

@@ -49,12 +49,14 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
 		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
 		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
-		"dynamo.Exports.ForgetContact",
+		"dynamo.Exports.ForgetContact", "s3store.Payloads.DeletePrefix PayloadBucket",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
 		// Lever sync-back: disconnect removes the webhooks; export status
 		// shows the last known Lever state
 		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.DeleteRecord", "dynamo.LeverSync.Get",
+		// export.SendJob: large jobs (claim check)
+		"s3store.Payloads.Put PayloadBucket",
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
@@ -64,6 +66,7 @@ var functionUses = map[string][]string{
 		// opportunity from Lever through the vault and the buckets
 		"dynamo.LeverSync.GetRecord", "dynamo.LeverSync.ModifyRecord", "dynamo.LeverSync.Get", "dynamo.LeverSync.Modify",
 		"dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
+		"s3store.Payloads.Put PayloadBucket",
 	},
 	"oauth": {
 		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
@@ -75,6 +78,10 @@ var functionUses = map[string][]string{
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
 		"dynamo.Settings.Get",
+		// lambdahandler.Exports hands jobs back until their company's budget has room
+		"sqsqueue.Queue.ChangeVisibility ExportQueue",
+		// export.ReadJob: large jobs (claim check)
+		"s3store.Payloads.Get PayloadBucket",
 	},
 	"refresher": {
 		"dynamo.Connections.ListActive", "sqsqueue.Queue.EnqueueBatch RefreshQueue",
@@ -133,6 +140,8 @@ func resourceKey(v any) string {
 		if strings.HasPrefix(sub, "${") {
 			if id, rest, ok := strings.Cut(strings.TrimPrefix(sub, "${"), ".Arn}"); ok && strings.HasPrefix(rest, "/index/") {
 				return id + "/index"
+			} else if ok && rest == "/*" {
+				return id + "/*" // a bucket's objects
 			}
 		}
 	}
@@ -231,6 +240,9 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 			res := bound
 			if base, ok := strings.CutSuffix(a, onIndex); ok {
 				a, res = base, bound+"/index"
+			}
+			if strings.HasPrefix(method, "s3store.") && a != "s3:ListBucket" {
+				res += "/*" // object calls are granted on the bucket's objects; listing on the bucket
 			}
 			want[grant{a, res}] = true
 		}

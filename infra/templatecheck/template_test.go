@@ -16,6 +16,7 @@ import (
 	"github.com/awslabs/goformation/v7/intrinsics"
 
 	"github.com/leverlink/leverlink/shared/config"
+	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/stackdef"
 )
 
@@ -434,7 +435,7 @@ func TestFunctionsBuildable(t *testing.T) {
 
 // localOnly are variables the config reads that only the local stack sets.
 func localOnly(name string) bool {
-	return name == "DYNAMODB_ENDPOINT" || name == "SQS_ENDPOINT" || name == "SSM_ENDPOINT" ||
+	return name == "DYNAMODB_ENDPOINT" || name == "SQS_ENDPOINT" || name == "SSM_ENDPOINT" || name == "S3_ENDPOINT" ||
 		(strings.HasPrefix(name, "LEVER_") && strings.HasSuffix(name, "_BASE_URL"))
 }
 
@@ -554,6 +555,21 @@ func TestQueuesFitTheirConsumers(t *testing.T) {
 	q, ok := st.Queue("ExportQueue")
 	if !ok || !q.FIFO || q.ContentBasedDedup {
 		t.Errorf("ExportQueue = %+v: want FIFO with explicit deduplication ids", q)
+	}
+	// Hand-backs never dead-letter a job: the export queue keeps
+	// export.FailureReceives deliveries beyond the hand-backs allowed.
+	if q.MaxReceiveCount <= export.FailureReceives {
+		t.Errorf("ExportQueue maxReceiveCount %d leaves no hand-back: want more than export.FailureReceives (%d)", q.MaxReceiveCount, export.FailureReceives)
+	}
+	// The exporter knows which delivery is the last (it records the job
+	// failed retries_exhausted then): one number, the redrive policy's.
+	for _, f := range st.Functions {
+		if f.Dir != string(config.Exporter) {
+			continue
+		}
+		if got := fmt.Sprint(f.Environment["EXPORT_MAX_RECEIVE_COUNT"]); got != fmt.Sprint(q.MaxReceiveCount) {
+			t.Errorf("%s EXPORT_MAX_RECEIVE_COUNT = %s, want ExportQueue's maxReceiveCount %d", f.LogicalID, got, q.MaxReceiveCount)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/resume"
+	"github.com/leverlink/leverlink/shared/s3store"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/settings"
 	"github.com/leverlink/leverlink/shared/setup"
@@ -76,6 +77,7 @@ type App struct {
 
 	ExportQueue  *sqsqueue.Queue
 	RefreshQueue *sqsqueue.Queue
+	Payloads     *s3store.Payloads // large export jobs (claim check)
 
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
@@ -149,6 +151,15 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}
 
+	if cfg.PayloadBucket != "" {
+		s3c, err := s3store.NewClient(ctx, cfg.S3Endpoint)
+		if err != nil {
+			return nil, err
+		}
+		a.Payloads = s3store.New(s3c, cfg.PayloadBucket)
+		a.Erasure.Payloads = a.Payloads // an erasure deletes the candidate's queued snapshots
+	}
+
 	var tokenKey []byte
 	if cfg.TokenKeyParam != "" {
 		key, err := secret.AESKey(ctx, opt.Secrets, cfg.TokenKeyParam)
@@ -210,7 +221,14 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if len(cfg.ResumeAllowedHosts) > 0 {
 			a.Exporter.Resumes = &resume.Fetcher{Hosts: cfg.ResumeAllowedHosts, Client: opt.HTTPClient, AllowLoopback: opt.ResumeAllowLoopback}
 		}
-		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, Log: log}
+		a.Exporter.Budget = a.Levers
+		a.ExportJobs = &lambdahandler.Exports{Jobs: a.Exporter, MaxReceives: cfg.ExportMaxReceives, Log: log}
+		if a.Payloads != nil {
+			a.ExportJobs.Payloads = a.Payloads
+		}
+		if a.ExportQueue != nil {
+			a.ExportJobs.Queue = a.ExportQueue // hands back jobs whose company's budget is booked ahead
+		}
 		a.RefreshJobs = &lambdahandler.Refreshes{Refresher: a.Refresher, Sync: a.Syncer, Log: log}
 	}
 	if cfg.OutboxTable != "" {
@@ -227,8 +245,14 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		if a.Refresher != nil {
 			a.ExportSvc.Reloader = postingReloader{a.Refresher}
 		}
+		if a.Payloads != nil {
+			a.ExportSvc.Payloads = a.Payloads
+		}
 		if a.Events != nil {
 			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+			if a.Payloads != nil {
+				a.Intake.Payloads = a.Payloads
+			}
 		}
 	}
 	if a.Setup, err = a.newSetup(tokenKey); err != nil {

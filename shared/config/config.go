@@ -40,6 +40,7 @@ type Config struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
 	SSMEndpoint      string
+	S3Endpoint       string
 
 	ConnectionsTable string
 	LinksTable       string
@@ -48,6 +49,7 @@ type Config struct {
 	OutboxTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
+	PayloadBucket    string // large export-job payloads (claim check)
 
 	LeverClientID          string
 	LeverClientSecretParam string
@@ -78,7 +80,11 @@ type Config struct {
 	LeverNoPKCE          bool    // LEVER_PKCE=off: no PKCE on the OAuth flow (Lever does not document it)
 	LeverRateLimit       float64 // tokens per second per company
 	LeverBurst           int
-	EventTTL             time.Duration
+	// ExportMaxReceives is the export queue's maxReceiveCount (its redrive
+	// policy in template.yaml): on that delivery a job that still cannot
+	// run is recorded failed retries_exhausted instead of dead-lettered.
+	ExportMaxReceives int
+	EventTTL          time.Duration
 }
 
 // spec describes one variable: which functions read it, whether it is
@@ -128,6 +134,7 @@ var specs = []spec{
 	{name: "DYNAMODB_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.DynamoDBEndpoint })},
 	{name: "SQS_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SQSEndpoint })},
 	{name: "SSM_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.SSMEndpoint })},
+	{name: "S3_ENDPOINT", fns: all, set: absURL(func(c *Config) *string { return &c.S3Endpoint })},
 
 	{name: "CONNECTIONS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.ConnectionsTable })},
 	{name: "LINKS_TABLE", fns: all, required: true, set: str(func(c *Config) *string { return &c.LinksTable })},
@@ -137,7 +144,8 @@ var specs = []spec{
 	// Optional: empty means no pushes; the feed alone works.
 	{name: "VENDOR_EVENTS_URL", fns: []Function{API, Dispatcher}, set: absURL(func(c *Config) *string { return &c.VendorEventsURL })},
 	{name: "VENDOR_EVENTS_SECRET_PARAM", fns: []Function{Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.VendorEventsSecretParam })},
-	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
+	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook, Exporter}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
+	{name: "PAYLOAD_BUCKET", fns: []Function{API, Webhook, Exporter}, required: true, set: str(func(c *Config) *string { return &c.PayloadBucket })},
 	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
 
 	{name: "LEVER_CLIENT_ID", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
@@ -175,6 +183,14 @@ var specs = []spec{
 			return errors.New("must be a number in (0, 10]")
 		}
 		c.LeverRateLimit = f
+		return nil
+	}},
+	{name: "EXPORT_MAX_RECEIVE_COUNT", fns: []Function{Exporter}, required: true, set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer in [1, 1000] (SQS's maxReceiveCount)")
+		}
+		c.ExportMaxReceives = n
 		return nil
 	}},
 	{name: "LEVER_BURST", fns: []Function{API, Webhook, Exporter, Refresher}, def: "19", set: func(c *Config, v string) error {

@@ -8,7 +8,7 @@ import (
 func TestLoad(t *testing.T) {
 	full := map[string]string{
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "e", "EVENTS_TABLE": "ev",
-		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w",
+		"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "WEBHOOK_SECRET_PARAM": "/p/w", "PAYLOAD_BUCKET": "b",
 		// Lever webhook deliveries read the opportunity from Lever.
 		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
 	}
@@ -31,6 +31,8 @@ func TestLoad(t *testing.T) {
 		{"malformed url", Webhook, with(full, "EXPORT_QUEUE_URL", "not a url"), []string{"EXPORT_QUEUE_URL must be an absolute URL"}},
 		{"bad ttl", Webhook, with(full, "EVENT_TTL", "-1h"), []string{"EVENT_TTL must be a positive duration"}},
 		{"rate above Lever's", Exporter, with(full, "LEVER_RATE_LIMIT", "11"), []string{"LEVER_RATE_LIMIT must be a number in (0, 10]"}},
+		{"exporter without the receive count", Exporter, full, []string{"EXPORT_MAX_RECEIVE_COUNT is required"}},
+		{"receive count not a number", Exporter, with(full, "EXPORT_MAX_RECEIVE_COUNT", "eight"), []string{"EXPORT_MAX_RECEIVE_COUNT must be an integer in [1, 1000]"}},
 		{"unknown function", Function("nope"), full, []string{"unknown function"}},
 		{"oauth without a redirect url (derived per request)", OAuth, oauth, nil},
 		{"oauth with a redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "https://api.example/oauth/lever/callback"), nil},

@@ -5,6 +5,7 @@ package config
 type LocalStack struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
+	S3Endpoint       string
 
 	ConnectionsTable string
 	LinksTable       string
@@ -13,6 +14,10 @@ type LocalStack struct {
 	OutboxTable      string
 	ExportQueueURL   string
 	RefreshQueueURL  string
+	PayloadBucket    string
+	// ExportMaxReceives is the export queue's maxReceiveCount, from the
+	// template (stackdef.Queue.MaxReceiveCount).
+	ExportMaxReceives int
 
 	// LeverClientID is the OAuth client (the fake Lever's, or a real one).
 	LeverClientID string
@@ -40,9 +45,9 @@ const (
 // order, for what one caller needs differently.
 func Local(s LocalStack, edit ...func(*Config)) Config {
 	c := Config{
-		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint,
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
 		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
-		OutboxTable: s.OutboxTable, ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL,
+		OutboxTable: s.OutboxTable, ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL, PayloadBucket: s.PayloadBucket, ExportMaxReceives: s.ExportMaxReceives,
 		LeverClientID:           s.LeverClientID,
 		LeverClientSecretParam:  "/local/lever-client-secret",
 		LeverRedirectURL:        s.PublicURL + "/oauth/lever/callback",

@@ -16,10 +16,12 @@
 // leverlink keeps no candidate profile in its tables: markers hold ids and
 // codes, plus a short error text (lastError) that may quote what Lever
 // refused; the LinkedIn index is keyed by the profile URL. Snapshots travel
-// only inside queued jobs, which a queue does not let one delete by
-// candidate: a job queued before Erase is discarded without export when it
-// is received (the claim returns the tombstone), and a dead-lettered one
-// expires with its queue's retention (docs/runbook.md).
+// inside queued jobs, which a queue does not let one delete by candidate: a
+// job queued before Erase is discarded without export when it is received
+// (the claim returns the tombstone), and a dead-lettered one expires with
+// its queue's retention (docs/runbook.md). The snapshots of jobs too large
+// for a message are stored aside (export.Payloads, the claim check): Erase
+// deletes those (export.ErasePayloads).
 package erasure
 
 import (
@@ -67,6 +69,9 @@ type Store interface {
 // Service erases and anonymises candidates. Safe for concurrent use.
 type Service struct {
 	Store Store
+	// Payloads holds the snapshots of queued jobs too large for a message
+	// (export.SendJob); nil: none are stored aside.
+	Payloads export.Payloads
 	// StaleAfter is the exporter's claim staleness (export.Exporter's
 	// StaleAfter; default 2m): an export claimed more recently may be
 	// writing to Lever right now, and Erase waits for it (in_progress).
@@ -118,6 +123,9 @@ type Removed struct {
 	// LinkedInIndex are the entries mapping a LinkedIn profile URL to the
 	// candidate's Lever contact.
 	LinkedInIndex int `json:"linkedinIndex"`
+	// QueuedPayloads are the stored snapshots of the candidate's queued
+	// jobs too large for a queue message (export.ErasePayloads).
+	QueuedPayloads int `json:"queuedPayloads"`
 }
 
 // Tombstone is the one rule for what an erased candidate's export marker
@@ -154,7 +162,8 @@ func Anonymous(m *export.Marker) bool {
 // Erase removes everything leverlink holds for the candidate but the
 // tombstone, in this order: the tombstone first (from then on no claim,
 // queue, skip or record writes for the candidate), then the activity
-// markers, then the LinkedIn entries of its Lever contact. It is
+// markers, then the LinkedIn entries of its Lever contact, then the stored
+// snapshots of its queued jobs (Payloads). It is
 // idempotent and completes an earlier Erase that stopped half-way (the
 // tombstone keeps the contact id). A candidate leverlink never saw gets a
 // tombstone too, so its later events are refused.
@@ -210,9 +219,12 @@ func (s *Service) Erase(ctx context.Context, companyID, candidateID string) (Rep
 			return Report{}, fmt.Errorf("erase candidate: %w", err)
 		}
 	}
+	if rep.Removed.QueuedPayloads, err = export.ErasePayloads(ctx, s.Payloads, companyID, candidateID); err != nil {
+		return Report{}, fmt.Errorf("erase candidate: %w", err)
+	}
 	rep.CandidateID, rep.State, rep.ErasedAt = candidateID, string(export.Erased), tomb.UpdatedAt
 	s.log().InfoContext(ctx, "candidate erased", "company_id", companyID, "candidate_id", candidateID,
-		"export_marker", rep.Removed.ExportMarker, "activity_markers", rep.Removed.ActivityMarkers, "linkedin_index", rep.Removed.LinkedInIndex)
+		"export_marker", rep.Removed.ExportMarker, "activity_markers", rep.Removed.ActivityMarkers, "linkedin_index", rep.Removed.LinkedInIndex, "queued_payloads", rep.Removed.QueuedPayloads)
 	return rep, nil
 }
 

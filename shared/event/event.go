@@ -144,7 +144,7 @@ type Consent struct {
 // Resume is either a URL to download (from configured hosts) or inline base64.
 type Resume struct {
 	URL           string `json:"url,omitempty" maxLength:"2048"`
-	ContentBase64 string `json:"contentBase64,omitempty" maxLength:"13981016"`
+	ContentBase64 string `json:"contentBase64,omitempty" maxLength:"4194304"`
 	FileName      string `json:"fileName,omitempty" maxLength:"255"`
 	ContentType   string `json:"contentType,omitempty" maxLength:"255"`
 }
@@ -166,8 +166,13 @@ type Note struct {
 	Body      string    `json:"body" maxLength:"100000"`
 }
 
-// MaxResumeBytes bounds an inline resume (decoded).
+// MaxResumeBytes bounds a resume downloaded from its URL.
 const MaxResumeBytes = 10 << 20
+
+// MaxInlineResumeBytes bounds an inline resume (decoded): its base64 (4
+// MiB) must fit a request body (httpapi.MaxBody, 5 MiB) with the rest of
+// the snapshot.
+const MaxInlineResumeBytes = 3 << 20
 
 // Parse decodes and validates a raw event body. Errors are apperr Invalid
 // naming the offending field ("data.candidate.emails[1]"); an unknown type
@@ -368,8 +373,8 @@ func (c Candidate) Validate(prefix string) error {
 				return apperr.InvalidField(prefix+".resume.url", "must be an absolute https URL")
 			}
 		case r.ContentBase64 != "":
-			if base64.StdEncoding.DecodedLen(len(r.ContentBase64)) > MaxResumeBytes+3 {
-				return apperr.InvalidField(prefix+".resume.contentBase64", "is larger than %d bytes", MaxResumeBytes)
+			if base64.StdEncoding.DecodedLen(len(r.ContentBase64)) > MaxInlineResumeBytes+3 {
+				return apperr.InvalidField(prefix+".resume.contentBase64", "is larger than %d bytes decoded", MaxInlineResumeBytes)
 			}
 			if _, err := base64.StdEncoding.DecodeString(r.ContentBase64); err != nil {
 				return apperr.InvalidField(prefix+".resume.contentBase64", "is not valid base64")

@@ -100,7 +100,7 @@ func (s *Service) RetryActivity(ctx context.Context, companyID, candidateID stri
 	if _, err := s.Markers.Queue(ctx, ak, now, ""); err != nil {
 		return ActivityView{}, fmt.Errorf("retry activity: record queued: %w", err)
 	}
-	if err := enqueue(ctx, s.Queue, job); err != nil {
+	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {
 		return ActivityView{}, fmt.Errorf("retry activity: %w", err)
 	}
 	v.State = string(Queued)

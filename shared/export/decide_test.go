@@ -267,7 +267,7 @@ func TestDecide(t *testing.T) {
 
 // TestReasonsAreProduced: Reasons has no duplicate, and each of its
 // reasons is produced by a row of the Decide matrix or of the OutcomeOf
-// table, and every reason those produce is in Reasons.
+// or OutcomeOfLast tables, and every reason those produce is in Reasons.
 func TestReasonsAreProduced(t *testing.T) {
 	t.Parallel()
 	listed := map[Reason]bool{}
@@ -282,6 +282,9 @@ func TestReasonsAreProduced(t *testing.T) {
 		produced[c.want.Reason] = true
 	}
 	for _, c := range outcomeCases() {
+		produced[c.want.Reason] = true
+	}
+	for _, c := range lastOutcomeCases() {
 		produced[c.want.Reason] = true
 	}
 	delete(produced, "")

@@ -84,6 +84,7 @@ type Exporter struct {
 	Revoker    AuthFailures
 	PerformAs  PerformAsMarker // nil: a deactivated perform-as user fails jobs as Lever answers
 	Resumes    ResumeFetcher   // nil: only inline resumes
+	Budget     Budget          // nil: no admission (Admit answers at once; calls wait on the bucket)
 	Source     string          // the marketplace name, written as the Lever source
 	StaleAfter time.Duration   // a claim older than this is abandoned (default 2m)
 	Log        *slog.Logger

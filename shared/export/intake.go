@@ -43,6 +43,7 @@ type Intake struct {
 	// Postings reads the postings cache for applications that name their
 	// posting (nil: such applications are skipped posting_not_found).
 	Postings PostingGetter
+	Payloads Payloads // large jobs (claim check); nil: inline only
 	EventTTL time.Duration
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -159,20 +160,8 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 			return Outcome{}, fmt.Errorf("intake: record queued: %w", err)
 		}
 	}
-	if err := enqueue(ctx, in.Queue, job); err != nil {
+	if err := SendJob(ctx, in.Queue, in.Payloads, job); err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
 	return Outcome{Status: "queued"}, nil
-}
-
-// enqueue encodes j and sends it to its FIFO group.
-func enqueue(ctx context.Context, q Enqueuer, j Job) error {
-	body, err := j.Encode()
-	if err != nil {
-		return apperr.Wrap(apperr.Internal, err, "encode job")
-	}
-	if err := q.Enqueue(ctx, j.GroupID(), j.DedupID(), body); err != nil {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	return nil
 }

@@ -2,9 +2,11 @@ package export
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -47,12 +49,36 @@ type Job struct {
 	EnqueuedAt time.Time `json:"enqueuedAt"`
 }
 
-// GroupID is the FIFO message group: company + candidate.
-func (j Job) GroupID() string { return j.CompanyID + ":" + j.CandidateID }
+// GroupShards is how many FIFO message groups one company's jobs are
+// spread over. SQS hands out a group's messages only while none of that
+// group is in flight, so a company can hold at most GroupShards of the
+// exporter's concurrent batches (MaximumConcurrency in template.yaml,
+// shared by every company): one company's backlog leaves the other
+// batches to the other companies (docs/architecture.md, "Fair share").
+const GroupShards = 8
+
+// GroupID is the FIFO message group of the job: its company's shard of the
+// candidate (GroupOf). Every job of a candidate is in one group, so an
+// export precedes that candidate's pushes.
+func (j Job) GroupID() string { return GroupOf(j.CompanyID, j.CandidateID) }
+
+// GroupOf is the FIFO message group of a company's candidate: one of the
+// company's GroupShards groups, chosen by a hash of the candidate id. It is
+// derived (a hash) rather than spelled out because SQS accepts at most 128
+// characters of [A-Za-z0-9] and ASCII punctuation, while ids may be up to
+// 128 characters of any Unicode each: "g" + 64 hex digits, valid on SQS,
+// and never shared by two companies. Pure.
+func GroupOf(companyID, candidateID string) string {
+	c := sha256.Sum256([]byte(companyID + "\x00" + candidateID))
+	shard := binary.BigEndian.Uint32(c[:4]) % GroupShards
+	sum := sha256.Sum256([]byte(companyID + "\x00shard\x00" + strconv.FormatUint(uint64(shard), 10)))
+	return "g" + hex.EncodeToString(sum[:])
+}
 
 // DedupID is the FIFO deduplication id, derived from the event id and
 // scoped to the company and candidate (so that two companies' event ids
-// never collide): at most 64 characters, as SQS allows 128.
+// never collide): 64 hex digits, valid on SQS (128 characters of
+// [A-Za-z0-9] and ASCII punctuation) whatever the ids hold.
 func (j Job) DedupID() string {
 	sum := sha256.Sum256([]byte(j.CompanyID + "\x00" + j.CandidateID + "\x00" + j.EventID))
 	return hex.EncodeToString(sum[:])

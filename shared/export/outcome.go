@@ -67,6 +67,28 @@ func OutcomeOf(err error) JobOutcome {
 	return JobOutcome{Fate: FateFailed, Reason: reason, Detail: safeError(err)}
 }
 
+// OutcomeOfLast is OutcomeOf for a job's last delivery (LastReceive): what
+// would be retried fails instead, with reason retries_exhausted and the
+// error as its detail, so that it is visible (failed list, status) and can
+// be retried by hand rather than dead-lettered unseen. Other outcomes are
+// OutcomeOf's. Pure.
+func OutcomeOfLast(err error) JobOutcome {
+	o := OutcomeOf(err)
+	if o.Fate != FateRetry {
+		return o
+	}
+	return JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: safeError(err)}
+}
+
+// LastReceive is the one rule for "this delivery is the job's last": the
+// export queue moves a message to its dead-letter queue once it has been
+// received maxReceives times (the redrive policy's maxReceiveCount), so the
+// delivery numbered maxReceives (SQS's ApproximateReceiveCount) is the last
+// chance to record the job's fate. maxReceives < 1 (unknown) is never. Pure.
+func LastReceive(receiveCount, maxReceives int) bool {
+	return maxReceives >= 1 && receiveCount >= maxReceives
+}
+
 // jobField reports whether field names a part of the job itself (its body,
 // kind, candidate snapshot, message or note), as DecodeJob and the
 // snapshot's checks name them: such a job can never succeed.
@@ -155,7 +177,13 @@ func (x *Exporter) release(ctx context.Context, k Key, claimID string, cause err
 // reason and detail and acknowledged. claimID is "" when no claim is held
 // (the inner step settled its own).
 func (x *Exporter) settle(ctx context.Context, k Key, claimID string, err error) error {
-	o := OutcomeOf(err)
+	return x.apply(ctx, k, claimID, err, OutcomeOf(err), 0)
+}
+
+// apply records outcome o of err on k (see settle). A failure recorded
+// without a claim held (claimID "") first claims the marker, taking over
+// claims older than staleAfter (0: any claim).
+func (x *Exporter) apply(ctx context.Context, k Key, claimID string, err error, o JobOutcome, staleAfter time.Duration) error {
 	log := x.log().With("company_id", k.CompanyID, "candidate_id", k.CandidateID, "activity_id", k.ActivityID)
 	switch o.Fate {
 	case FateDone:
@@ -183,11 +211,13 @@ func (x *Exporter) settle(ctx context.Context, k Key, claimID string, err error)
 		}
 		return x.skip(ctx, k, o.Reason, "")
 	}
-	log.ErrorContext(ctx, "job failed permanently", "reason", o.Reason, "err", err)
+	log.ErrorContext(ctx, "job failed", "reason", o.Reason, "err", err)
 	if claimID == "" {
 		claim := newClaimID()
-		if _, cerr := x.Markers.Claim(ctx, k, claim, x.now(), 0); cerr != nil {
+		if _, cerr := x.Markers.Claim(ctx, k, claim, x.now(), staleAfter); apperr.Is(cerr, apperr.Conflict) {
 			return nil // exported meanwhile, or held: nothing to record
+		} else if cerr != nil {
+			return fmt.Errorf("record failure: %w", cerr)
 		}
 		claimID = claim
 	}
@@ -224,4 +254,17 @@ func safeError(err error) string {
 // failed list instead of blocking its message group.
 func (x *Exporter) Reject(ctx context.Context, k Key, cause error) error {
 	return x.settle(ctx, k, "", cause)
+}
+
+// Exhaust records the fate of j on its last delivery (LastReceive), after
+// its run returned cause: OutcomeOfLast, so trouble that would have been
+// retried is recorded failed retries_exhausted (on the candidate's marker,
+// or the activity's for a push) and the message can be acknowledged. It
+// returns nil once recorded (or when the marker is exported meanwhile:
+// nothing to record; or held by a fresh claim of another attempt, which
+// records its own outcome), and the store's error otherwise (the message
+// then goes to the dead-letter queue).
+func (x *Exporter) Exhaust(ctx context.Context, j Job, cause error) error {
+	k := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: j.ActivityID()}
+	return x.apply(ctx, k, "", cause, OutcomeOfLast(cause), x.stale())
 }

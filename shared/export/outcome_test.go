@@ -57,3 +57,64 @@ func TestOutcomeOf(t *testing.T) {
 		}
 	}
 }
+
+func lastOutcomeCases() []outcomeCase {
+	rate := apperr.E(apperr.RateLimited, "slow down")
+	rate.RetryAfter = 3 * time.Second
+	return []outcomeCase{
+		{"nil is done", nil, JobOutcome{Fate: FateDone}},
+		{"transient fails, exhausted", fmt.Errorf("create opportunity: %w", apperr.E(apperr.Transient, "502 from Lever")),
+			JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "transient: 502 from Lever"}},
+		{"rate limited fails, exhausted", rate, JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "rate_limited: slow down"}},
+		{"deadline fails, exhausted", fmt.Errorf("call: %w", context.DeadlineExceeded), JobOutcome{Fate: FateFailed, Reason: ReasonRetriesExhausted, Detail: "transient: timed out"}},
+		{"a permanent failure keeps its reason", apperr.E(apperr.Forbidden, "no access"), JobOutcome{Fate: FateFailed, Reason: ReasonLeverRejected, Detail: "forbidden: no access"}},
+		{"a skip stays a skip", apperr.E(apperr.Unauthorized, "no").WithReason("reauth_required"), JobOutcome{Fate: FateSkipped, Reason: ReasonReauthRequired}},
+	}
+}
+
+func TestOutcomeOfLast(t *testing.T) {
+	t.Parallel()
+	for _, tt := range lastOutcomeCases() {
+		if got := OutcomeOfLast(tt.err); got != tt.want {
+			t.Errorf("%s: OutcomeOfLast(%v) = %+v (%s), want %+v (%s)", tt.name, tt.err, got, got.Fate, tt.want, tt.want.Fate)
+		}
+	}
+}
+
+func TestLastReceive(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		count, max int
+		want       bool
+	}{
+		{1, 8, false}, {7, 8, false}, {8, 8, true}, {9, 8, true}, {1, 1, true}, {5, 0, false}, {0, 0, false},
+	}
+	for _, tt := range tests {
+		if got := LastReceive(tt.count, tt.max); got != tt.want {
+			t.Errorf("LastReceive(%d, %d) = %v, want %v", tt.count, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestHandBackRules(t *testing.T) {
+	t.Parallel()
+	may := []struct {
+		count, max int
+		want       bool
+	}{
+		{1, 28, true}, {20, 28, true}, {21, 28, false}, {28, 28, false}, {0, 28, false}, {1, 8, false},
+	}
+	for _, tt := range may {
+		if got := MayHandBack(tt.count, tt.max); got != tt.want {
+			t.Errorf("MayHandBack(%d, %d) = %v, want %v", tt.count, tt.max, got, tt.want)
+		}
+	}
+	for in, want := range map[time.Duration]time.Duration{
+		0: time.Second, 300 * time.Millisecond: time.Second, 1500 * time.Millisecond: 2 * time.Second,
+		3 * time.Second: 3 * time.Second, time.Hour: 5 * time.Minute,
+	} {
+		if got := HandBackDelay(in); got != want {
+			t.Errorf("HandBackDelay(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 // docs/events.md list the same set; Reasons is that set.
 type Reason string
 
-// Reasons. Decide returns all but the last two; a job's outcome the last two.
+// Reasons. Decide returns all but the last three; a job's outcome the last three.
 const (
 	// The candidate's opportunity exists (never exported twice).
 	ReasonAlreadyExported Reason = "already_exported"
@@ -53,13 +53,17 @@ const (
 	ReasonLeverRejected Reason = "lever_rejected"
 	// The job can never succeed (a malformed body; detail in lastError).
 	ReasonInvalidJob Reason = "invalid_job"
+	// The job was still failing (Lever or storage trouble) on the export
+	// queue's last delivery before the dead-letter queue (OutcomeOfLast;
+	// the last error in lastError): retry it by hand.
+	ReasonRetriesExhausted Reason = "retries_exhausted"
 )
 
 // Reasons lists every reason, as documented.
 var Reasons = []Reason{
 	ReasonAlreadyExported, ReasonInProgress, ReasonNotConnected, ReasonLeverRevoked, ReasonReauthRequired, ReasonPerformAsInactive,
 	ReasonPositionNotLinked, ReasonPostingClosed, ReasonPostingGone, ReasonPostingNotFound, ReasonNoConsent, ReasonTriggerNotReached,
-	ReasonPositionChanged, ReasonNotExported, ReasonErased, ReasonLeverRejected, ReasonInvalidJob,
+	ReasonPositionChanged, ReasonNotExported, ReasonErased, ReasonLeverRejected, ReasonInvalidJob, ReasonRetriesExhausted,
 }
 
 // Internal reasons: recorded or returned, never shown as a reason.
@@ -88,7 +92,7 @@ func ReasonOf(s string) Reason {
 // candidate.
 func (r Reason) attemptReason() bool {
 	switch r {
-	case ReasonNoConsent, ReasonLeverRejected, ReasonInvalidJob:
+	case ReasonNoConsent, ReasonLeverRejected, ReasonInvalidJob, ReasonRetriesExhausted:
 		return true
 	}
 	return false

@@ -95,6 +95,7 @@ type Service struct {
 	Reloader    PostingReloader // reloads them once on a miss; nil: no reload
 	Activities  ActivityStore   // nil: no activity listing (GET /activities answers empty)
 	Queue       Enqueuer
+	Payloads    Payloads // large jobs (claim check); nil: inline only
 	Now         func() time.Time
 }
 
@@ -280,7 +281,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	if _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
-	if err := enqueue(ctx, s.Queue, job); err != nil {
+	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {
 		return StatusView{}, fmt.Errorf("request export: %w", err)
 	}
 	v.State, v.Exportable, v.Reason = string(Queued), false, ReasonInProgress

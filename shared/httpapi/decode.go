@@ -10,8 +10,10 @@ import (
 	"github.com/leverlink/leverlink/shared/jsondecode"
 )
 
-// MaxBody bounds every request body.
-const MaxBody = 1 << 20
+// MaxBody bounds every request body: 5 MiB, under the 6 MB Lambda takes
+// per synchronous invocation (the body travels inside the API Gateway
+// event). A job larger than a queue message goes to S3 (export.SendJob).
+const MaxBody = 5 << 20
 
 // Decode reads a JSON body into v, strictly: unknown fields, trailing data,
 // wrong types and oversized bodies are apperr Invalid errors naming the

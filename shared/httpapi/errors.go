@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/logging"
@@ -127,6 +129,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if id := logging.RequestID(r.Context()); id != "" {
 		w.Header().Set("X-Request-Id", id)
+	}
+	if e := apperr.As(err); e != nil && e.RetryAfter > 0 && (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	WriteJSON(w, status, ErrorBody{Error: d})
 }

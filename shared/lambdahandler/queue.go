@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -26,6 +28,19 @@ type JobRunner interface {
 	Run(ctx context.Context, j export.Job) error
 	// Reject records a job that can never succeed as failed.
 	Reject(ctx context.Context, k export.Key, cause error) error
+	// Exhaust records the fate of a job whose last delivery failed with
+	// cause (export.OutcomeOfLast); nil once recorded.
+	Exhaust(ctx context.Context, j export.Job, cause error) error
+	// Admit books the job's Lever calls on its company's budget and
+	// returns the context to run it with, or apperr RateLimited with
+	// RetryAfter: hand the job back.
+	Admit(ctx context.Context, j export.Job) (context.Context, error)
+}
+
+// Visibility hands a received message back to the queue for a while
+// (sqsqueue.Queue implements it).
+type Visibility interface {
+	ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error
 }
 
 var _ JobRunner = (*export.Exporter)(nil)
@@ -33,13 +48,30 @@ var _ JobRunner = (*export.Exporter)(nil)
 // Exports is the exporter function's handler. Safe for concurrent use.
 type Exports struct {
 	Jobs JobRunner
-	Log  *slog.Logger
+	// Payloads holds the bodies of jobs too large for a message (claim
+	// check); nil: only inline jobs can be read.
+	Payloads export.Payloads
+	// MaxReceives is the export queue's maxReceiveCount (template.yaml's
+	// redrive policy, config EXPORT_MAX_RECEIVE_COUNT): a job still failing
+	// on that delivery is recorded failed (retries_exhausted) and
+	// acknowledged instead of dead-lettered unseen. 0: unknown, never.
+	MaxReceives int
+	// Queue, when set, takes back the jobs whose company's Lever budget is
+	// booked ahead (Jobs.Admit refused them): they and the rest of their
+	// group become visible again when their calls are due
+	// (export.HandBackDelay), instead of a Lambda sleeping on the bucket.
+	// Only deliveries export.MayHandBack allows are handed back. nil:
+	// jobs wait on the bucket.
+	Queue Visibility
+	Log   *slog.Logger
 }
 
 // HandleBatch handles an SQS FIFO batch with ReportBatchItemFailures.
 // Message groups run in parallel, each in order; after the first failure in
 // a group the rest of that group fails too (FIFO semantics), so a
-// candidate's pushes never overtake its export. It never returns an error.
+// candidate's pushes never overtake its export. A job its company's budget
+// cannot serve soon is handed back the same way, the rest of its group
+// with it (see Queue). It never returns an error.
 func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	groups := map[string][]events.SQSMessage{}
 	var order []string
@@ -60,7 +92,13 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 		go func(recs []events.SQSMessage) {
 			defer wg.Done()
 			for i, r := range recs {
-				if err := h.RunJob(logging.WithRequestID(ctx, r.MessageId), []byte(r.Body)); err != nil {
+				n, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
+				rctx := logging.WithRequestID(ctx, r.MessageId)
+				back, err := h.runJob(rctx, []byte(r.Body), n)
+				if back > 0 {
+					h.handBack(rctx, recs[i:], back)
+				}
+				if err != nil || back > 0 {
 					mu.Lock()
 					for _, rest := range recs[i:] {
 						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
@@ -80,7 +118,24 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 // acknowledged); otherwise it is returned as an error and, after the
 // queue's maxReceiveCount, lands in the dead-letter queue.
 func (h *Exports) RunJob(ctx context.Context, body []byte) error {
-	j, err := export.DecodeJob(body)
+	_, err := h.runJob(ctx, body, 0)
+	return err
+}
+
+// runJob is RunJob for the delivery numbered receiveCount (0: unknown).
+// When the job's company's budget is booked ahead and the delivery may be
+// handed back (Queue set, export.MayHandBack), it returns how long to hand
+// it back for instead of running it. On the last delivery
+// (export.LastReceive) a job that would be retried is recorded by
+// Jobs.Exhaust and acknowledged; only when that record fails does the
+// message go on to the dead-letter queue.
+func (h *Exports) runJob(ctx context.Context, body []byte, receiveCount int) (time.Duration, error) {
+	j, err := export.ReadJob(ctx, h.Payloads, body)
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
+		// The payload store failed: retry later.
+		h.log().WarnContext(ctx, "job payload unreadable; will be retried", "code", string(apperr.CodeOf(err)), "err", err)
+		return 0, err
+	}
 	if err != nil {
 		var ids struct {
 			CompanyID   string `json:"companyId"`
@@ -89,16 +144,46 @@ func (h *Exports) RunJob(ctx context.Context, body []byte) error {
 		_ = json.Unmarshal(body, &ids)
 		if event.CheckID("companyId", ids.CompanyID) == nil && event.CheckID("candidateId", ids.CandidateID) == nil {
 			h.log().ErrorContext(ctx, "malformed export job recorded as failed", "company_id", ids.CompanyID, "candidate_id", ids.CandidateID, "err", err)
-			return h.Jobs.Reject(ctx, export.Key{CompanyID: ids.CompanyID, CandidateID: ids.CandidateID}, err)
+			return 0, h.Jobs.Reject(ctx, export.Key{CompanyID: ids.CompanyID, CandidateID: ids.CandidateID}, err)
 		}
 		h.log().ErrorContext(ctx, "unreadable export job left for the dead-letter queue", "err", err)
-		return err
+		return 0, err
+	}
+	if h.Queue != nil && export.MayHandBack(receiveCount, h.MaxReceives) {
+		actx, aerr := h.Jobs.Admit(ctx, j)
+		if e := apperr.As(aerr); e != nil && e.Code == apperr.RateLimited {
+			return export.HandBackDelay(e.RetryAfter), nil
+		}
+		if aerr == nil {
+			ctx = actx
+		} // a storage failure: run unbooked, the calls wait on the bucket
 	}
 	err = h.Jobs.Run(ctx, j)
-	if err != nil {
-		h.log().WarnContext(ctx, "job will be retried", "company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "kind", string(j.Kind), "code", string(apperr.CodeOf(err)), "err", err)
+	if err == nil {
+		return 0, nil
 	}
-	return err
+	log := h.log().With("company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "kind", string(j.Kind), "code", string(apperr.CodeOf(err)), "receive_count", receiveCount)
+	if export.LastReceive(receiveCount, h.MaxReceives) {
+		if xerr := h.Jobs.Exhaust(ctx, j, err); xerr != nil {
+			log.ErrorContext(ctx, "last delivery failed and its failure could not be recorded; left for the dead-letter queue", "err", err, "record_err", xerr)
+			return 0, err
+		}
+		log.WarnContext(ctx, "last delivery failed; recorded as failed", "err", err)
+		return 0, nil
+	}
+	log.WarnContext(ctx, "job will be retried", "err", err)
+	return 0, err
+}
+
+// handBack makes recs (a group's rest, in order) visible again after d. A
+// message whose visibility cannot be changed reappears after the queue's
+// visibility timeout instead: later, never lost.
+func (h *Exports) handBack(ctx context.Context, recs []events.SQSMessage, d time.Duration) {
+	for _, r := range recs {
+		if err := h.Queue.ChangeVisibility(ctx, r.ReceiptHandle, d); err != nil {
+			h.log().WarnContext(ctx, "hand back", "message_id", r.MessageId, "err", err)
+		}
+	}
 }
 
 func (h *Exports) log() *slog.Logger {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -26,7 +27,32 @@ type jobs struct {
 	mu       sync.Mutex
 	ran      []string // candidate ids, in order per group
 	rejected []export.Key
+	exhaust  []string // event ids recorded as exhausted
 	fail     map[string]bool
+	noRecord bool            // Exhaust fails (the store is down)
+	booked   map[string]bool // Admit refuses these event ids (budget booked ahead)
+}
+
+func (j *jobs) Admit(ctx context.Context, job export.Job) (context.Context, error) {
+	if j.booked[job.EventID] {
+		e := apperr.E(apperr.RateLimited, "booked")
+		e.RetryAfter = 1500 * time.Millisecond
+		return ctx, e
+	}
+	return ctx, nil
+}
+
+// visibility records hand-backs: receipt handle → delay.
+type visibility struct {
+	mu  sync.Mutex
+	got map[string]time.Duration
+}
+
+func (v *visibility) ChangeVisibility(_ context.Context, receipt string, d time.Duration) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.got[receipt] = d
+	return nil
 }
 
 func (j *jobs) Run(_ context.Context, job export.Job) error {
@@ -46,6 +72,16 @@ func (j *jobs) Reject(_ context.Context, k export.Key, _ error) error {
 	return nil
 }
 
+func (j *jobs) Exhaust(_ context.Context, job export.Job, _ error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.noRecord {
+		return apperr.E(apperr.Transient, "store down")
+	}
+	j.exhaust = append(j.exhaust, job.EventID)
+	return nil
+}
+
 func pushBody(t *testing.T, candidate, eventID string) string {
 	t.Helper()
 	b, err := export.Job{Kind: export.KindPush, CompanyID: "acme", CandidateID: candidate, EventID: eventID,
@@ -60,13 +96,77 @@ func TestExportsHandleBatch(t *testing.T) {
 	msg := func(id, group, body string) events.SQSMessage {
 		return events.SQSMessage{MessageId: id, Body: body, Attributes: map[string]string{"MessageGroupId": group}}
 	}
+	received := func(m events.SQSMessage, n string) events.SQSMessage {
+		m.Attributes = map[string]string{"MessageGroupId": m.Attributes["MessageGroupId"], "ApproximateReceiveCount": n}
+		m.ReceiptHandle = "r-" + m.MessageId
+		return m
+	}
 	tests := []struct {
-		name     string
-		records  func(t *testing.T) []events.SQSMessage
-		fail     map[string]bool
-		wantFail []string
-		wantRej  int
+		name        string
+		records     func(t *testing.T) []events.SQSMessage
+		fail        map[string]bool
+		noRecord    bool
+		wantFail    []string
+		wantRej     int
+		wantExhaust []string
+		booked      map[string]bool
+		wantBack    map[string]time.Duration // receipt → hand-back delay
+		wantRan     []string
 	}{
+		{
+			name: "a job whose budget is booked ahead is handed back with the rest of its group, not run",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{
+					received(msg("m1", "a", pushBody(t, "a", "e1")), "1"), received(msg("m2", "a", pushBody(t, "a", "e2")), "3"),
+					received(msg("m3", "b", pushBody(t, "b", "e3")), "1"),
+				}
+			},
+			booked:   map[string]bool{"e1": true},
+			wantFail: []string{"m1", "m2"},
+			wantBack: map[string]time.Duration{"r-m1": 2 * time.Second, "r-m2": 2 * time.Second},
+			wantRan:  []string{"b/e3"},
+		},
+		{
+			name: "past the hand-backs allowed (maxReceiveCount - FailureReceives) a booked job runs",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "21")}
+			},
+			booked:  map[string]bool{"e1": true},
+			wantRan: []string{"a/e1"},
+		},
+		{
+			name: "an unknown receive count is never handed back",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{msg("m1", "a", pushBody(t, "a", "e1"))}
+			},
+			booked:  map[string]bool{"e1": true},
+			wantRan: []string{"a/e1"},
+		},
+		{
+			name: "a failure before the last delivery is retried",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "27"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:     map[string]bool{"e1": true},
+			wantFail: []string{"m1", "m2"},
+		},
+		{
+			name: "a failure on the last delivery is recorded and acknowledged; its group goes on",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "28"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:        map[string]bool{"e1": true},
+			wantExhaust: []string{"e1"},
+		},
+		{
+			name: "a last delivery whose failure cannot be recorded goes on to the dead-letter queue",
+			records: func(t *testing.T) []events.SQSMessage {
+				return []events.SQSMessage{received(msg("m1", "a", pushBody(t, "a", "e1")), "29"), received(msg("m2", "a", pushBody(t, "a", "e2")), "1")}
+			},
+			fail:     map[string]bool{"e1": true},
+			noRecord: true,
+			wantFail: []string{"m1", "m2"},
+		},
 		{
 			name: "all succeed",
 			records: func(t *testing.T) []events.SQSMessage {
@@ -101,8 +201,9 @@ func TestExportsHandleBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := &jobs{fail: tt.fail}
-			h := &Exports{Jobs: j, Log: quiet}
+			j := &jobs{fail: tt.fail, noRecord: tt.noRecord, booked: tt.booked}
+			vis := &visibility{got: map[string]time.Duration{}}
+			h := &Exports{Jobs: j, MaxReceives: 28, Queue: vis, Log: quiet}
 			resp, err := h.HandleBatch(context.Background(), events.SQSEvent{Records: tt.records(t)})
 			if err != nil {
 				t.Fatalf("HandleBatch: %v", err)
@@ -117,6 +218,22 @@ func TestExportsHandleBatch(t *testing.T) {
 			}
 			if len(j.rejected) != tt.wantRej {
 				t.Errorf("rejected: got %v, want %d", j.rejected, tt.wantRej)
+			}
+			if !slices.Equal(j.exhaust, tt.wantExhaust) {
+				t.Errorf("exhausted: got %v, want %v", j.exhaust, tt.wantExhaust)
+			}
+			if tt.wantBack == nil {
+				tt.wantBack = map[string]time.Duration{}
+			}
+			if !maps.Equal(vis.got, tt.wantBack) {
+				t.Errorf("handed back: got %v, want %v", vis.got, tt.wantBack)
+			}
+			if tt.wantRan != nil {
+				ran := slices.Clone(j.ran)
+				slices.Sort(ran)
+				if !slices.Equal(ran, tt.wantRan) {
+					t.Errorf("ran: got %v, want %v", ran, tt.wantRan)
+				}
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package lever
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -60,7 +59,7 @@ func (c *Client) CreateNote(ctx context.Context, opportunityID string, in NoteIn
 		return "", apperr.InvalidField("value", "lever: a note needs a value")
 	}
 	q, _ := c.performAsQuery(false)
-	body, err := json.Marshal(struct {
+	body, err := marshalBody(struct {
 		Value     string    `json:"value"`
 		Secret    bool      `json:"secret,omitempty"`
 		CreatedAt Timestamp `json:"createdAt,omitempty"`

@@ -99,6 +99,11 @@ func TestActivityStore(t *testing.T) {
 	storetest.ActivityStoreContract(t, func(*testing.T) storetest.ActivityStore { return memstore.NewExports() })
 }
 
+func TestPayloads(t *testing.T) {
+	t.Parallel()
+	storetest.PayloadsContract(t, func(*testing.T) export.Payloads { return memstore.NewPayloads() })
+}
+
 func TestErasureStore(t *testing.T) {
 	t.Parallel()
 	storetest.ErasureStoreContract(t, func(*testing.T) storetest.ErasureStore { return memstore.NewExports() })

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -29,14 +30,18 @@ type BatchHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 // local stack and tests: it receives up to Batch messages, calls Handler,
 // deletes the messages that did not fail and leaves the failed ones to
 // reappear after their visibility timeout (the queue's redrive policy moves
-// them to the DLQ after maxReceiveCount). Safe for one goroutine per Poller.
+// them to the DLQ after maxReceiveCount). Like the mapping's
+// MaximumConcurrency, Run handles up to Concurrency batches at once, so a
+// queue shared by every company is served by one pool of that size, as in
+// AWS. RunOnce is safe for concurrent use; call Run once per Poller.
 type Poller struct {
-	Queue      Queue
-	Handler    BatchHandler
-	Batch      int           // default 10
-	Visibility time.Duration // default: the queue's own
-	Wait       time.Duration // long poll (default 1s)
-	Log        *slog.Logger
+	Queue       Queue
+	Handler     BatchHandler
+	Batch       int           // default 10
+	Concurrency int           // batches handled at once by Run (default 1)
+	Visibility  time.Duration // default: the queue's own
+	Wait        time.Duration // long poll (default 1s)
+	Log         *slog.Logger
 }
 
 // RunOnce receives and handles one batch; it returns how many messages it
@@ -86,8 +91,22 @@ func (p *Poller) RunOnce(ctx context.Context) (received, failed int, err error) 
 	return len(msgs), len(bad), nil
 }
 
-// Run polls until ctx ends.
+// Run polls until ctx ends, with Concurrency receive loops (each handles
+// one batch at a time), and returns when every loop has stopped.
 func (p *Poller) Run(ctx context.Context) {
+	n := max(p.Concurrency, 1)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.loop(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (p *Poller) loop(ctx context.Context) {
 	for ctx.Err() == nil {
 		if _, _, err := p.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			if p.Log != nil {

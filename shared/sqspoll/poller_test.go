@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,5 +109,68 @@ func TestRunOnceEvent(t *testing.T) {
 	if r.MessageId != "m1" || r.Body != `{"x":1}` || r.EventSource != "aws:sqs" || r.Attributes["MessageGroupId"] != "g" ||
 		r.Attributes["ApproximateReceiveCount"] != "4" || r.Attributes["SentTimestamp"] != "1700000000123" {
 		t.Errorf("event record: got %+v", r)
+	}
+}
+
+// lockedQueue is queue, safe for concurrent receive loops.
+type lockedQueue struct {
+	mu sync.Mutex
+	q  queue
+}
+
+func (l *lockedQueue) Receive(ctx context.Context, max int, w, v time.Duration) ([]sqsqueue.Message, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.q.Receive(ctx, max, w, v)
+}
+
+func (l *lockedQueue) Delete(ctx context.Context, receipt string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.q.Delete(ctx, receipt)
+}
+
+func (l *lockedQueue) URL() string { return "http://q" }
+
+// TestRunConcurrency: Run handles up to Concurrency batches at once, like
+// the event source mapping's MaximumConcurrency, and no more.
+func TestRunConcurrency(t *testing.T) {
+	for _, conc := range []int{1, 3} {
+		q := &lockedQueue{}
+		for i := range 9 {
+			id := string(rune('a' + i))
+			q.q.msgs = append(q.q.msgs, sqsqueue.Message{ID: id, ReceiptHandle: "r" + id, Body: []byte(id)})
+		}
+		var active, peak, handled atomic.Int32
+		ctx, cancel := context.WithCancel(context.Background())
+		p := &Poller{Queue: q, Batch: 1, Concurrency: conc, Wait: time.Millisecond,
+			Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				n := active.Add(1)
+				for {
+					old := peak.Load()
+					if n <= old || peak.CompareAndSwap(old, n) {
+						break
+					}
+				}
+				time.Sleep(30 * time.Millisecond)
+				active.Add(-1)
+				if handled.Add(1) == 9 {
+					cancel()
+				}
+				return events.SQSEventResponse{}, nil
+			}}
+		done := make(chan struct{})
+		go func() { p.Run(ctx); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("concurrency %d: Run did not return", conc)
+		}
+		if got := peak.Load(); got != int32(conc) {
+			t.Errorf("concurrency %d: peak concurrent batches = %d", conc, got)
+		}
+		if got := len(q.q.deleted); got != 9 {
+			t.Errorf("concurrency %d: deleted %d, want 9", conc, got)
+		}
 	}
 }

@@ -24,6 +24,15 @@ type Stack struct {
 	Tables     []Table           // ordered by logical id
 	Queues     []Queue           // ordered so that dead-letter queues come before their sources
 	Functions  []Function        // ordered by logical id
+	Buckets    []Bucket          // ordered by logical id
+}
+
+// Bucket is one AWS::S3::Bucket. The template leaves its name to
+// CloudFormation (names are global); locally it is
+// leverlink-<stage>-<logical id in lower case>.
+type Bucket struct {
+	LogicalID string
+	Name      string
 }
 
 // Table is one AWS::DynamoDB::Table.
@@ -195,6 +204,15 @@ func Parse(data []byte, stage string) (Stack, error) {
 				return Stack{}, err
 			}
 			st.Queues = append(st.Queues, q)
+		case "AWS::S3::Bucket":
+			name, err := r.String(props["BucketName"])
+			if err != nil {
+				return Stack{}, fmt.Errorf("stackdef: %s.BucketName: %v", id, err)
+			}
+			if name == "" {
+				name = "leverlink-" + st.Parameters["Stage"] + "-" + strings.ToLower(id)
+			}
+			st.Buckets = append(st.Buckets, Bucket{LogicalID: id, Name: name})
 		case "AWS::Serverless::Function":
 			f, err := r.function(id, props, asMap(res["Metadata"]), globalsFn)
 			if err != nil {
@@ -218,6 +236,54 @@ func (s Stack) Table(logicalID string) (Table, bool) {
 		}
 	}
 	return Table{}, false
+}
+
+// Bucket returns the bucket with the given logical id.
+func (s Stack) Bucket(logicalID string) (Bucket, bool) {
+	for _, b := range s.Buckets {
+		if b.LogicalID == logicalID {
+			return b, true
+		}
+	}
+	return Bucket{}, false
+}
+
+// MaxReceives is the maxReceiveCount of the queue with the given logical
+// id (its redrive policy), 0 when there is no such queue or policy.
+func (s Stack) MaxReceives(logicalID string) int {
+	q, _ := s.Queue(logicalID)
+	return q.MaxReceiveCount
+}
+
+// Mapping is an SQS event source of a function: the batch size and the
+// most concurrent batches (ScalingConfig.MaximumConcurrency; 0 when unset).
+type Mapping struct {
+	Function       string // logical id
+	BatchSize      int
+	MaxConcurrency int
+}
+
+// Mapping returns the SQS event source reading the queue with the given
+// logical id (the first, by function logical id, if several do).
+func (s Stack) Mapping(queueLogicalID string) (Mapping, bool) {
+	for _, f := range s.Functions {
+		for _, ev := range f.Events {
+			if ev.Type != "SQS" {
+				continue
+			}
+			ga := asSlice(asMap(ev.Properties["Queue"])["Fn::GetAtt"])
+			if len(ga) != 2 || str(ga[0]) != queueLogicalID {
+				continue
+			}
+			m := Mapping{Function: f.LogicalID, BatchSize: 10}
+			if n, ok := num(ev.Properties["BatchSize"]); ok {
+				m.BatchSize = n
+			}
+			m.MaxConcurrency, _ = num(asMap(ev.Properties["ScalingConfig"])["MaximumConcurrency"])
+			return m, true
+		}
+	}
+	return Mapping{}, false
 }
 
 // Queue returns the queue with the given logical id.

@@ -44,6 +44,12 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 			t.Errorf("queue %s listed before its DLQ %s", q.LogicalID, q.DeadLetterQueue)
 		}
 	}
+	if m, ok := st.Mapping("ExportQueue"); !ok || m.Function != "ExporterFunction" || m.BatchSize < 1 || m.MaxConcurrency < 2 {
+		t.Errorf("ExportQueue mapping: got %+v, %v, want the exporter's with a batch size and MaximumConcurrency", m, ok)
+	}
+	if b, ok := st.Bucket("PayloadBucket"); !ok || b.Name != "leverlink-local-payloadbucket" {
+		t.Errorf("PayloadBucket: got %+v, %v", b, ok)
+	}
 	if got := len(st.Functions); got != 6 {
 		t.Errorf("functions: got %d, want 6", got)
 	}

@@ -18,7 +18,9 @@ type Limiter struct {
 	Now    func() time.Time // time.Now when nil
 }
 
-// Wait reserves one token and sleeps until its time. When the bucket is
+// Wait uses the next token of a booking ctx carries for this key (Admit),
+// sleeping until it is due; once the booking is used up, or without one,
+// it reserves one token and sleeps until its time. When the bucket is
 // booked further ahead than its MaxWait it sleeps the RetryAfter and tries
 // again. It returns the context's error if ctx ends first (the reserved
 // token is then lost, which only slows others down), or the store's error.
@@ -26,6 +28,14 @@ func (l Limiter) Wait(ctx context.Context) error {
 	now := l.Now
 	if now == nil {
 		now = time.Now
+	}
+	if bk, ok := ctx.Value(bookingKey{l.Key}).(*booking); ok {
+		if at, ok := bk.next(); ok {
+			if d := at.Sub(now()); d > 0 && !sleep(ctx, d) {
+				return ctx.Err()
+			}
+			return nil
+		}
 	}
 	for {
 		wait, err := Take(ctx, l.Store, l.Key, l.Bucket, now())
@@ -47,6 +57,8 @@ func (l Limiter) Wait(ctx context.Context) error {
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
+	start := time.Now()
+	defer func() { waited.Add(int64(time.Since(start))) }()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/leverlink/leverlink/shared/app/apptest"
 	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
@@ -64,7 +65,7 @@ func TestWebhookContract(t *testing.T) {
 	mustJSON := func(v any) []byte { b, _ := json.Marshal(v); return b }
 
 	big := valid()
-	big["data"].(map[string]any)["candidate"].(map[string]any)["headline"] = strings.Repeat("x", 1<<20)
+	big["data"].(map[string]any)["candidate"].(map[string]any)["headline"] = strings.Repeat("x", httpapi.MaxBody)
 	unknown := valid()
 	unknown["type"] = "candidate.hired"
 	badEmail := valid()
@@ -87,7 +88,7 @@ func TestWebhookContract(t *testing.T) {
 		{name: "bad signature", body: mustJSON(valid()), sig: func(b []byte) string { return event.Sign("wrong-secret", time.Now(), b) }, wantCode: 401, wantReason: "signature_mismatch"},
 		{name: "missing signature", body: mustJSON(valid()), sig: func([]byte) string { return "" }, wantCode: 401, wantReason: "missing_signature"},
 		{name: "stale signature", body: mustJSON(valid()), sig: func(b []byte) string { return event.Sign(apptest.WebhookSecret, time.Now().Add(-10*time.Minute), b) }, wantCode: 401, wantReason: "timestamp_out_of_tolerance"},
-		{name: "body over 1 MiB", body: mustJSON(big), sig: sign, wantCode: 400, wantField: "body"},
+		{name: "body over the 5 MiB limit", body: mustJSON(big), sig: sign, wantCode: 400, wantField: "body"},
 		{name: "unknown type", body: mustJSON(unknown), sig: sign, wantCode: 400, wantField: "type", wantIn: []string{"candidate.contact_accepted", "message.created", "note.created"}},
 		{name: "malformed field", body: mustJSON(badEmail), sig: sign, wantCode: 400, wantField: "data.candidate.emails[1]"},
 		{name: "not connected company", body: mustJSON(otherCompany), sig: sign, wantCode: 202, wantStatus: "skipped", wantReason: "not_connected"},

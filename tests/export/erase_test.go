@@ -26,6 +26,7 @@ type erasure struct {
 		ExportMarker    int `json:"exportMarker"`
 		ActivityMarkers int `json:"activityMarkers"`
 		LinkedInIndex   int `json:"linkedinIndex"`
+		QueuedPayloads  int `json:"queuedPayloads"`
 	} `json:"removed"`
 }
 

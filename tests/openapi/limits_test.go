@@ -85,8 +85,8 @@ func TestLimitsMatchCode(t *testing.T) {
 			}
 		}
 	}
-	if f, _ := reflect.TypeFor[event.Resume]().FieldByName("ContentBase64"); f.Tag.Get("maxLength") != strconv.Itoa(base64.StdEncoding.EncodedLen(event.MaxResumeBytes)) {
-		t.Errorf("resume.contentBase64 maxLength %s, want the base64 length of MaxResumeBytes %d", f.Tag.Get("maxLength"), base64.StdEncoding.EncodedLen(event.MaxResumeBytes))
+	if f, _ := reflect.TypeFor[event.Resume]().FieldByName("ContentBase64"); f.Tag.Get("maxLength") != strconv.Itoa(base64.StdEncoding.EncodedLen(event.MaxInlineResumeBytes)) {
+		t.Errorf("resume.contentBase64 maxLength %s, want the base64 length of MaxInlineResumeBytes %d", f.Tag.Get("maxLength"), base64.StdEncoding.EncodedLen(event.MaxInlineResumeBytes))
 	}
 	if got := m(schemas["ID"])["maxLength"]; got != event.MaxIDLength {
 		t.Errorf("ID maxLength %v, code %d", got, event.MaxIDLength)

@@ -35,6 +35,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/link"
+	"github.com/leverlink/leverlink/shared/s3store"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -148,6 +149,18 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		return nil, fmt.Errorf("create queues: %w", err)
 	}
 	e.closers = append(e.closers, e.deleteQueues)
+	s3Endpoint := os.Getenv("S3_ENDPOINT")
+	if s3Endpoint == "" {
+		s3Endpoint = sqsEndpoint // fauxqs serves both
+	}
+	s3c, err := s3store.NewClient(ctx, s3Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := s3store.CreateBuckets(ctx, s3c, st.Buckets, e.prefix)
+	if err != nil {
+		return nil, fmt.Errorf("create buckets: %w", err)
+	}
 
 	appDDB, appSQS := ddbEndpoint, sqsEndpoint
 	if o.Count {
@@ -181,8 +194,9 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	}
 
 	cfg := config.Local(config.LocalStack{
-		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS,
-		ConnectionsTable: e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
+		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS, S3Endpoint: s3Endpoint, PayloadBucket: buckets["PayloadBucket"],
+		ExportMaxReceives: st.MaxReceives("ExportQueue"),
+		ConnectionsTable:  e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
 		OutboxTable:    e.Tables.Outbox,
 		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,

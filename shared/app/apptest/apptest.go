@@ -33,6 +33,7 @@ import (
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/logging"
+	"github.com/leverlink/leverlink/shared/s3store/s3test"
 	"github.com/leverlink/leverlink/shared/secret"
 	"github.com/leverlink/leverlink/shared/sqspoll"
 	"github.com/leverlink/leverlink/shared/sqsqueue"
@@ -112,12 +113,14 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	_, tables := dynamotest.New(t)
 	_, urls := sqstest.New(t)
+	_, buckets := s3test.New(t)
 	s.fake.RedirectURIs = append(s.fake.RedirectURIs, RedirectURL) // WithFake may add the callback of a real local server
 	fake := leverfake.Start(s.fake)
 	t.Cleanup(fake.Close)
 
 	cfg := config.Local(config.LocalStack{
-		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"),
+		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"), S3Endpoint: os.Getenv("S3_ENDPOINT"),
+		PayloadBucket: buckets["PayloadBucket"], ExportMaxReceives: exportMaxReceives(t),
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
 		OutboxTable: tables.Outbox, ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
@@ -143,6 +146,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Drain counts every batch item failure as a failure; a job handed back
+	// for its company's budget is one too. Tests run jobs as they come
+	// (calls wait on the bucket); tests of the hand-back set Queue back
+	// (e.App.ExportJobs.Queue = e.App.ExportQueue).
+	a.ExportJobs.Queue = nil
 	sqsClient, err := sqsqueue.NewClient(context.Background(), cfg.SQSEndpoint)
 	if err != nil {
 		t.Fatal(err)
@@ -423,4 +431,18 @@ func (s *SafeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// exportMaxReceives is the export queue's maxReceiveCount in template.yaml.
+func exportMaxReceives(t testing.TB) int {
+	t.Helper()
+	path, err := stackdef.FindTemplateFromWD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stackdef.Load(path, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.MaxReceives("ExportQueue")
 }
