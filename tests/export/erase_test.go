@@ -275,7 +275,10 @@ func TestEraseQueuedJob(t *testing.T) {
 func TestEraseWaitsForExportInFlight(t *testing.T) {
 	f := setup(t, withShortStale)
 	k := exportKey("er-f")
-	if _, err := f.App.Exports.Claim(context.Background(), k, "held-by-a-job", time.Now(), time.Minute); err != nil {
+	// The claim is dated 3 s ahead so that it stays fresh (withShortStale:
+	// 300 ms) however slowly a loaded machine reaches the DELETE.
+	claimedAt := time.Now().Add(3 * time.Second)
+	if _, err := f.App.Exports.Claim(context.Background(), k, "held-by-a-job", claimedAt, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	rec := f.rawErase("er-f")
@@ -285,7 +288,7 @@ func TestEraseWaitsForExportInFlight(t *testing.T) {
 	if st := f.status("er-f"); st.State != "exporting" {
 		t.Fatalf("status after the refused DELETE: %+v, want exporting (unchanged)", st)
 	}
-	time.Sleep(400 * time.Millisecond) // withShortStale: the claim is stale now
+	time.Sleep(time.Until(claimedAt.Add(400 * time.Millisecond))) // withShortStale: the claim is stale now
 	if got, _ := f.erase(apptest.APIKey, company, "er-f", 200); got.Removed.ExportMarker != 1 {
 		t.Fatalf("DELETE after the claim went stale = %+v, want erased", got)
 	}
