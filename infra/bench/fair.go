@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -277,12 +276,4 @@ func fairTable(r *fairResult) string {
 		rows = append(rows, []string{"quiet " + c.ID, fmt.Sprint(c.N), harness.Ms(c.P50), harness.Ms(c.P99), ""})
 	}
 	return harness.Table([]string{"company", "exports", "p50 latency", "p99 latency", "note"}, rows)
-}
-
-func fairOps(s harness.Snapshot) string {
-	var parts []string
-	for op, n := range s.Ops {
-		parts = append(parts, fmt.Sprintf("%s %d", op, n))
-	}
-	return strings.Join(parts, ", ")
 }

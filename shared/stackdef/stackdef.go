@@ -207,7 +207,7 @@ func Parse(data []byte, stage string) (Stack, error) {
 		case "AWS::S3::Bucket":
 			name, err := r.String(props["BucketName"])
 			if err != nil {
-				return Stack{}, fmt.Errorf("stackdef: %s.BucketName: %v", id, err)
+				return Stack{}, fmt.Errorf("stackdef: %s.BucketName: %w", id, err)
 			}
 			if name == "" {
 				name = "leverlink-" + st.Parameters["Stage"] + "-" + strings.ToLower(id)
