@@ -277,7 +277,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		EventID: fmt.Sprintf("manual-%s-%d", candidateID, now.UnixNano()), EventType: event.ContactAccepted,
 		PositionID: f.in.PositionID, PostingID: f.in.PostingID, Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	if _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
+	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {
