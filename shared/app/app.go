@@ -220,9 +220,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.ExportSvc.Payloads = a.Payloads
 		}
 		if a.Events != nil {
-			// Intake may judge events on a connection and link read a moment ago
-			// (export.RecentTTL: the bound, and why the exporter keeps it safe).
-			a.Intake = &export.Intake{Seen: a.Events, Connections: export.RecentConnections(a.Connections, 0, opt.Now), Links: export.RecentLinks(a.Links, 0, opt.Now), Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 			if a.Payloads != nil {
 				a.Intake.Payloads = a.Payloads
 			}
