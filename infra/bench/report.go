@@ -179,6 +179,20 @@ func (rep *report) render() string {
 		targets = append(targets, harness.Target{Name: "Lever calls per export (resume + history)", Goal: "≤ 3",
 			Measured: fmt.Sprintf("%.2f (light load, no 429)", light.callsPerExport()), Pass: light.callsPerExport() <= 3.0001})
 	}
+	if light != nil {
+		n := float64(light.exports())
+		req, wru := float64(light.Drain.Total()+light.Intake.Total())/n, (light.Drain.WRU+light.Intake.WRU)/n
+		targets = append(targets,
+			harness.Target{Name: "DynamoDB requests per export, light load (intake + exporter)", Goal: "≤ 12",
+				Measured: harness.F(req, 2), Pass: req <= 12},
+			harness.Target{Name: "DynamoDB WRU per export, light load (intake + exporter)", Goal: "≤ 8",
+				Measured: fmt.Sprintf("%.2f (estimated from item sizes)", wru), Pass: wru <= 8})
+	}
+	if r := backlog; r != nil && r.Intake.Total() > 0 {
+		hook := float64(r.Intake.Total()) / float64(r.exports())
+		targets = append(targets, harness.Target{Name: "DynamoDB requests per accepted webhook event", Goal: "≤ 2",
+			Measured: fmt.Sprintf("%.2f (%s)", hook, opsList(r.Intake, float64(r.exports()))), Pass: hook <= 2})
+	}
 	if rep.webhook != nil {
 		targets = append(targets, harness.Target{Name: "webhook intake p99, in-process", Goal: "≤ 25 ms",
 			Measured: harness.Ms(rep.webhook.P99), Pass: rep.webhook.P99 <= 25*time.Millisecond})
@@ -200,11 +214,11 @@ func (rep *report) render() string {
 	}
 	if light != nil && rep.webhook != nil {
 		c := pr.Cost(perExportUsage(*light, hookMean, true).Scale(1000))
-		targets = append(targets, harness.Target{Name: "cost per 1,000 exports, light load", Goal: "≤ $0.02", Measured: harness.USD(c), Pass: c <= 0.02})
+		targets = append(targets, harness.Target{Name: "cost per 1,000 exports, light load", Goal: "≤ $0.010", Measured: harness.USD(c), Pass: c <= 0.010})
 	}
 	if backlog != nil && rep.webhook != nil {
 		c := pr.Cost(perExportUsage(*backlog, hookMean, true).Scale(1000))
-		targets = append(targets, harness.Target{Name: "cost per 1,000 exports, backlog at the ceiling", Goal: "≤ $0.02", Measured: harness.USD(c), Pass: c <= 0.02})
+		targets = append(targets, harness.Target{Name: "cost per 1,000 exports, backlog at the ceiling", Goal: "≤ $0.010", Measured: harness.USD(c), Pass: c <= 0.010})
 	}
 	if rep.idle != nil {
 		u := idleUsage(rep.idle, 0)
@@ -282,7 +296,8 @@ func (rep *report) render() string {
 			rows = append(rows, []string{"", "exporter busy time", fmt.Sprintf("%.0f ms", r.Busy.Seconds()*1000/n), fmt.Sprintf("%d batches", r.Batches), ""})
 		}
 		p("%s\n", harness.Table([]string{"run", "what", "per export", "by operation (per export)", "capacity (est.)"}, rows))
-		p("DynamoDB and SQS requests are counted by a reverse proxy (`net/http/httputil`) in front of each emulator, by `X-Amz-Target` operation; capacity units are estimated from request and response sizes (1 WRU per started KB written, including writes refused by their condition, which DynamoDB bills too; 1 RRU per started 4 KB read, strongly consistent; transactions double). Most of the exporter's `GetItem`/`PutItem`s are the per-company token bucket (`throttle.Take` over `dynamo.Buckets.Update`: a consistent read plus a conditional put per Lever attempt; every waiting caller reads again when it wakes, and concurrent takers lose the condition and retry), which is why they grow with the number of jobs waiting on one company's bucket. Empty `ReceiveMessage`s (our pollers' idle long polls) are left out of the cost; the pollers delete one message at a time, where the event source mapping deletes in batches, so SQS requests are an upper bound.\n\n")
+		p("DynamoDB and SQS requests are counted by a reverse proxy (`net/http/httputil`) in front of each emulator, by `X-Amz-Target` operation; capacity units are estimated as DynamoDB bills them, from item sizes (1 WRU per started KB of the item written: a `PutItem`'s item, the item an `UpdateItem` returned, otherwise the request body, an upper bound; writes refused by their condition are counted too, as DynamoDB bills them; 1 RRU per started 4 KB read, strongly consistent; transactions double). Under backlog most of the exporter's extra `GetItem`/`PutItem`s are the per-company token bucket (`throttle.Take` over `dynamo.Buckets.Update`: a conditional put from the state this instance last wrote, plus a consistent read when another writer changed it; concurrent takers lose the condition and retry), which is why they grow with the number of jobs waiting on one company's bucket. Empty `ReceiveMessage`s (our pollers' idle long polls) are left out of the cost; the pollers delete one message at a time, where the event source mapping deletes in batches, so SQS requests are an upper bound.\n\n")
+		p("%s", requestsRemaining)
 	}
 
 	// ---- webhook
@@ -391,3 +406,20 @@ func (rep *report) findExports() (light, backlog, dflt, rec, par *exportResult) 
 	}
 	return
 }
+
+// requestsRemaining names, after the requests-per-export table, the
+// DynamoDB requests an export still makes at light load and why each is
+// there (issue "Requests per export": name what remains and why).
+const requestsRemaining = "**What remains per export at light load, and why.** " +
+	"*Webhook intake, 4 requests:* the event-id replay mark (a conditional `PutItem`: a replay within the event TTL is answered `duplicate`); " +
+	"the connection and the position's link (2 `GetItem`s: `export.Decide` needs both, read fresh so that a disconnect, revocation or unlink is answered `skipped` at once — " +
+	"a 5 s per-instance cache of usable connections and existing links was tried and reverted: right after a disconnect or an unlink the webhook answered `queued` instead of `skipped not_connected` / `position_not_linked`, which tests/export asserts); " +
+	"the queued state (an `UpdateItem`, which also returns the marker it refused, so intake no longer reads the marker first). " +
+	"*Exporter, about 10:* the connection and the link again (2 `GetItem`s, fresh before any Lever write; the job's Lever client opens the access token of that connection read, so there is no read per Lever call any more); " +
+	"the company's token bucket (1 conditional `PutItem` from the state this instance last wrote, plus a read only when another writer changed it); " +
+	"the candidate's claim and confirm (`UpdateItem` + conditional `PutItem` from the claimed marker, no read: the exactly-once protocol); " +
+	"the history note's claim and confirm (2, same protocol; the claim itself answers already-exported, so no read first); " +
+	"one conditional write per message or note included in the history (3 here), so that a later push of the same activity is not written twice. " +
+	"*Not done:* ≤ 12 requests needs the connection and the link in one `BatchGetItem` (two tables, so one request fewer at intake and in the exporter; the IAM policy check maps each store to one table, so this needs a store spanning both); " +
+	"≤ 8 WRU needs fewer writes per export: the history's activities recorded on one item instead of one each (push jobs would then read that item), or the history's claim folded into the candidate's confirm. " +
+	"Both change the exactly-once protocol and are left for a separate change.\n\n"

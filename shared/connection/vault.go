@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
@@ -412,19 +413,78 @@ func newOwner() string {
 }
 
 // Tokens binds the vault to one company, for the Lever client: it implements
-// AccessToken(ctx) and Invalidate(ctx, token).
+// AccessToken(ctx) and Invalidate(ctx, token). The zero memo asks the vault
+// (one store read) before every attempt; TokensFor remembers the token for
+// the life of one client.
 type Tokens struct {
 	Vault     *Vault
 	CompanyID string
+	memo      *tokenMemo
+}
+
+// tokenMemo is the token one client is using, valid until exp.
+type tokenMemo struct {
+	mu    sync.Mutex
+	known Connection // the connection as the caller read it
+	token string
+	exp   time.Time
+}
+
+// TokensFor returns the Tokens of c's company for one job's client: the
+// first AccessToken opens the access token of c, which the caller has just
+// read from the store (no second read), or asks the vault when it is
+// missing or due for refresh; later calls reuse that token until it is due
+// for refresh or Lever rejects it (Invalidate). A connection revoked or
+// disconnected meanwhile stops new jobs, which read it again; a running
+// job's calls fail when Lever rejects its token. Safe for concurrent use.
+func TokensFor(v *Vault, c Connection) Tokens {
+	return Tokens{Vault: v, CompanyID: c.CompanyID, memo: &tokenMemo{known: c}}
 }
 
 // AccessToken returns a valid access token (see Vault.AccessToken).
 func (t Tokens) AccessToken(ctx context.Context) (string, error) {
-	return t.Vault.AccessToken(ctx, t.CompanyID)
+	if t.memo == nil {
+		return t.Vault.AccessToken(ctx, t.CompanyID)
+	}
+	m := t.memo
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := t.Vault.now()
+	skew := durOr(t.Vault.Skew, 2*time.Minute)
+	if m.token != "" && m.exp.After(now.Add(skew)) {
+		return m.token, nil
+	}
+	m.token = ""
+	c := m.known
+	m.known = Connection{} // used once: a later call reads the store
+	if c.CompanyID == t.CompanyID && c.holdsTokens() && c.AccessExpiry.After(now.Add(skew)) && len(c.SealedAccess) > 0 {
+		tok, err := t.Vault.open(ctx, c, c.SealedAccess)
+		if err != nil {
+			return "", err
+		}
+		m.token, m.exp = tok, c.AccessExpiry
+		return tok, nil
+	}
+	tok, err := t.Vault.AccessToken(ctx, t.CompanyID)
+	if err != nil {
+		return "", err
+	}
+	// The vault returned a token valid beyond the skew; keep it for one
+	// skew's worth, the least the vault guarantees.
+	m.token, m.exp = tok, now.Add(2*skew)
+	return tok, nil
 }
 
 // Invalidate forces the next AccessToken to refresh (see Vault.Invalidate).
 func (t Tokens) Invalidate(ctx context.Context, token string) {
+	if m := t.memo; m != nil {
+		m.mu.Lock()
+		if m.token == token {
+			m.token, m.exp = "", time.Time{}
+		}
+		m.known = Connection{}
+		m.mu.Unlock()
+	}
 	t.Vault.Invalidate(ctx, t.CompanyID, token)
 }
 

@@ -269,3 +269,35 @@ func TestVaultRevokeIdempotent(t *testing.T) {
 		t.Fatalf("after Revoke: %+v", c)
 	}
 }
+
+// TestTokensForUsesTheConnectionRead: a job's client opens the token of
+// the connection it was given, without reading the store per call, until
+// Lever rejects it (Invalidate); then the store answers again.
+func TestTokensForUsesTheConnectionRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	issued := e.connect(t, "co-1", time.Now().Add(time.Hour))
+	c := e.stored(t, "co-1")
+	tokens := connection.TokensFor(e.vault, c)
+	// The store changes after the job read the connection: the job's calls
+	// keep the token it started with (no read per call)...
+	_, _ = e.conns.Update(ctx, "co-1", func(c *connection.Connection) error { c.Status = connection.Revoked; return nil })
+	for i := range 2 {
+		if got, err := tokens.AccessToken(ctx); err != nil || got != issued.AccessToken {
+			t.Fatalf("call %d: %q, %v; want the token of the connection read", i, got, err)
+		}
+	}
+	// ...until Lever rejects it: then the store's answer stands.
+	tokens.Invalidate(ctx, issued.AccessToken)
+	_, err := tokens.AccessToken(ctx)
+	if e := apperr.As(err); e == nil || e.Code != apperr.Unauthorized || e.Reason != connection.ReasonLeverRevoked {
+		t.Fatalf("after Lever rejected the token of a revoked connection: %v, want unauthorized %s", err, connection.ReasonLeverRevoked)
+	}
+	// A connection read with its token due for refresh asks the vault.
+	e.connect(t, "co-2", time.Now().Add(time.Minute))
+	fresh := connection.TokensFor(e.vault, e.stored(t, "co-2"))
+	if _, err := fresh.AccessToken(ctx); err != nil || e.fake.Calls(refreshLabel) != 1 {
+		t.Fatalf("token inside the skew: %v, %d refreshes; want one refresh", err, e.fake.Calls(refreshLabel))
+	}
+}

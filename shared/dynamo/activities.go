@@ -24,10 +24,11 @@ var _ export.ActivityStore = (*Exports)(nil)
 // conditional write when there is no marker or its state is queued, failed
 // or skipped with no claim; it keeps reason and lastError and reports
 // whether it wrote. An exported or exporting marker is left alone (false,
-// nil).
-func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positionID string) (bool, error) {
+// nil) and returned, as the refused write answered it (or read when the
+// answer did not carry it).
+func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positionID string) (export.Marker, bool, error) {
 	if err := validKey(k); err != nil {
-		return false, err
+		return export.Marker{}, false, err
 	}
 	state, claim := expression.Name("state"), expression.Name("claimId")
 	u := expression.Set(state, expression.Value(export.Queued)).
@@ -48,14 +49,24 @@ func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positi
 			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
 		),
 	)
-	_, _, err := e.update(ctx, k, u, c)
+	m, old, err := e.update(ctx, k, u, c)
 	if cf, _ := isCondFailed(err); cf {
-		return false, nil
+		var stored export.Marker
+		var derr error
+		if old != nil {
+			stored, derr = decodeMarker(old)
+		} else {
+			stored, _, derr = e.get(ctx, k)
+		}
+		if derr != nil {
+			return export.Marker{}, false, fmt.Errorf("dynamo: queue %s/%s: %w", k.CompanyID, markerSK(k), derr)
+		}
+		return stored, false, nil
 	}
 	if err != nil {
-		return false, storageErr(err, "queue %s/%s", k.CompanyID, markerSK(k))
+		return export.Marker{}, false, storageErr(err, "queue %s/%s", k.CompanyID, markerSK(k))
 	}
-	return true, nil
+	return m, true, nil
 }
 
 // ListActivities pages through the company's activity markers in state

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,56 @@ const bucketIdle = time.Hour
 type Buckets struct {
 	db    DB
 	table string
+
+	// last remembers, per key, the state and version this instance last
+	// wrote, so that the next Update can skip its read: the put is
+	// conditional on that version, so when another writer changed the
+	// bucket the put is refused and Update reads as usual. After a refusal
+	// the key is not guessed for guessPause (a bucket shared by several
+	// busy instances would otherwise pay a refused write on most takes).
+	mu   sync.Mutex
+	last map[string]lastBucket
+}
+
+type lastBucket struct {
+	st       throttle.State
+	version  int64
+	missedAt time.Time // the last refused guess
+}
+
+// guessPause is how long a key whose guessed version was refused is read
+// before writing again.
+const guessPause = 30 * time.Second
+
+// maxLastBuckets bounds Buckets.last; past it the map starts empty again.
+const maxLastBuckets = 1024
+
+// guess returns the state and version last written for key, if this
+// instance may use them instead of a read.
+func (b *Buckets) guess(key string, now time.Time) (throttle.State, int64, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.last[key]
+	if !ok || l.version == 0 || now.Sub(l.missedAt) < guessPause {
+		return throttle.State{}, 0, false
+	}
+	return l.st, l.version, true
+}
+
+// remember records what was written for key (version 0: forget it, as
+// after a refused guess, keeping when it was refused).
+func (b *Buckets) remember(key string, st throttle.State, version int64, missed time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.last == nil || len(b.last) >= maxLastBuckets {
+		b.last = map[string]lastBucket{}
+	}
+	l := b.last[key]
+	if !missed.IsZero() {
+		l.missedAt = missed
+	}
+	l.st, l.version = st, version
+	b.last[key] = l
 }
 
 var _ throttle.Store = (*Buckets)(nil)
@@ -38,7 +89,8 @@ func NewBuckets(db DB, t Tables) *Buckets {
 	return &Buckets{db: db, table: t.Exports}
 }
 
-// Update applies fn to the bucket named key: it reads the item (found false
+// Update applies fn to the bucket named key: it reads the item (or starts
+// from the state this instance last wrote: see Buckets.last) (found false
 // when there is none; one past its TTL but not yet removed is found, and
 // refills to full) and writes fn's state conditional on the
 // version read (attribute_not_exists for a new item), calling fn again after
@@ -51,16 +103,21 @@ func (b *Buckets) Update(ctx context.Context, key string, fn func(old throttle.S
 		return err
 	}
 	k := map[string]types.AttributeValue{attrPK: avS(key), attrSK: avS(bucketPrefix + key)}
+	old, version, guessed := b.guess(key, time.Now())
 	for attempt := 1; attempt <= takeAttempts; attempt++ {
-		out, err := b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(b.table), Key: k, ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			return transientErr(err, "read bucket %s", key)
-		}
-		old, version, err := decodeBucket(out.Item)
-		if err != nil {
-			return fmt.Errorf("dynamo: read bucket %s: %w", key, err)
+		if attempt > 1 || !guessed {
+			out, err := b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(b.table), Key: k, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				return transientErr(err, "read bucket %s", key)
+			}
+			if old, version, err = decodeBucket(out.Item); err != nil {
+				return fmt.Errorf("dynamo: read bucket %s: %w", key, err)
+			}
 		}
 		next, err := fn(old, version > 0)
+		if err != nil && attempt == 1 && guessed {
+			continue // refused on the remembered state: judge the stored one
+		}
 		if err != nil {
 			return err
 		}
@@ -83,10 +140,16 @@ func (b *Buckets) Update(ctx context.Context, key string, fn func(old throttle.S
 		}
 		_, err = b.db.PutItem(ctx, in)
 		if err == nil {
+			b.remember(key, next, version+1, time.Time{})
 			return nil
 		}
 		if cf, _ := isCondFailed(err); !cf {
+			b.remember(key, throttle.State{}, 0, time.Time{})
 			return transientErr(err, "write bucket %s", key)
+		}
+		if attempt == 1 && guessed {
+			b.remember(key, throttle.State{}, 0, time.Now())
+			continue // read it: no backoff, the guess was only stale
 		}
 		if err := backoff(ctx, 1); err != nil {
 			return err

@@ -1,6 +1,9 @@
 package dynamo_test
 
 import (
+	"context"
+	"time"
+
 	"testing"
 
 	"github.com/leverlink/leverlink/shared/connection"
@@ -143,4 +146,25 @@ func TestErasureStore(t *testing.T) {
 		db, tables := dynamotest.New(t)
 		return dynamo.NewExports(db, tables)
 	})
+}
+
+// Two instances (two Lambdas) taking from one bucket alternately: each
+// starts from the state it last wrote (no read) only while nobody else
+// wrote, so no token is granted twice.
+func TestBucketsTwoInstancesShareTheBucket(t *testing.T) {
+	t.Parallel()
+	db, tables := dynamotest.New(t)
+	insts := []*dynamo.Buckets{dynamo.NewBuckets(db, tables), dynamo.NewBuckets(db, tables)}
+	b := throttle.Bucket{Rate: 0.001, Burst: 6, MaxWait: time.Millisecond}
+	now := time.Unix(1_800_000_000, 0)
+	tests := []struct {
+		inst    int
+		wantErr bool
+	}{{0, false}, {0, false}, {1, false}, {0, false}, {1, false}, {0, false}, {1, true}, {0, true}, {0, true}}
+	for i, tt := range tests {
+		_, err := throttle.Take(context.Background(), insts[tt.inst], "co-shared", b, now)
+		if got := err != nil; got != tt.wantErr {
+			t.Fatalf("take %d by instance %d: err %v, want error %v", i, tt.inst, err, tt.wantErr)
+		}
+	}
 }

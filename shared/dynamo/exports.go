@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +27,43 @@ const confirmAttempts = 3
 type Exports struct {
 	db    DB
 	table string
+
+	// claimed remembers the marker each successful Claim of this instance
+	// wrote (claimKey → export.Marker), so that the Confirm of that claim
+	// starts from it instead of reading the marker again: its put is
+	// conditional on the claim and the version, so a marker changed in
+	// between fails the condition and Confirm reads it as usual. Bounded
+	// by maxClaimed entries; Confirm, Release and Finish drop theirs.
+	claimed  sync.Map
+	nClaimed atomic.Int64
+}
+
+// maxClaimed bounds Exports.claimed (claims abandoned by a crash between
+// Claim and Confirm are never dropped otherwise).
+const maxClaimed = 4096
+
+func claimKey(k export.Key, claimID string) string {
+	return k.CompanyID + "\x00" + k.CandidateID + "\x00" + k.ActivityID + "\x00" + claimID
+}
+
+// remember records the marker a Claim wrote (see Exports.claimed).
+func (e *Exports) remember(m export.Marker) {
+	if e.nClaimed.Load() >= maxClaimed {
+		return
+	}
+	if _, loaded := e.claimed.LoadOrStore(claimKey(m.Key, m.ClaimID), m); !loaded {
+		e.nClaimed.Add(1)
+	}
+}
+
+// recall returns and forgets the marker remembered for claimID's claim of k.
+func (e *Exports) recall(k export.Key, claimID string) (export.Marker, bool) {
+	v, ok := e.claimed.LoadAndDelete(claimKey(k, claimID))
+	if !ok {
+		return export.Marker{}, false
+	}
+	e.nClaimed.Add(-1)
+	return v.(export.Marker), true
 }
 
 var (
@@ -133,6 +172,9 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 	)
 	m, old, err := e.update(ctx, k, u, c)
 	if err == nil {
+		if m.ClaimID == claimID && m.Key == k {
+			e.remember(m)
+		}
 		return m, nil
 	}
 	if cf, _ := isCondFailed(err); !cf {
@@ -162,7 +204,9 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 
 // Confirm sets state exported, sets ExportedAt to now when it is zero,
 // applies fn to the marker (to record ids), clears the claim and writes it
-// back, conditional on claimID still holding the claim and the version read.
+// back, conditional on claimID still holding the claim and the version read
+// (on the first attempt, the version this instance's Claim wrote, without
+// reading: see Exports.claimed).
 // fn may be called again when the marker changed in between. It returns the
 // marker as stored, or apperr Conflict (Reason "claim_lost") when claimID
 // does not hold the claim (or the marker does not exist).
@@ -170,8 +214,12 @@ func (e *Exports) Confirm(ctx context.Context, k export.Key, claimID string, now
 	if err := requireID("claimId", claimID); err != nil {
 		return export.Marker{}, err
 	}
+	known, remembered := e.recall(k, claimID)
 	for attempt := 1; ; attempt++ {
-		m, found, err := e.get(ctx, k)
+		m, found, err := known, true, error(nil)
+		if attempt > 1 || !remembered {
+			m, found, err = e.get(ctx, k)
+		}
 		if err != nil {
 			return export.Marker{}, fmt.Errorf("dynamo: confirm export %s/%s: %w", k.CompanyID, markerSK(k), err)
 		}
@@ -224,6 +272,7 @@ func (e *Exports) Release(ctx context.Context, k export.Key, claimID string, now
 	if err := requireID("claimId", claimID); err != nil {
 		return err
 	}
+	e.recall(k, claimID)
 	u := setString(expression.Set(expression.Name("updatedAt"), expression.Value(now.UnixNano())), "lastError", lastError).
 		Set(expression.Name("version"), incr("version")).
 		Remove(expression.Name("claimId"))
@@ -246,6 +295,7 @@ func (e *Exports) Finish(ctx context.Context, k export.Key, claimID string, now 
 	if state != export.Failed && state != export.Skipped {
 		return apperr.InvalidField("state", "a claim finishes as failed or skipped, not %q", state)
 	}
+	e.recall(k, claimID)
 	u := expression.Set(expression.Name("state"), expression.Value(state)).
 		Set(expression.Name("updatedAt"), expression.Value(now.UnixNano())).
 		Set(expression.Name("version"), incr("version")).

@@ -19,17 +19,17 @@ func (x *Exporter) ensureHistory(ctx context.Context, conn connection.Connection
 		return nil
 	}
 	hk := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: "history"}
-	if cur, err := x.Markers.Get(ctx, hk); err != nil || cur.State != Exported {
-		cli, err := x.Lever.Lever(ctx, conn)
-		if err != nil {
-			return err
-		}
-		done, err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source))
-		if err != nil || !done {
-			// Not written (the history marker records why): its
-			// activities are not in Lever either.
-			return err
-		}
+	// No read first: the claim itself answers already exported (one
+	// conditional write either way, and none wasted on the first attempt).
+	cli, err := x.Lever.Lever(ctx, conn)
+	if err != nil {
+		return err
+	}
+	done, err := x.writeNote(ctx, cli, hk, m.OpportunityID, historyNote(*c, x.Source))
+	if err != nil || !done {
+		// Not written (the history marker records why): its
+		// activities are not in Lever either.
+		return err
 	}
 	// Record every activity of the history as pushed, also when the history
 	// note was written by an earlier attempt that crashed before recording

@@ -111,20 +111,19 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		job.PostingID = e.Candidate.PostingID
 	}
 	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, PostingID: job.PostingID, Now: in.now()}
-	// Read only what Decide will look at: the marker first (an exported
-	// candidate is answered already_exported whatever else holds), the link
-	// only for a usable connection.
+	// Read only what Decide will look at: the link (or posting) only for a
+	// usable connection. An export's marker is not read up front: the
+	// queued write answers with the marker it refused (exported, erased,
+	// claimed), and a skip reads it (an exported candidate is answered
+	// already_exported whatever else holds).
 	switch {
 	case job.Kind == KindPush:
 		err = readPushFacts(ctx, in.Markers, in.Links, key, &d)
-	case e.Type != event.PositionChanged:
-		d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key)
-		if err == nil && waitsOrActive(conn) && !(d.MarkerFound && d.Marker.State == Exported) {
-			if job.PostingID != "" {
-				d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
-			} else {
-				d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
-			}
+	case e.Type != event.PositionChanged && waitsOrActive(conn):
+		if job.PostingID != "" {
+			d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
+		} else {
+			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
 		}
 	}
 	if err != nil {
@@ -133,6 +132,11 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	dec, _, err := decideWithSettings(ctx, in.Settings, e.CompanyID, d)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	if job.Kind == KindExport && e.Type != event.PositionChanged {
+		if dec, err = in.queueExport(ctx, key, job, d, dec); err != nil {
+			return Outcome{}, err
+		}
 	}
 	switch dec.Action {
 	case Skip:
@@ -153,15 +157,42 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 	case Ignore:
 		return Outcome{Status: "ignored", Reason: dec.Reason}, nil
 	}
-	if job.Kind == KindExport {
-		// Queued is a state: the status answers in_progress from now on,
-		// and a push that follows at once is queued behind this export.
-		if _, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID); err != nil {
-			return Outcome{}, fmt.Errorf("intake: record queued: %w", err)
-		}
-	}
 	if err := SendJob(ctx, in.Queue, in.Payloads, job); err != nil {
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
 	return Outcome{Status: "queued"}, nil
+}
+
+// queueExport completes dec, Decide's answer for an export made without
+// the candidate's marker, with the marker: an answer to queue records the
+// queued state first (Queued is a state: the status answers in_progress
+// from now on, and a push that follows at once is queued behind this
+// export), and when that write is refused (exported, erased or claimed)
+// Decide answers again on the marker it returned; any other answer reads
+// the marker and asks Decide again. Either way Decide sees the marker, at
+// the cost of one request.
+func (in *Intake) queueExport(ctx context.Context, key Key, job Job, d Input, dec Decision) (Decision, error) {
+	if dec.Action == Export || dec.Action == Wait {
+		m, wrote, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID)
+		if err != nil {
+			return Decision{}, fmt.Errorf("intake: record queued: %w", err)
+		}
+		if wrote {
+			return dec, nil
+		}
+		d.Marker, d.MarkerFound = m, true
+	} else {
+		var err error
+		if d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key); err != nil {
+			return Decision{}, fmt.Errorf("intake: %w", err)
+		}
+		if !d.MarkerFound {
+			return dec, nil
+		}
+	}
+	redo, _, err := decideWithSettings(ctx, in.Settings, key.CompanyID, d)
+	if err != nil {
+		return Decision{}, fmt.Errorf("intake: %w", err)
+	}
+	return redo, nil
 }

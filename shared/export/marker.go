@@ -67,7 +67,8 @@ type Marker struct {
 // runs. It writes only when there is no marker or its state is queued,
 // failed or skipped, with no claim; it reports whether it wrote (an
 // exported or exporting marker is left alone: false, nil). Reason and
-// lastError are kept.
+// lastError are kept. When it did not write, it returns the marker it left
+// alone (so that the caller needs no read to learn why).
 //
 // Claim takes the marker for claimID at now. It succeeds when there is no
 // marker, or its state is queued, failed or skipped, or it is exporting with no
@@ -102,7 +103,7 @@ type Marker struct {
 // All methods are safe for concurrent use.
 type Store interface {
 	Get(ctx context.Context, k Key) (Marker, error)
-	Queue(ctx context.Context, k Key, now time.Time, positionID string) (bool, error)
+	Queue(ctx context.Context, k Key, now time.Time, positionID string) (stored Marker, wrote bool, err error)
 	Claim(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration) (Marker, error)
 	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error

@@ -37,7 +37,7 @@ func (l *Clients) Client(c connection.Connection) (*lever.Client, error) {
 	}
 	return lever.New(lever.Config{
 		BaseURL: ep.APIBase, HTTPClient: l.Config.HTTPClient,
-		Tokens:    connection.Tokens{Vault: l.Vault, CompanyID: c.CompanyID},
+		Tokens:    connection.TokensFor(l.Vault, c),
 		PerformAs: c.PerformAsID, OnCall: l.Config.OnCall, RedirectHosts: l.Config.RedirectHosts,
 		Limiter: throttle.Limiter{Store: l.Buckets, Key: "lever/" + c.CompanyID, Bucket: l.Bucket},
 	}), nil

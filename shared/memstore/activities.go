@@ -18,16 +18,17 @@ var _ export.ActivityStore = (*Exports)(nil)
 
 // Queue records state queued (and positionID when not empty) when there is
 // no marker or it is queued, failed or skipped with no claim; it keeps
-// reason and lastError and reports whether it wrote.
-func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, positionID string) (bool, error) {
+// reason and lastError and reports whether it wrote; a marker left alone
+// is returned.
+func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, positionID string) (export.Marker, bool, error) {
 	if err := validKey(k); err != nil {
-		return false, err
+		return export.Marker{}, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.markers[k]
 	if ok && (m.ClaimID != "" || (m.State != export.Queued && m.State != export.Failed && m.State != export.Skipped)) {
-		return false, nil
+		return m, false, nil
 	}
 	m.Key, m.State, m.UpdatedAt = k, export.Queued, now
 	if positionID != "" {
@@ -35,7 +36,7 @@ func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, position
 	}
 	m.Version++
 	s.markers[k] = m
-	return true, nil
+	return m, true, nil
 }
 
 func activityListed(st export.State) bool {

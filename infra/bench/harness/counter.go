@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log"
 	"maps"
@@ -114,8 +115,9 @@ func (c *Counter) record(info *reqInfo, status int, resp []byte) {
 }
 
 // Units estimates the request units one DynamoDB call is billed for:
-// writes are 1 WRU per started KB of each item written (an item's size is
-// approximated by its share of the request body; transactions count
+// writes are 1 WRU per started KB of each item written (ItemSize of a
+// PutItem's item, or of the item an UpdateItem returned; otherwise the
+// item's share of the request body, an upper bound; transactions count
 // double); reads are 1 RRU per started 4 KB of response (strongly
 // consistent), at least 1. items is how many items the call wrote.
 func Units(op string, req, resp []byte) (wru, rru float64, items int) {
@@ -126,7 +128,20 @@ func Units(op string, req, resp []byte) (wru, rru float64, items int) {
 		return math.Max(1, math.Ceil(float64(n)/float64(per)))
 	}
 	switch op {
-	case "PutItem", "UpdateItem", "DeleteItem":
+	case "PutItem":
+		if n, ok := ItemSize(req, "Item"); ok {
+			return kb(n, 1024), 0, 1
+		}
+		return kb(len(req), 1024), 0, 1
+	case "UpdateItem":
+		// Billed on the item's size (the larger of before and after): the
+		// item as written when the call returned it (ReturnValues ALL_NEW),
+		// else the request size, an upper bound (expressions included).
+		if n, ok := ItemSize(resp, "Attributes"); ok {
+			return kb(n, 1024), 0, 1
+		}
+		return kb(len(req), 1024), 0, 1
+	case "DeleteItem":
 		return kb(len(req), 1024), 0, 1
 	case "BatchWriteItem":
 		n := bytes.Count(req, []byte(`"PutRequest"`)) + bytes.Count(req, []byte(`"DeleteRequest"`))
@@ -258,4 +273,72 @@ func (s Snapshot) Add(o Snapshot) Snapshot {
 		out.Ops[k] += v
 	}
 	return out
+}
+
+// ItemSize is the DynamoDB size of the item under field of a JSON request
+// or response body, as DynamoDB bills it: per attribute, the name's UTF-8
+// bytes plus the value's (strings and binary their bytes, numbers about a
+// byte per two digits plus one, booleans and nulls one, lists and maps 3
+// plus their elements, one more byte each). ok is false when body holds no
+// such item.
+func ItemSize(body []byte, field string) (int, bool) {
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(body, &doc) != nil || len(doc[field]) == 0 {
+		return 0, false
+	}
+	var item map[string]map[string]json.RawMessage
+	if json.Unmarshal(doc[field], &item) != nil || len(item) == 0 {
+		return 0, false
+	}
+	n := 0
+	for name, v := range item {
+		n += len(name) + attrSize(v)
+	}
+	return n, true
+}
+
+func attrSize(v map[string]json.RawMessage) int {
+	for typ, raw := range v {
+		switch typ {
+		case "S":
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			return len(s)
+		case "N":
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			return (len(strings.TrimLeft(s, "-0"))+1)/2 + 1
+		case "B":
+			var b []byte
+			_ = json.Unmarshal(raw, &b)
+			return len(b)
+		case "BOOL", "NULL":
+			return 1
+		case "SS", "NS", "BS":
+			var ss []string
+			_ = json.Unmarshal(raw, &ss)
+			n := 0
+			for _, s := range ss {
+				n += len(s)
+			}
+			return n
+		case "L":
+			var l []map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &l)
+			n := 3
+			for _, e := range l {
+				n += 1 + attrSize(e)
+			}
+			return n
+		case "M":
+			var m map[string]map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &m)
+			n := 3
+			for k, e := range m {
+				n += 1 + len(k) + attrSize(e)
+			}
+			return n
+		}
+	}
+	return 0
 }

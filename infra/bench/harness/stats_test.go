@@ -104,3 +104,34 @@ func TestCounterBillsRefusedWrites(t *testing.T) {
 		t.Fatalf("snapshot %+v", s)
 	}
 }
+
+func TestItemSizeBillsTheItemNotTheRequest(t *testing.T) {
+	tests := []struct {
+		name   string
+		op     string
+		req    string
+		resp   string
+		wantN  int
+		wantOK bool
+		wantW  float64
+	}{
+		{"put: names plus values", "PutItem", `{"Item":{"pk":{"S":"co1"},"n":{"N":"12345"},"b":{"B":"AAEC"},"f":{"BOOL":true}}}`, ``, 2 + 3 + 1 + 4 + 1 + 3 + 1 + 1, true, 1},
+		{"update: the item returned", "UpdateItem", `{"UpdateExpression":"` + strings.Repeat("x", 2000) + `"}`, `{"Attributes":{"pk":{"S":"co1"},"m":{"M":{"k":{"S":"v"}}},"l":{"L":[{"S":"ab"}]}}}`, 2 + 3 + 1 + (3 + 1 + 1 + 1) + 1 + (3 + 1 + 2), true, 1},
+		{"update without a returned item: the request", "UpdateItem", `{"UpdateExpression":"` + strings.Repeat("x", 2000) + `"}`, `{}`, 0, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, field := []byte(tt.req), "Item"
+			if tt.op == "UpdateItem" {
+				body, field = []byte(tt.resp), "Attributes"
+			}
+			n, ok := ItemSize(body, field)
+			if n != tt.wantN || ok != tt.wantOK {
+				t.Fatalf("ItemSize = %d %v, want %d %v", n, ok, tt.wantN, tt.wantOK)
+			}
+			if w, _, _ := Units(tt.op, []byte(tt.req), []byte(tt.resp)); w != tt.wantW {
+				t.Fatalf("Units WRU = %v, want %v", w, tt.wantW)
+			}
+		})
+	}
+}
