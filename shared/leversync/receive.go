@@ -36,7 +36,8 @@ type Receipt struct {
 // Errors: apperr Unauthorized (reason no_webhooks when the company has no
 // webhooks, missing_signature, signature_mismatch, stale); apperr Invalid
 // for a malformed body or no data.opportunityId; Transient store or Lever
-// trouble (Lever retries the delivery).
+// trouble, including an archive seen while Lever's archive reasons cannot
+// be read (Lever retries the delivery; nothing is written meanwhile).
 func (c *Core) Receive(ctx context.Context, companyID string, body []byte) (Receipt, error) {
 	rec, err := c.Records.GetRecord(ctx, companyID)
 	if apperr.Is(err, apperr.NotFound) || err == nil && len(rec.Hooks) == 0 {
@@ -123,7 +124,9 @@ func (c *Core) Receive(ctx context.Context, companyID string, body []byte) (Rece
 
 // observeOne reads one opportunity from Lever. When Lever no longer has it
 // and the cue was a deletion, it is observed deleted at at; otherwise a
-// missing opportunity is not found (found false).
+// missing opportunity is not found (found false). Errors: Lever's, and
+// observe's (apperr Transient: the delivery answers 503 and Lever retries
+// it).
 func (c *Core) observeOne(ctx context.Context, lv Lever, companyID, oppID string, deleted bool, at time.Time) (Observation, bool, error) {
 	o, err := lv.GetOpportunity(ctx, oppID)
 	if apperr.Is(err, apperr.NotFound) {
@@ -135,5 +138,9 @@ func (c *Core) observeOne(ctx context.Context, lv Lever, companyID, oppID string
 	if err != nil {
 		return Observation{}, false, fmt.Errorf("leversync: read opportunity: %w", err)
 	}
-	return c.loadNames(ctx, lv, companyID).observe(o), true, nil
+	ob, err := c.loadNames(ctx, lv, companyID).observe(o)
+	if err != nil {
+		return Observation{}, false, err
+	}
+	return ob, true, nil
 }

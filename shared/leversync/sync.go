@@ -111,12 +111,18 @@ func (c *Core) Apply(ctx context.Context, companyID string, o Observation) (bool
 type names struct {
 	stages  map[string]string
 	reasons map[string]lever.ArchiveReason
+	// reasonsErr is set when the archive reasons read failed with an
+	// error worth retrying: an archive cannot be told from a hire.
+	reasonsErr error
 }
 
 // loadNames reads the account's stages and archive reasons, reusing a
-// company's for namesTTL. A failure leaves names unknown (an old grant may
-// lack archive_reasons:read:admin): ids are still reported, and nothing is
-// cached.
+// company's for namesTTL. A failure leaves names unknown: ids are still
+// reported, and nothing is cached. A retryable failure of the reasons read
+// (Lever's 429, 5xx, timeout: Retryable) is kept in reasonsErr so that
+// observe refuses an archived opportunity rather than announce a hire as
+// an archive; a lasting one (an old grant lacking archive_reasons:read:admin)
+// is not, and archives are announced without reason names or hires.
 func (c *Core) loadNames(ctx context.Context, lv Lever, companyID string) names {
 	now := c.now()
 	c.mu.Lock()
@@ -141,6 +147,9 @@ func (c *Core) loadNames(ctx context.Context, lv Lever, companyID string) names 
 		}
 	} else {
 		complete = false
+		if Retryable(err) {
+			n.reasonsErr = apperr.Wrap(apperr.Transient, err, "lever archive reasons unavailable: a hire cannot be told from an archive")
+		}
 		c.log().WarnContext(ctx, "lever archive reasons unavailable; reason names unknown", "company_id", companyID, "err", err)
 	}
 	if complete {
@@ -154,10 +163,23 @@ func (c *Core) loadNames(ctx context.Context, lv Lever, companyID string) names 
 	return n
 }
 
+// Retryable is the one rule for "a failed Lever read may succeed if tried
+// again": apperr RateLimited or Transient (Lever's 429 and 5xx, timeouts,
+// lost connections). Pure.
+func Retryable(err error) bool {
+	return apperr.Is(err, apperr.RateLimited) || apperr.Is(err, apperr.Transient)
+}
+
 // observe turns an opportunity as Lever shows it into an Observation. A
 // reason of type hired is a hire (Lever's archive reasons are "hired" or
-// "non-hired", #archive-reasons).
-func (n names) observe(o lever.Opportunity) Observation {
+// "non-hired", #archive-reasons). Errors: apperr Transient for an archived
+// opportunity while the reasons read failed retryably (names.reasonsErr):
+// writing it as a plain archive would announce candidate.archived, then
+// candidate.hired once the reasons are known, for one Lever change.
+func (n names) observe(o lever.Opportunity) (Observation, error) {
+	if o.Archived != nil && n.reasonsErr != nil {
+		return Observation{}, fmt.Errorf("leversync: observe %s: %w", o.ID, n.reasonsErr)
+	}
 	ob := Observation{
 		OpportunityID: o.ID, At: o.UpdatedAt.Time(), StageNames: n.stages,
 		Stage: Ref{ID: o.Stage, Name: n.stages[o.Stage]},
@@ -171,7 +193,7 @@ func (n names) observe(o lever.Opportunity) Observation {
 			ob.At = at
 		}
 	}
-	return ob
+	return ob, nil
 }
 
 // usable returns the company's connection and Lever client, or ok false

@@ -56,7 +56,8 @@ type SyncResult struct {
 // reconnect) and polls Lever when NeedsPoll says so. A company whose
 // connection cannot be used is skipped (zero result, nil). A failed
 // registration is recorded (Record.HookError) and leaves the poll to do the
-// work. Errors: Transient store or Lever trouble during the poll (the
+// work. Errors: Transient store or Lever trouble during the poll, including
+// an archive seen while Lever's archive reasons cannot be read (the
 // refresher retries; the poll's start only advances after a full pass).
 func (s *Syncer) Sync(ctx context.Context, companyID string) (SyncResult, error) {
 	var res SyncResult
@@ -187,7 +188,13 @@ func (s *Syncer) poll(ctx context.Context, conn connection.Connection, lv Lever,
 			n := s.loadNames(ctx, lv, conn.CompanyID)
 			nm = &n
 		}
-		obs = append(obs, nm.observe(o))
+		ob, err := nm.observe(o)
+		if err != nil {
+			// Nothing is written for an archive until the reasons are
+			// known; PollFrom stays, so the next poll reads it again.
+			return 0, err
+		}
+		obs = append(obs, ob)
 	}
 	deleted, err := lv.ListDeletedOpportunities(ctx, from)
 	if err != nil {
