@@ -574,3 +574,45 @@ func TestSyncBackUnderFaults(t *testing.T) {
 		t.Errorf("vendor saw %d requests for %d events: no delivery failed", requests, len(accepted))
 	}
 }
+
+// A hire seen while Lever's archive reasons cannot be read (503s beyond
+// the client's retries) is not recorded as a plain archive: the refresh
+// fails and is retried, and the next one announces candidate.hired alone
+// (before, candidate.archived came first: the chaos run's double
+// announce).
+func TestHireAnnouncedOnceWhenArchiveReasonsFail(t *testing.T) {
+	e := newSyncEnv(t)
+	e.refresh() // webhooks registered; the company's names cached
+	e.acct.SetWebhookFaults(leverfake.WebhookFaults{Drop: 1000})
+	ctx := context.Background()
+	hired := e.hiredReason()
+	if _, err := e.lever.SetArchived(ctx, e.oppID, hired.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Past the names' 5 minutes: the poll reads the reasons again, and
+	// every attempt of the Lever client's fails.
+	e.App.SyncCore.Now = func() time.Time { return time.Now().Add(6 * time.Minute) }
+	e.Fake.FailNext("GET /archive_reasons", 3, leverfake.Failure{Kind: leverfake.KindError, Status: 503, Code: "ServiceUnavailable", Message: "Lever is down"})
+	if _, err := e.App.RefresherFunction()(ctx, json.RawMessage(`{"source":"aws.scheduler"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, failed, err := e.Refresh.RunOnce(ctx); err != nil || failed != 1 {
+		t.Fatalf("refresh while the reasons fail: %d failed, %v; want the company's message retried", failed, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if evs := e.feed(); count(evs, outbox.CandidateArchived)+count(evs, outbox.CandidateHired) != 0 {
+		t.Fatalf("feed %v: an archive was announced before its reason's type was known", types(evs))
+	}
+	e.refresh()
+	evs := e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.CandidateHired) == 1 })
+	var hire outbox.CandidateArchiveData
+	_ = json.Unmarshal(last(evs, outbox.CandidateHired).Data, &hire)
+	if hire.Reason.ID != hired.ID || hire.Reason.Name != hired.Text {
+		t.Errorf("candidate.hired data %+v, want reason %+v", hire, hired)
+	}
+	e.refresh()
+	time.Sleep(300 * time.Millisecond)
+	if evs = e.feed(); count(evs, outbox.CandidateHired) != 1 || count(evs, outbox.CandidateArchived) != 0 {
+		t.Errorf("feed %v: want one candidate.hired and no candidate.archived", types(evs))
+	}
+}
