@@ -150,6 +150,7 @@ func recruit(env *harness.Env, comps []harness.Company, cands []candidate, expor
 // feedData is what the checks read of an event's data.
 type feedData struct {
 	CandidateID   string        `json:"candidateId"`
+	PostingID     string        `json:"postingId"`
 	OpportunityID string        `json:"opportunityId"`
 	To            leversync.Ref `json:"to"`
 	Reason        leversync.Ref `json:"reason"`
@@ -281,7 +282,7 @@ func checkEvents(feeds map[string][]harness.FeedEvent, oppOf map[string]string, 
 			}
 			var d feedData
 			_ = json.Unmarshal(e.Data, &d)
-			k := orderKey(co, d.CandidateID)
+			k := eventOrderKey(co, string(e.Type), d.CandidateID, d.PostingID)
 			if !feedIDs[e.ID] {
 				feedOrder[k] = append(feedOrder[k], e.ID)
 			}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/leverlink/leverlink/shared/outbox"
 )
 
 // verify checks the Leverlink-Signature header of an outbound event.
@@ -84,12 +86,22 @@ type envelope struct {
 	Sequence  int64  `json:"sequence"`
 	Data      struct {
 		CandidateID string `json:"candidateId"`
+		PostingID   string `json:"postingId"`
 	} `json:"data"`
 }
 
-// orderKey is the unit of ordering of an event: its candidate, or its
-// company for company-level events.
+// orderKey is the unit of ordering of an event, as the dispatcher orders
+// them (outbox.Event.OrderKey): its candidate, its posting for posting.*
+// events (outbox.PostingOrderKey), or its company for company-level events.
 func orderKey(companyID, candidateID string) string { return companyID + "/" + candidateID }
+
+// eventOrderKey is orderKey for an event of type typ with these data ids.
+func eventOrderKey(companyID, typ, candidateID, postingID string) string {
+	if candidateID == "" && strings.HasPrefix(typ, "posting.") {
+		return orderKey(companyID, outbox.PostingOrderKey(postingID))
+	}
+	return orderKey(companyID, candidateID)
+}
 
 func (v *vendor) count(k string) {
 	v.mu.Lock()
@@ -144,7 +156,7 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v.acks[ev.ID]++
 	if v.acks[ev.ID] == 1 {
-		k := orderKey(ev.CompanyID, ev.Data.CandidateID)
+		k := eventOrderKey(ev.CompanyID, ev.Type, ev.Data.CandidateID, ev.Data.PostingID)
 		if last, ok := v.lastSeq[k]; ok && ev.Sequence < last {
 			v.outOfOrder++
 		}
