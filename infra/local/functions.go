@@ -206,15 +206,7 @@ func dispatcherWorkers(ctx context.Context, st *stack, s settings, a *app.App, l
 		if t.StreamView == "" {
 			continue
 		}
-		p := &dynamo.StreamPoller{DB: st.DDB, Streams: streams, Table: t.Name, Log: log,
-			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
-				payload, err := json.Marshal(ev)
-				if err != nil {
-					return err
-				}
-				_, err = dispatcher.Invoke(ctx, payload)
-				return err
-			}}
+		p := &dynamo.StreamPoller{DB: st.DDB, Streams: streams, Table: t.Name, Log: log, Function: dispatcher}
 		ws = append(ws, worker{Name: "dispatcher-" + t.LogicalID, Run: p.Run})
 	}
 	every := time.Minute

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,15 +34,32 @@ func NewStreamsClient(ctx context.Context, endpoint string) (*dynamodbstreams.Cl
 
 // StreamPoller plays Lambda's DynamoDB Streams event source mapping on
 // DynamoDB Local: it reads Table's stream from the trim horizon and hands
-// each non-empty batch, in order, to Handler; a batch whose Handler fails
-// is handed again (the shard waits, as Lambda's retries do) after Wait.
+// each non-empty batch, in order, to Function as Lambda does: the
+// events.DynamoDBEvent's JSON. A batch whose invocation fails is handed
+// again (the shard waits, as Lambda's retries do) after Wait.
 type StreamPoller struct {
-	DB      *dynamodb.Client
-	Streams *dynamodbstreams.Client
-	Table   string
-	Handler func(context.Context, events.DynamoDBEvent) error
-	Wait    time.Duration // between empty reads and after a failure; 500ms when 0
-	Log     *slog.Logger
+	DB       *dynamodb.Client
+	Streams  *dynamodbstreams.Client
+	Table    string
+	Function Invoker
+	Wait     time.Duration // between empty reads and after a failure; 500ms when 0
+	Log      *slog.Logger
+}
+
+// Invoker is a function invoked at the Lambda JSON boundary
+// (aws-lambda-go's lambda.Handler).
+type Invoker interface {
+	Invoke(ctx context.Context, payload []byte) ([]byte, error)
+}
+
+// invoke hands batch to p.Function as its JSON.
+func (p *StreamPoller) invoke(ctx context.Context, batch events.DynamoDBEvent) error {
+	payload, err := json.Marshal(batch)
+	if err != nil {
+		return err
+	}
+	_, err = p.Function.Invoke(ctx, payload)
+	return err
 }
 
 // Run polls until ctx ends. Shards are read parents first (the order
@@ -112,7 +130,7 @@ func (p *StreamPoller) Run(ctx context.Context) error {
 				for _, r := range out.Records {
 					batch.Records = append(batch.Records, toEventRecord(r, arn))
 				}
-				if err := p.Handler(ctx, batch); err != nil {
+				if err := p.invoke(ctx, batch); err != nil {
 					log.Warn("stream batch failed: retrying", "table", p.Table, "records", len(batch.Records), "err", err)
 					sleep(ctx, wait)
 					continue // same iterator: the batch comes again

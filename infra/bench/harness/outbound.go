@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/dynamo"
@@ -41,15 +40,7 @@ func (e *Env) StartDispatcher(ctx context.Context, sweepEvery time.Duration) (st
 		if t.StreamView == "" {
 			continue
 		}
-		p := &dynamo.StreamPoller{DB: e.ddbClient, Streams: streams, Table: e.prefix + t.Name, Wait: 200 * time.Millisecond, Log: e.App.Log,
-			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
-				payload, err := json.Marshal(ev)
-				if err != nil {
-					return err
-				}
-				_, err = h.Invoke(ctx, payload)
-				return err
-			}}
+		p := &dynamo.StreamPoller{DB: e.ddbClient, Streams: streams, Table: e.prefix + t.Name, Wait: 200 * time.Millisecond, Log: e.App.Log, Function: h}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leverlink/leverlink/shared/app"
@@ -212,15 +211,7 @@ func (e *Env) StartDispatcher() {
 		if t.StreamView == "" || names[t.LogicalID] == "" {
 			continue
 		}
-		p := &dynamo.StreamPoller{DB: db, Streams: streams, Table: names[t.LogicalID], Wait: 100 * time.Millisecond, Log: e.App.Log,
-			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
-				payload, err := json.Marshal(ev)
-				if err != nil {
-					return err
-				}
-				_, err = h.Invoke(ctx, payload)
-				return err
-			}}
+		p := &dynamo.StreamPoller{DB: db, Streams: streams, Table: names[t.LogicalID], Wait: 100 * time.Millisecond, Log: e.App.Log, Function: h}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
