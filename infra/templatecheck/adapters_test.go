@@ -16,7 +16,8 @@ import (
 // someone has to remember to update.
 
 // sdkOps are the AWS SDK operations the adapters may call, by service, and
-// the IAM action each needs (SendMessageBatch is authorised as SendMessage).
+// the IAM action each needs (a batch is authorised as its single-message
+// action: SendMessageBatch as SendMessage, and so on).
 var sdkOps = map[string]map[string]string{
 	"dynamo": {
 		"GetItem": "dynamodb:GetItem", "PutItem": "dynamodb:PutItem", "UpdateItem": "dynamodb:UpdateItem",
@@ -31,9 +32,10 @@ var sdkOps = map[string]map[string]string{
 	},
 	"sqsqueue": {
 		"SendMessage": "sqs:SendMessage", "SendMessageBatch": "sqs:SendMessage",
-		"ReceiveMessage": "sqs:ReceiveMessage", "DeleteMessage": "sqs:DeleteMessage",
-		"ChangeMessageVisibility": "sqs:ChangeMessageVisibility", "GetQueueAttributes": "sqs:GetQueueAttributes",
-		"GetQueueUrl": "sqs:GetQueueUrl", "CreateQueue": "sqs:CreateQueue", "SetQueueAttributes": "sqs:SetQueueAttributes",
+		"ReceiveMessage": "sqs:ReceiveMessage", "DeleteMessage": "sqs:DeleteMessage", "DeleteMessageBatch": "sqs:DeleteMessage",
+		"ChangeMessageVisibility": "sqs:ChangeMessageVisibility", "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+		"GetQueueAttributes": "sqs:GetQueueAttributes",
+		"GetQueueUrl":        "sqs:GetQueueUrl", "CreateQueue": "sqs:CreateQueue", "SetQueueAttributes": "sqs:SetQueueAttributes",
 		"ListQueues": "sqs:ListQueues",
 	},
 	"s3store": {

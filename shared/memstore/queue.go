@@ -284,6 +284,47 @@ func (q *Queue) ChangeVisibility(_ context.Context, receipt string, d time.Durat
 	return nil
 }
 
+// DeleteBatch deletes up to queue.MaxBatch received messages (see
+// queue.Queue).
+func (q *Queue) DeleteBatch(ctx context.Context, receipts []string) error {
+	if len(receipts) > queue.MaxBatch {
+		return apperr.E(apperr.Invalid, "queue: a batch holds at most %d messages, got %d", queue.MaxBatch, len(receipts))
+	}
+	be := &queue.BatchError{Failed: map[string]string{}}
+	for i, r := range receipts {
+		if err := q.Delete(ctx, r); err != nil {
+			be.Failed[strconv.Itoa(i)] = "ReceiptHandleIsInvalid"
+		}
+	}
+	if len(be.Failed) == 0 {
+		return nil
+	}
+	return apperr.Wrap(apperr.Invalid, be, "queue %s: delete batch: %d of %d entries failed", q.def.LogicalID, len(be.Failed), len(receipts))
+}
+
+// ChangeVisibilityBatch changes the visibility of up to queue.MaxBatch
+// in-flight messages (see queue.Queue).
+func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []queue.VisibilityChange) error {
+	if len(changes) > queue.MaxBatch {
+		return apperr.E(apperr.Invalid, "queue: a batch holds at most %d messages, got %d", queue.MaxBatch, len(changes))
+	}
+	for _, c := range changes {
+		if c.After < 0 || c.After > 12*time.Hour {
+			return apperr.E(apperr.Invalid, "queue: visibility timeout must be between 0 and 12h, got %s", c.After)
+		}
+	}
+	be := &queue.BatchError{Failed: map[string]string{}}
+	for i, c := range changes {
+		if err := q.ChangeVisibility(ctx, c.Receipt, c.After); err != nil {
+			be.Failed[strconv.Itoa(i)] = "MessageNotInflight"
+		}
+	}
+	if len(be.Failed) == 0 {
+		return nil
+	}
+	return apperr.Wrap(apperr.Invalid, be, "queue %s: change visibility batch: %d of %d entries failed", q.def.LogicalID, len(be.Failed), len(changes))
+}
+
 // Depth returns the number of messages, visible and in flight.
 func (q *Queue) Depth(context.Context) (int, error) {
 	q.mu.Lock()

@@ -25,6 +25,13 @@ type Message struct {
 	SentAt        time.Time // when the queue accepted it
 }
 
+// VisibilityChange is one entry of ChangeVisibilityBatch: the received
+// message's receipt and how long until it is visible again.
+type VisibilityChange struct {
+	Receipt string
+	After   time.Duration
+}
+
 // Entry is one message of a batch. ID identifies the entry in the batch
 // result (alphanumerics, hyphens, underscores; at most 80 characters); when
 // empty, the entry's index is used. Group and DedupID are for FIFO queues.
@@ -61,6 +68,13 @@ type Entry struct {
 // [0, 12h] or the message is not in flight). Depth is the approximate number
 // of messages: visible plus in flight.
 //
+// DeleteBatch and ChangeVisibilityBatch do the same for up to MaxBatch
+// messages in one request (more: apperr Invalid; none: nothing to do), as
+// the Lambda event source mapping acknowledges a batch. When some entries
+// are refused the others are applied, and the error (apperr Invalid when
+// every failure is the caller's fault, Transient otherwise) wraps a
+// *BatchError naming the failed entries by their index ("0", "1", …).
+//
 // All methods are safe for concurrent use.
 type Queue interface {
 	Enqueue(ctx context.Context, group, dedupID string, body []byte) error
@@ -68,6 +82,8 @@ type Queue interface {
 	Receive(ctx context.Context, maxMessages int, wait, visibility time.Duration) ([]Message, error)
 	Delete(ctx context.Context, receipt string) error
 	ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error
+	DeleteBatch(ctx context.Context, receipts []string) error
+	ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error
 	Depth(ctx context.Context) (int, error)
 }
 

@@ -104,18 +104,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, entries []Entry) error {
 	if err != nil {
 		return mapErr(err, "send batch to", q.name)
 	}
-	if len(out.Failed) == 0 {
-		return nil
-	}
-	be := &BatchError{Failed: make(map[string]string, len(out.Failed))}
-	code := apperr.Invalid
-	for _, f := range out.Failed {
-		be.Failed[aws.ToString(f.Id)] = aws.ToString(f.Code)
-		if !f.SenderFault {
-			code = apperr.Transient
-		}
-	}
-	return apperr.Wrap(code, be, "sqs send batch to %s: %d of %d entries failed", q.name, len(out.Failed), len(entries))
+	return batchFailures("send batch to", q.name, len(entries), out.Failed)
 }
 
 // Receive returns up to maxMessages messages (clamped to 1..10), waiting up to wait (whole
@@ -182,6 +171,79 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 		VisibilityTimeout: int32(d.Round(time.Second) / time.Second),
 	})
 	return mapErr(err, "change visibility in", q.name)
+}
+
+// VisibilityChange is one entry of ChangeVisibilityBatch (see
+// queue.VisibilityChange).
+type VisibilityChange = queue.VisibilityChange
+
+// DeleteBatch acknowledges up to MaxBatch received messages in one
+// DeleteMessageBatch request, as the Lambda event source mapping does. When
+// SQS refuses some entries the others are deleted and the error wraps a
+// *BatchError naming the failed entries by index.
+func (q *Queue) DeleteBatch(ctx context.Context, receipts []string) error {
+	if len(receipts) == 0 {
+		return nil
+	}
+	if len(receipts) > MaxBatch {
+		return apperr.E(apperr.Invalid, "sqs: a batch holds at most %d messages, got %d", MaxBatch, len(receipts))
+	}
+	in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(q.url)}
+	for i, r := range receipts {
+		if r == "" {
+			return apperr.E(apperr.Invalid, "sqs: delete batch: entry %d: the receipt handle is required", i)
+		}
+		in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(r)})
+	}
+	out, err := q.client.DeleteMessageBatch(ctx, in)
+	if err != nil {
+		return mapErr(err, "delete batch from", q.name)
+	}
+	return batchFailures("delete batch from", q.name, len(receipts), out.Failed)
+}
+
+// ChangeVisibilityBatch makes up to MaxBatch received messages visible
+// again, each after its own delay, in one ChangeMessageVisibilityBatch
+// request. Partial failures as DeleteBatch.
+func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	if len(changes) > MaxBatch {
+		return apperr.E(apperr.Invalid, "sqs: a batch holds at most %d messages, got %d", MaxBatch, len(changes))
+	}
+	in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q.url)}
+	for i, c := range changes {
+		if c.After < 0 || c.After > 12*time.Hour {
+			return apperr.E(apperr.Invalid, "sqs: visibility timeout must be between 0 and 12h, got %s", c.After)
+		}
+		in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(c.Receipt),
+			VisibilityTimeout: int32(c.After.Round(time.Second) / time.Second),
+		})
+	}
+	out, err := q.client.ChangeMessageVisibilityBatch(ctx, in)
+	if err != nil {
+		return mapErr(err, "change visibility batch in", q.name)
+	}
+	return batchFailures("change visibility batch in", q.name, len(changes), out.Failed)
+}
+
+// batchFailures turns a batch request's failed entries into the
+// *BatchError contract of queue.Queue (nil when none failed).
+func batchFailures(op, name string, n int, failed []types.BatchResultErrorEntry) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	be := &BatchError{Failed: make(map[string]string, len(failed))}
+	code := apperr.Invalid
+	for _, f := range failed {
+		be.Failed[aws.ToString(f.Id)] = aws.ToString(f.Code)
+		if !f.SenderFault {
+			code = apperr.Transient
+		}
+	}
+	return apperr.Wrap(code, be, "sqs %s %s: %d of %d entries failed", op, name, len(failed), n)
 }
 
 // Depth returns the approximate number of messages in the queue: visible

@@ -331,6 +331,8 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 			})
 		}
 	})
+
+	queueBatchContract(t, newQueue)
 }
 
 // receive polls q until it has n messages or the deadline passes.
