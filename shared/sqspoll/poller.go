@@ -18,7 +18,7 @@ import (
 // Queue is what polling needs of a queue (shared/sqsqueue implements it).
 type Queue interface {
 	Receive(ctx context.Context, max int, wait, visibility time.Duration) ([]sqsqueue.Message, error)
-	Delete(ctx context.Context, receiptHandle string) error
+	DeleteBatch(ctx context.Context, receipts []string) error
 	URL() string
 }
 
@@ -29,7 +29,8 @@ type BatchHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 // Poller behaves like the Lambda event source mapping of one queue, for the
 // local stack and tests: it receives up to Batch messages, calls Handler,
 // deletes the messages that did not fail and leaves the failed ones to
-// reappear after their visibility timeout (the queue's redrive policy moves
+// reappear after their visibility timeout; like the mapping, it deletes a
+// batch's handled messages in one request (the queue's redrive policy moves
 // them to the DLQ after maxReceiveCount). Like the mapping's
 // MaximumConcurrency, Run handles up to Concurrency batches at once, so a
 // queue shared by every company is served by one pool of that size, as in
@@ -80,13 +81,16 @@ func (p *Poller) RunOnce(ctx context.Context) (received, failed int, err error) 
 	for _, f := range resp.BatchItemFailures {
 		bad[f.ItemIdentifier] = true
 	}
+	var done []string
 	for _, m := range msgs {
-		if bad[m.ID] {
-			continue
+		if !bad[m.ID] {
+			done = append(done, m.ReceiptHandle)
 		}
-		if err := p.Queue.Delete(ctx, m.ReceiptHandle); err != nil && p.Log != nil {
-			p.Log.WarnContext(ctx, "delete handled message", "message_id", m.ID, "err", err)
-		}
+	}
+	// A message not deleted comes back after its visibility timeout: the
+	// handlers are idempotent, as they must be for the mapping too.
+	if err := p.Queue.DeleteBatch(ctx, done); err != nil && p.Log != nil {
+		p.Log.WarnContext(ctx, "delete handled messages", "messages", len(done), "err", err)
 	}
 	return len(msgs), len(bad), nil
 }

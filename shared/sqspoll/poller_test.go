@@ -14,10 +14,11 @@ import (
 	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
-// queue hands out msgs once and records deletions.
+// queue hands out msgs once and records deletions and delete requests.
 type queue struct {
-	msgs    []sqsqueue.Message
-	deleted []string
+	msgs        []sqsqueue.Message
+	deleted     []string
+	deleteCalls int
 }
 
 func (q *queue) Receive(_ context.Context, max int, _, _ time.Duration) ([]sqsqueue.Message, error) {
@@ -27,8 +28,11 @@ func (q *queue) Receive(_ context.Context, max int, _, _ time.Duration) ([]sqsqu
 	return out, nil
 }
 
-func (q *queue) Delete(_ context.Context, receipt string) error {
-	q.deleted = append(q.deleted, receipt)
+func (q *queue) DeleteBatch(_ context.Context, receipts []string) error {
+	if len(receipts) > 0 {
+		q.deleteCalls++
+	}
+	q.deleted = append(q.deleted, receipts...)
 	return nil
 }
 
@@ -91,6 +95,10 @@ func TestRunOnce(t *testing.T) {
 			if !slices.Equal(q.deleted, tt.wantDeleted) {
 				t.Errorf("deleted: got %v, want %v", q.deleted, tt.wantDeleted)
 			}
+			// Like the event source mapping: one delete request per batch.
+			if want := min(len(tt.wantDeleted), 1); q.deleteCalls != want {
+				t.Errorf("delete requests: got %d, want %d", q.deleteCalls, want)
+			}
 		})
 	}
 }
@@ -124,10 +132,10 @@ func (l *lockedQueue) Receive(ctx context.Context, max int, w, v time.Duration) 
 	return l.q.Receive(ctx, max, w, v)
 }
 
-func (l *lockedQueue) Delete(ctx context.Context, receipt string) error {
+func (l *lockedQueue) DeleteBatch(ctx context.Context, receipts []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.q.Delete(ctx, receipt)
+	return l.q.DeleteBatch(ctx, receipts)
 }
 
 func (l *lockedQueue) URL() string { return "http://q" }
