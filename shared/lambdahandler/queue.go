@@ -16,6 +16,7 @@ import (
 	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/queue"
 )
 
 // BatchFunc is the Lambda handler of a function attached to an SQS queue
@@ -37,10 +38,10 @@ type JobRunner interface {
 	Admit(ctx context.Context, j export.Job) (context.Context, error)
 }
 
-// Visibility hands a received message back to the queue for a while
-// (sqsqueue.Queue implements it).
+// Visibility hands received messages back to the queue for a while, up
+// to queue.MaxBatch in one request (sqsqueue.Queue implements it).
 type Visibility interface {
-	ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error
+	ChangeVisibilityBatch(ctx context.Context, changes []queue.VisibilityChange) error
 }
 
 var _ JobRunner = (*export.Exporter)(nil)
@@ -86,6 +87,7 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 		mu   sync.Mutex
 		resp events.SQSEventResponse
 		wg   sync.WaitGroup
+		back []handBack
 	)
 	for _, g := range order {
 		wg.Add(1)
@@ -94,14 +96,14 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 			for i, r := range recs {
 				n, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
 				rctx := logging.WithRequestID(ctx, r.MessageId)
-				back, err := h.runJob(rctx, []byte(r.Body), n)
-				if back > 0 {
-					h.handBack(rctx, recs[i:], back)
-				}
-				if err != nil || back > 0 {
+				d, err := h.runJob(rctx, []byte(r.Body), n)
+				if err != nil || d > 0 {
 					mu.Lock()
 					for _, rest := range recs[i:] {
 						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
+						if d > 0 {
+							back = append(back, handBack{msg: rest, until: time.Now().Add(d)})
+						}
 					}
 					mu.Unlock()
 					return
@@ -110,7 +112,37 @@ func (h *Exports) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.S
 		}(groups[g])
 	}
 	wg.Wait()
+	h.handBack(ctx, back)
 	return resp, nil
+}
+
+// handBack is a message to make visible again at until.
+type handBack struct {
+	msg   events.SQSMessage
+	until time.Time
+}
+
+// handBack makes the batch's handed-back messages (each group's rest, in
+// order) visible again when their company's calls are due, in one request
+// per queue.MaxBatch messages. A message whose visibility cannot be changed
+// reappears after the queue's visibility timeout instead: later, never
+// lost.
+func (h *Exports) handBack(ctx context.Context, back []handBack) {
+	for len(back) > 0 {
+		n := min(len(back), queue.MaxBatch)
+		changes := make([]queue.VisibilityChange, n)
+		now := time.Now()
+		for i, b := range back[:n] {
+			// Due at until: what is left of the delay, in whole seconds
+			// as SQS counts them, rounded up so it is never early.
+			left := (b.until.Sub(now) + time.Second - 1).Truncate(time.Second)
+			changes[i] = queue.VisibilityChange{Receipt: b.msg.ReceiptHandle, After: max(left, 0)}
+		}
+		if err := h.Queue.ChangeVisibilityBatch(ctx, changes); err != nil {
+			h.log().WarnContext(ctx, "hand back", "messages", n, "err", err)
+		}
+		back = back[n:]
+	}
 }
 
 // RunJob runs one export-queue message body. A malformed body is recorded
@@ -173,17 +205,6 @@ func (h *Exports) runJob(ctx context.Context, body []byte, receiveCount int) (ti
 	}
 	log.WarnContext(ctx, "job will be retried", "err", err)
 	return 0, err
-}
-
-// handBack makes recs (a group's rest, in order) visible again after d. A
-// message whose visibility cannot be changed reappears after the queue's
-// visibility timeout instead: later, never lost.
-func (h *Exports) handBack(ctx context.Context, recs []events.SQSMessage, d time.Duration) {
-	for _, r := range recs {
-		if err := h.Queue.ChangeVisibility(ctx, r.ReceiptHandle, d); err != nil {
-			h.log().WarnContext(ctx, "hand back", "message_id", r.MessageId, "err", err)
-		}
-	}
 }
 
 func (h *Exports) log() *slog.Logger {

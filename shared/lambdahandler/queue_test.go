@@ -18,6 +18,7 @@ import (
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/posting"
+	"github.com/leverlink/leverlink/shared/queue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -44,14 +45,18 @@ func (j *jobs) Admit(ctx context.Context, job export.Job) (context.Context, erro
 
 // visibility records hand-backs: receipt handle → delay.
 type visibility struct {
-	mu  sync.Mutex
-	got map[string]time.Duration
+	mu    sync.Mutex
+	got   map[string]time.Duration
+	calls int
 }
 
-func (v *visibility) ChangeVisibility(_ context.Context, receipt string, d time.Duration) error {
+func (v *visibility) ChangeVisibilityBatch(_ context.Context, changes []queue.VisibilityChange) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.got[receipt] = d
+	v.calls++
+	for _, c := range changes {
+		v.got[c.Receipt] = c.After
+	}
 	return nil
 }
 
@@ -227,6 +232,10 @@ func TestExportsHandleBatch(t *testing.T) {
 			}
 			if !maps.Equal(vis.got, tt.wantBack) {
 				t.Errorf("handed back: got %v, want %v", vis.got, tt.wantBack)
+			}
+			// Every hand-back of the batch in one request.
+			if want := min(len(tt.wantBack), 1); vis.calls != want {
+				t.Errorf("hand-back requests: got %d, want %d", vis.calls, want)
 			}
 			if tt.wantRan != nil {
 				ran := slices.Clone(j.ran)
