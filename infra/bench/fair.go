@@ -34,7 +34,7 @@ type fairResult struct {
 	BucketWait       time.Duration
 	Concurrency      int // concurrent batches (MaximumConcurrency)
 	BatchSize        int
-	HandedBack       int // ChangeMessageVisibility calls
+	HandedBack       int // messages handed back (ChangeMessageVisibility entries)
 	Shards           int // FIFO groups per company (export.GroupShards)
 	MaxReceives      int // highest ApproximateReceiveCount seen
 	QuietEvery       time.Duration
@@ -261,7 +261,7 @@ func runFair(ctx context.Context, busy, quiet int, quietEvery time.Duration, rat
 	n := float64(res.exports())
 	res.BusyRate = float64(res.BusyExports) / busyDone.Seconds()
 	res.BusyCeiling = 10 / (float64(res.LeverCalls) / n)
-	res.HandedBack = res.DrainSQS.Ops["ChangeMessageVisibility"]
+	res.HandedBack = res.DrainSQS.HandedBack
 	res.MaxReceives = int(maxRecv.Load())
 	res.ReceivesPerMsg = float64(res.DrainSQS.FullReceives*res.BatchSize) / n // upper bound: full receives × batch
 	res.DDBPerExport = float64(res.Drain.Total())/n + res.HookDDBPerExport

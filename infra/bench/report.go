@@ -70,7 +70,7 @@ func perExportUsage(r exportResult, webhookMean time.Duration, includeIntake boo
 		total = total.Add(r.Intake)
 		sqs = sqs.Add(r.IntakeSQS)
 	}
-	sqsReq := float64(sqs.Ops["SendMessage"]+sqs.Ops["SendMessageBatch"]+sqs.Ops["DeleteMessage"]+sqs.Ops["DeleteMessageBatch"]+sqs.FullReceives+sqs.Ops["ChangeMessageVisibility"]) / n
+	sqsReq := float64(sqs.Ops["SendMessage"]+sqs.Ops["SendMessageBatch"]+sqs.Ops["DeleteMessage"]+sqs.Ops["DeleteMessageBatch"]+sqs.FullReceives+sqs.Ops["ChangeMessageVisibility"]+sqs.Ops["ChangeMessageVisibilityBatch"]) / n
 	return harness.Usage{
 		LambdaRequests:  1 + float64(r.Batches)/n, // webhook + share of exporter batches
 		LambdaGBSeconds: webhookMean.Seconds()*webhookGB + r.Busy.Seconds()/n*exporterGB,
@@ -257,7 +257,7 @@ func (rep *report) render() string {
 		p("%s. The exporter runs as one pool of %d concurrent batches of %d (the template's `MaximumConcurrency` and `BatchSize`, read from template.yaml), shared by every company as the event source mapping is in AWS; each company's jobs are spread over %d FIFO message groups (`export.GroupShards`). The busy company's %d events are accepted first; the pool then starts and the quiet companies each send one export every %s (staggered) until the busy company's backlog is drained. Latency is from the webhook's 202 to the opportunity and its history note in the fake Lever. The bucket is %g/s burst %d.\n\n",
 			fr.Label, fr.Concurrency, fr.BatchSize, fr.Shards, fr.BusyExports, fr.QuietEvery, fr.Rate, fr.Burst)
 		p("%s\n", fairTable(fr))
-		p("Busy company drained in %s. Exporter busy time %s over %d batches; time asleep on a token bucket %s (%.1f%%, summed over the jobs of a batch, which run concurrently: an upper bound of the billed time asleep). Jobs handed back until their company's budget had room (`ChangeMessageVisibility`): %d; batch items failed (handed back or retried): %d; highest receive count seen: %d (hand-backs stop at %d, the queue dead-letters at %d); Lever 429s: %d; failed exports: %d; busy company's exports not done when the run ended: %d; markers left exporting: %d.\n\n",
+		p("Busy company drained in %s. Exporter busy time %s over %d batches; time asleep on a token bucket %s (%.1f%%, summed over the jobs of a batch, which run concurrently: an upper bound of the billed time asleep). Jobs handed back until their company's budget had room (`ChangeMessageVisibilityBatch`, one request per batch): %d; batch items failed (handed back or retried): %d; highest receive count seen: %d (hand-backs stop at %d, the queue dead-letters at %d); Lever 429s: %d; failed exports: %d; busy company's exports not done when the run ended: %d; markers left exporting: %d.\n\n",
 			fr.BusyElapsed.Round(time.Millisecond), fr.Busy.Round(time.Millisecond), fr.Batches, fr.BucketWait.Round(time.Millisecond), fr.BucketWait.Seconds()/max(fr.Busy.Seconds(), 1e-9)*100, fr.HandedBack, fr.Retried, fr.MaxReceives, fairMaxReceives-export.FailureReceives, fairMaxReceives, fr.Lever429, fr.Failed, fr.NotExported, fr.Stuck)
 		p("Requests during the run, per export (%d exports): DynamoDB (exporter) %s; DynamoDB (webhook intake of the busy company) %s; SQS (exporter) %s.\n\n",
 			fr.exports(), opsList(fr.Drain, float64(fr.exports())), opsList(fr.Intake, float64(fr.BusyExports)), opsList(fr.DrainSQS, float64(fr.exports())))

@@ -30,6 +30,7 @@ type Counter struct {
 	rru   float64 // estimated read request units
 	items int     // items written (BatchWriteItem counts each request)
 	full  int     // ReceiveMessage calls that returned messages
+	back  int     // messages whose visibility was changed (handed back)
 	cond  int     // writes refused by their condition (still billed)
 }
 
@@ -112,6 +113,12 @@ func (c *Counter) record(info *reqInfo, status int, resp []byte) {
 	if info.op == "ReceiveMessage" && bytes.Contains(resp, []byte(`"Messages":[{`)) {
 		c.full++
 	}
+	switch info.op {
+	case "ChangeMessageVisibility":
+		c.back++
+	case "ChangeMessageVisibilityBatch":
+		c.back += bytes.Count(info.body, []byte(`"ReceiptHandle"`))
+	}
 }
 
 // Units estimates the request units one DynamoDB call is billed for:
@@ -168,6 +175,7 @@ type Snapshot struct {
 	ItemsWritten int
 	FullReceives int
 	CondFailed   int // writes refused by their condition (billed)
+	HandedBack   int // messages whose visibility was changed, alone or in a batch
 }
 
 // Total is the number of requests.
@@ -192,7 +200,7 @@ func (s Snapshot) Reads() int {
 
 // Sub returns s - o.
 func (s Snapshot) Sub(o Snapshot) Snapshot {
-	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU - o.WRU, RRU: s.RRU - o.RRU, ItemsWritten: s.ItemsWritten - o.ItemsWritten, FullReceives: s.FullReceives - o.FullReceives, CondFailed: s.CondFailed - o.CondFailed}
+	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU - o.WRU, RRU: s.RRU - o.RRU, ItemsWritten: s.ItemsWritten - o.ItemsWritten, FullReceives: s.FullReceives - o.FullReceives, CondFailed: s.CondFailed - o.CondFailed, HandedBack: s.HandedBack - o.HandedBack}
 	if out.Ops == nil {
 		out.Ops = map[string]int{}
 	}
@@ -212,7 +220,7 @@ func (c *Counter) Snapshot() Snapshot {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Snapshot{Ops: maps.Clone(c.ops), WRU: c.wru, RRU: c.rru, ItemsWritten: c.items, FullReceives: c.full, CondFailed: c.cond}
+	return Snapshot{Ops: maps.Clone(c.ops), WRU: c.wru, RRU: c.rru, ItemsWritten: c.items, FullReceives: c.full, CondFailed: c.cond, HandedBack: c.back}
 }
 
 // LeverCounter counts Lever HTTP attempts (app.Options.OnLeverCall).
@@ -265,7 +273,7 @@ func (s LeverSnapshot) Sub(o LeverSnapshot) LeverSnapshot {
 
 // Add returns s + o.
 func (s Snapshot) Add(o Snapshot) Snapshot {
-	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU + o.WRU, RRU: s.RRU + o.RRU, ItemsWritten: s.ItemsWritten + o.ItemsWritten, FullReceives: s.FullReceives + o.FullReceives, CondFailed: s.CondFailed + o.CondFailed}
+	out := Snapshot{Ops: maps.Clone(s.Ops), WRU: s.WRU + o.WRU, RRU: s.RRU + o.RRU, ItemsWritten: s.ItemsWritten + o.ItemsWritten, FullReceives: s.FullReceives + o.FullReceives, CondFailed: s.CondFailed + o.CondFailed, HandedBack: s.HandedBack + o.HandedBack}
 	if out.Ops == nil {
 		out.Ops = map[string]int{}
 	}

@@ -105,6 +105,28 @@ func TestCounterBillsRefusedWrites(t *testing.T) {
 	}
 }
 
+func TestCounterCountsHandedBackMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		op   string
+		body string
+		want int
+	}{
+		{"one message", "ChangeMessageVisibility", `{"ReceiptHandle":"r1","VisibilityTimeout":3}`, 1},
+		{"a batch of three", "ChangeMessageVisibilityBatch", `{"Entries":[{"Id":"0","ReceiptHandle":"r1"},{"Id":"1","ReceiptHandle":"r2"},{"Id":"2","ReceiptHandle":"r3"}]}`, 3},
+		{"a delete is not a hand-back", "DeleteMessageBatch", `{"Entries":[{"Id":"0","ReceiptHandle":"r1"}]}`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Counter{ops: map[string]int{}}
+			c.record(&reqInfo{op: tt.op, body: []byte(tt.body)}, 200, []byte(`{}`))
+			if got := c.Snapshot().HandedBack; got != tt.want {
+				t.Errorf("HandedBack = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestItemSizeBillsTheItemNotTheRequest(t *testing.T) {
 	tests := []struct {
 		name   string
