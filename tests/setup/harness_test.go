@@ -143,11 +143,17 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// stepTimeout bounds one browser step. It is a hang guard, not a speed
+// target: on a loaded 2-core CI machine Chromium and the emulators share
+// the CPU with other test packages, and a step that waits for the page's
+// fetches once took longer than 20 s there.
+const stepTimeout = 60 * time.Second
+
 // run runs actions with a deadline and fails the test on error, after a
 // screenshot of the failure.
 func (s *stack) run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	c, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(c, actions...); err != nil {
 		s.screenshot(t, ctx, "failed-"+what)
@@ -231,7 +237,7 @@ func (s *stack) settings(t *testing.T, fn func(*connection.Connection)) {
 // get runs one action that returns a value; it fails the test on error.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	c, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(c, a)
 	if err != nil {
