@@ -278,7 +278,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		PositionID: f.in.PositionID, PostingID: f.in.PostingID, AllowClosed: f.in.PostingID != "" && in.AllowClosed,
 		Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
+	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID, ""); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {

@@ -18,7 +18,7 @@ func QueuedStateContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		t.Parallel()
 		c := ctx(t)
 		k := export.Key{CompanyID: ID("co"), CandidateID: ID("cand")}
-		qm, wrote, err := store.Queue(c, k, base, "pos-1")
+		qm, wrote, err := store.Queue(c, k, base, "pos-1", "")
 		must(t, "Queue", err)
 		if !wrote {
 			t.Fatal("Queue of a new marker did not write")
@@ -29,7 +29,7 @@ func QueuedStateContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		if m.State != export.Queued || m.PositionID != "pos-1" || !m.UpdatedAt.Equal(base) || m.ClaimID != "" {
 			t.Fatalf("Get after Queue = %+v, want queued for pos-1 at base", m)
 		}
-		_, wrote, err = store.Queue(c, k, base.Add(time.Second), "")
+		_, wrote, err = store.Queue(c, k, base.Add(time.Second), "", "")
 		must(t, "Queue again", err)
 		if !wrote {
 			t.Fatal("Queue of a queued marker did not write")
@@ -43,14 +43,14 @@ func QueuedStateContract(t *testing.T, newStore func(t *testing.T) export.Store)
 			t.Fatalf("Claim = %+v, want exporting, attempt 1", cl)
 		}
 		// Claimed (or exporting): Queue leaves it alone.
-		qm, wrote, err = store.Queue(c, k, base.Add(3*time.Second), "pos-2")
+		qm, wrote, err = store.Queue(c, k, base.Add(3*time.Second), "pos-2", "")
 		must(t, "Queue of a claimed marker", err)
 		if wrote {
 			t.Fatal("Queue overwrote a claimed marker")
 		}
 		wantEqual(t, "Queue's refused (claimed) marker", qm, cl)
 		must(t, "Finish", store.Finish(c, k, "c1", base.Add(4*time.Second), export.Failed, "lever_rejected", "invalid: no"))
-		_, wrote, err = store.Queue(c, k, base.Add(5*time.Second), "")
+		_, wrote, err = store.Queue(c, k, base.Add(5*time.Second), "", "")
 		must(t, "Queue of a failed marker", err)
 		m, _ = store.Get(c, k)
 		if !wrote || m.State != export.Queued || m.PositionID != "pos-1" || m.Reason != "lever_rejected" {
@@ -60,7 +60,7 @@ func QueuedStateContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		must(t, "Claim", err)
 		exported, err := store.Confirm(c, k, "c2", base.Add(7*time.Second), nil)
 		must(t, "Confirm", err)
-		qm, wrote, err = store.Queue(c, k, base.Add(8*time.Second), "")
+		qm, wrote, err = store.Queue(c, k, base.Add(8*time.Second), "", "")
 		must(t, "Queue of an exported marker", err)
 		if m, _ := store.Get(c, k); wrote || m.State != export.Exported {
 			t.Fatalf("Queue of an exported marker = %v %+v, want it left exported", wrote, m)
@@ -72,7 +72,7 @@ func QueuedStateContract(t *testing.T, newStore func(t *testing.T) export.Store)
 		t.Parallel()
 		c := ctx(t)
 		k := export.Key{CompanyID: ID("co"), CandidateID: ID("cand")}
-		_, _, err := store.Queue(c, k, base, "pos-1")
+		_, _, err := store.Queue(c, k, base, "pos-1", "")
 		must(t, "Queue", err)
 		must(t, "Skip", store.Skip(c, k, base.Add(time.Second), "no_consent", ""))
 		if m, _ := store.Get(c, k); m.State != export.Skipped || m.Reason != "no_consent" || m.PositionID != "pos-1" {
@@ -149,7 +149,7 @@ func ActivityStoreContract(t *testing.T, newStore func(t *testing.T) ActivitySto
 		wantEqual(t, "CandidateActivities newest first, pushed left out", ids, []string{"message:m2", "note:n1"})
 
 		// Retried and pushed: no longer listed.
-		_, _, err = store.Queue(c, failed, base.Add(5*time.Second), "")
+		_, _, err = store.Queue(c, failed, base.Add(5*time.Second), "", "")
 		must(t, "Queue", err)
 		ms, _, err = store.ListActivities(c, co, export.Queued, "", 10)
 		must(t, "ListActivities(queued)", err)
