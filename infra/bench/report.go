@@ -303,7 +303,7 @@ func (rep *report) render() string {
 	// ---- webhook
 	if w := rep.webhook; w != nil {
 		p("## Webhook intake\n\n")
-		p("The webhook `http.Handler` (`httpapi.Webhook` + `export.Intake`) called in-process with `httptest`, with signed `candidate.contact_accepted` events (%d KB body with the base64 resume), **real DynamoDB Local and fauxqs behind it** (no proxy): HMAC check, strict validation, event-id replay check (conditional put), connection and link reads, consent gate, FIFO `SendMessage`. 50 warm-up events first.\n\n", w.BodyBytes>>10)
+		p("The webhook `http.Handler` (`httpapi.Webhook` + `export.Intake`) called in-process with `httptest`, with signed `candidate.contact_accepted` events (%d KB body with the base64 resume), **real DynamoDB Local and fauxqs behind it** (no proxy): HMAC check, strict validation, the connection and the link in one `BatchGetItem`, consent gate, the queued write that is also the event-id replay mark (a conditional `UpdateItem` of the marker), FIFO `SendMessage`. 50 warm-up events first.\n\n", w.BodyBytes>>10)
 		p("%s\n", harness.Table([]string{"phase", "events", "p50", "p90", "p99", "max", "events/s"}, [][]string{
 			{"sequential (one at a time)", fmt.Sprint(w.Sequential), harness.Ms(w.P50), harness.Ms(w.P90), harness.Ms(w.P99), harness.Ms(w.Max), harness.F(w.SeqEventsPerSec, 0)},
 			{fmt.Sprintf("concurrent (%d senders)", w.Workers), fmt.Sprint(w.Concurrent), harness.Ms(w.CP50), "", harness.Ms(w.CP99), "", harness.F(w.EventsPerSec, 0)},
