@@ -44,6 +44,8 @@ var functionUses = map[string][]string{
 		// exports: status (with the candidate's activities), request and
 		// retry (record queued), failed list, activities list
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+		// status and the Export button read the marker, the connection and the link in one BatchGetItem
+		"dynamo.Facts.Facts",
 		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
 		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
 		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",

@@ -241,7 +241,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
 		a.ExportSvc = &export.Service{
-			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings,
+			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings,
 			Postings: a.Postings, Queue: a.ExportQueue, Now: opt.Now,
 		}
 		if a.Refresher != nil {

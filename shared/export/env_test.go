@@ -135,7 +135,7 @@ func newEnv(t *testing.T) *env {
 		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Source: source, Settings: e.sets, Log: log,
 	}
 	e.intake = &export.Intake{Seen: e.seen, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets, Log: log}
-	e.svc = &export.Service{Connections: e.conns, Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets}
+	e.svc = &export.Service{Connections: e.conns, Links: e.links, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Markers: e.exports, Queue: e.queue, Settings: e.sets}
 	e.setStatus(t, connection.Connected)
 	e.link(t, "pos-1", e.postings[0].ID, link.ContactAccepted)
 	return e
