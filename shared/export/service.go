@@ -89,17 +89,15 @@ func View(m Marker) StatusView {
 type Service struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
-	// Facts reads a candidate's marker with the connection and a given
-	// position's link in one request (status, Export button).
-	Facts      FactsReader
-	Markers    Store
-	Settings   SettingsGetter  // nil: the defaults
-	Postings   PostingGetter   // the cached postings, for postingId (chosen.go)
-	Reloader   PostingReloader // reloads them once on a miss; nil: no reload
-	Activities ActivityStore   // nil: no activity listing (GET /activities answers empty)
-	Queue      Enqueuer
-	Payloads   Payloads // large jobs (claim check); nil: inline only
-	Now        func() time.Time
+	Facts       FactsReader // the marker, connection and a given position's link in one request
+	Markers     Store
+	Settings    SettingsGetter  // nil: the defaults
+	Postings    PostingGetter   // the cached postings, for postingId (chosen.go)
+	Reloader    PostingReloader // reloads them once on a miss; nil: no reload
+	Activities  ActivityStore   // nil: no activity listing (GET /activities answers empty)
+	Queue       Enqueuer
+	Payloads    Payloads // large jobs (claim check); nil: inline only
+	Now         func() time.Time
 }
 
 func (s *Service) now() time.Time {
