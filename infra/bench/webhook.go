@@ -68,7 +68,8 @@ func runWebhook(ctx context.Context, n, workers, resumeBytes int) (webhookResult
 	res.SeqEventsPerSec = float64(n) / time.Since(t0).Seconds()
 	res.P50, res.P90, res.P99, res.Max = harness.Percentile(lat, 50), harness.Percentile(lat, 90), harness.Percentile(lat, 99), harness.Percentile(lat, 100)
 
-	// Replays of events already accepted: answered from the event-id store.
+	// Replays of events already queued: answered from the event id their
+	// queued write recorded on the candidate's marker.
 	res.Replays = min(200, n) // replays of the sequential phase's events only
 	dups := make([]time.Duration, 0, res.Replays)
 	for i := range res.Replays {

@@ -151,7 +151,14 @@ func (r *replayMark) undo(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-var duplicate = Outcome{Status: "duplicate"}
+// replayed is route's answer when writing the replay mark found e
+// processed already (duplicate) or failed (err).
+func replayed(err error) (Outcome, error) {
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Status: "duplicate"}, nil
+}
 
 // route reads what Decide needs for e, applies its answer and queues the
 // job when it says Export (or Wait: the FIFO group orders it after the
@@ -176,7 +183,7 @@ func (in *Intake) route(ctx context.Context, e event.Event, r *replayMark) (Outc
 	if job.Kind == KindPush {
 		// A push never reaches Queue: its replay mark comes first.
 		if dup, err := r.markSeen(ctx); err != nil || dup {
-			return duplicate, err
+			return replayed(err)
 		}
 	}
 	// One read for the connection and what Decide looks at beside it: a
@@ -221,12 +228,12 @@ func (in *Intake) route(ctx context.Context, e event.Event, r *replayMark) (Outc
 	if job.Kind == KindExport && e.Type != event.PositionChanged {
 		var dup bool
 		if dec, dup, err = in.queueExport(ctx, key, job, d, dec, r); err != nil || dup {
-			return duplicate, err
+			return replayed(err)
 		}
 	}
 	// Not recorded by Queue: mark the event before its write or send.
 	if dup, err := r.markSeen(ctx); err != nil || dup {
-		return duplicate, err
+		return replayed(err)
 	}
 	switch dec.Action {
 	case Skip:
