@@ -44,6 +44,8 @@ var functionUses = map[string][]string{
 		// exports: status (with the candidate's activities), request and
 		// retry (record queued), failed list, activities list
 		"dynamo.Exports.Get", "dynamo.Exports.List", "sqsqueue.Queue.Enqueue ExportQueue",
+		// status and the Export button read the marker, the connection and the link in one BatchGetItem
+		"dynamo.Facts.Facts",
 		// the events feed: list, redeliver (outbox.Feed; delivery is the dispatcher's)
 		"dynamo.Outbox.List", "dynamo.Outbox.Modify",
 		"dynamo.Exports.Queue", "dynamo.Exports.CandidateActivities", "dynamo.Exports.ListActivities",
@@ -60,6 +62,9 @@ var functionUses = map[string][]string{
 	},
 	"webhook": {
 		"dynamo.Events.MarkSeen", "dynamo.Events.Forget", "dynamo.Connections.Get",
+		// export.Intake: the connection with the link (or a push's marker)
+		// in one BatchGetItem; the queued write carries the event id
+		"dynamo.Facts.Facts", "dynamo.Exports.Queue", "dynamo.Exports.ForgetEvent",
 		"dynamo.Exports.Get", "dynamo.Exports.Skip", "dynamo.Links.Get", "sqsqueue.Queue.Enqueue ExportQueue",
 		"dynamo.Settings.Get",
 		// Lever webhook deliveries (leversync.Core.Receive) read the
@@ -74,6 +79,8 @@ var functionUses = map[string][]string{
 	"exporter": {
 		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Links.Get", "dynamo.Links.DeleteAll",
+		// an export job's connection and link in one BatchGetItem
+		"dynamo.Facts.Facts",
 		"dynamo.Exports.Get", "dynamo.Exports.Claim", "dynamo.Exports.Confirm", "dynamo.Exports.Release",
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
@@ -217,7 +224,7 @@ func grantedTo(tr map[string]any, fnID string) (map[grant]bool, []string) {
 // expectedFor returns what function fn's code needs: the AWS calls of the
 // adapter methods it uses (on the table or queue each is bound to), its
 // secrets, its SQS trigger and its log group.
-func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls adapterCalls, tables map[string]string) (map[grant]bool, []string) {
+func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls adapterCalls, tables map[string][]string) (map[grant]bool, []string) {
 	want := map[grant]bool{}
 	var problems []string
 	for _, u := range uses {
@@ -227,24 +234,30 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 			problems = append(problems, fmt.Sprintf("%s: functionUses names %s, which the adapters do not declare or which calls no AWS operation", st.LogicalID, method))
 			continue
 		}
+		bounds := []string{bound}
 		if strings.HasPrefix(method, "dynamo.") {
 			typ := strings.Split(method, ".")[1]
-			field, ok := tables[typ]
-			if !ok {
+			fields, ok := tables[typ]
+			if !ok || len(fields) == 0 {
 				problems = append(problems, fmt.Sprintf("%s: no table for dynamo.%s", st.LogicalID, typ))
 				continue
 			}
-			bound = field + "Table"
+			bounds = bounds[:0]
+			for _, f := range fields { // a store spanning several tables calls each
+				bounds = append(bounds, f+"Table")
+			}
 		}
-		for _, a := range acts {
-			res := bound
-			if base, ok := strings.CutSuffix(a, onIndex); ok {
-				a, res = base, bound+"/index"
+		for _, b := range bounds {
+			for _, a := range acts {
+				res := b
+				if base, ok := strings.CutSuffix(a, onIndex); ok {
+					a, res = base, b+"/index"
+				}
+				if strings.HasPrefix(method, "s3store.") && a != "s3:ListBucket" {
+					res += "/*" // object calls are granted on the bucket's objects; listing on the bucket
+				}
+				want[grant{a, res}] = true
 			}
-			if strings.HasPrefix(method, "s3store.") && a != "s3:ListBucket" {
-				res += "/*" // object calls are granted on the bucket's objects; listing on the bucket
-			}
-			want[grant{a, res}] = true
 		}
 	}
 	for name, v := range st.Environment {
@@ -288,7 +301,7 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 // grants with what the code needs: one line per grant no code calls
 // (dangling), per call the role does not allow (missing), and per role
 // problem.
-func policyProblems(tr map[string]any, st stackdef.Stack, uses map[string][]string, calls adapterCalls, tables map[string]string) []string {
+func policyProblems(tr map[string]any, st stackdef.Stack, uses map[string][]string, calls adapterCalls, tables map[string][]string) []string {
 	var out []string
 	for _, f := range st.Functions {
 		u, ok := uses[f.Dir]
@@ -405,6 +418,12 @@ func TestPolicyDriftIsCaught(t *testing.T) {
 				"ExporterFunction's code calls sqs:GetQueueAttributes on ExportQueue, which its role does not allow",
 				"ExporterFunction's code calls sqs:ReceiveMessage on ExportQueue, which its role does not allow",
 			},
+		},
+		{
+			"a store spanning several tables, one of them not granted",
+			"# an event's connection with its link (a push's, with the marker) in one read\n                Action: dynamodb:BatchGetItem\n                Resource: [!GetAtt ConnectionsTable.Arn, !GetAtt LinksTable.Arn, !GetAtt ExportsTable.Arn]",
+			"# an event's connection with its link (a push's, with the marker) in one read\n                Action: dynamodb:BatchGetItem\n                Resource: [!GetAtt ConnectionsTable.Arn, !GetAtt ExportsTable.Arn]",
+			[]string{"WebhookFunction's code calls dynamodb:BatchGetItem on LinksTable, which its role does not allow"},
 		},
 		{
 			"X-Ray always on",

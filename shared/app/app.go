@@ -68,6 +68,7 @@ type App struct {
 	Links       *dynamo.Links
 	Postings    *dynamo.Postings
 	Exports     *dynamo.Exports
+	Facts       *dynamo.Facts // connection, link and marker in one read (intake, exporter)
 	Events      *dynamo.Events
 	Buckets     *dynamo.Buckets
 	Outbox      *dynamo.Outbox
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Links = dynamo.NewLinks(db, tables)
 	a.Postings = dynamo.NewPostings(db, tables)
 	a.Exports = dynamo.NewExports(db, tables)
+	a.Facts = dynamo.NewFacts(db, tables)
 	a.Buckets = dynamo.NewBuckets(db, tables)
 	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.LeverSync = dynamo.NewLeverSync(db, tables)
@@ -215,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
-			Connections: a.Connections, Links: a.Links, Postings: a.Postings, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
+			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Postings: a.Postings, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {
@@ -239,7 +241,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.LinkService = &link.Service{Links: a.Links, Postings: postingExists{a.Postings}, Conn: a.Connections, Now: opt.Now}
 	if a.ExportQueue != nil {
 		a.ExportSvc = &export.Service{
-			Connections: a.Connections, Links: a.Links, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings,
+			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings,
 			Postings: a.Postings, Queue: a.ExportQueue, Now: opt.Now,
 		}
 		if a.Refresher != nil {
@@ -249,7 +251,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			a.ExportSvc.Payloads = a.Payloads
 		}
 		if a.Events != nil {
-			a.Intake = &export.Intake{Seen: a.Events, Connections: a.Connections, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
+			a.Intake = &export.Intake{Seen: a.Events, Facts: a.Facts, Links: a.Links, Markers: a.Exports, Settings: a.Settings, Queue: a.ExportQueue, EventTTL: cfg.EventTTL, Log: log, Now: opt.Now, Postings: a.Postings}
 			if a.Payloads != nil {
 				a.Intake.Payloads = a.Payloads
 			}

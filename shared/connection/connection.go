@@ -127,12 +127,25 @@ type Getter interface {
 func Usable(ctx context.Context, g Getter, companyID string) (c Connection, reason string, err error) {
 	c, err = g.Get(ctx, companyID)
 	if apperr.Is(err, apperr.NotFound) {
-		return Connection{CompanyID: companyID}, ReasonNotConnected, nil
+		c, reason = UsableRead(companyID, Connection{}, false)
+		return c, reason, nil
 	}
 	if err != nil {
 		return Connection{}, "", fmt.Errorf("read connection: %w", err)
 	}
-	return c, c.Unusable(), nil
+	c, reason = UsableRead(companyID, c, true)
+	return c, reason, nil
+}
+
+// UsableRead is Usable's answer on a connection read elsewhere (a batch
+// read of several items): found false means the company has no connection,
+// which is the zero Connection (CompanyID set) and reason not_connected.
+// Pure.
+func UsableRead(companyID string, c Connection, found bool) (Connection, string) {
+	if !found {
+		return Connection{CompanyID: companyID}, ReasonNotConnected
+	}
+	return c, c.Unusable()
 }
 
 // Store persists connections, one per company.

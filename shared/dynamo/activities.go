@@ -25,12 +25,15 @@ var _ export.ActivityStore = (*Exports)(nil)
 // or skipped with no claim; it keeps reason and lastError and reports
 // whether it wrote. An exported or exporting marker is left alone (false,
 // nil) and returned, as the refused write answered it (or read when the
-// answer did not carry it).
-func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positionID string) (export.Marker, bool, error) {
+// answer did not carry it). A non-empty eventID is set as lastEventId in
+// the same write, on the further condition that the marker does not carry
+// it already; when it does, Queue returns apperr Conflict (Reason replay)
+// with the stored marker, whatever its state.
+func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positionID, eventID string) (export.Marker, bool, error) {
 	if err := validKey(k); err != nil {
 		return export.Marker{}, false, err
 	}
-	state, claim := expression.Name("state"), expression.Name("claimId")
+	state, claim, last := expression.Name("state"), expression.Name("claimId"), expression.Name("lastEventId")
 	u := expression.Set(state, expression.Value(export.Queued)).
 		Set(expression.Name("updatedAt"), expression.Value(now.UnixNano())).
 		Set(expression.Name("version"), incr("version")).
@@ -49,6 +52,10 @@ func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positi
 			expression.Or(claim.AttributeNotExists(), claim.Equal(expression.Value(""))),
 		),
 	)
+	if eventID != "" {
+		u = u.Set(last, expression.Value(eventID))
+		c = expression.And(c, expression.Or(last.AttributeNotExists(), last.NotEqual(expression.Value(eventID))))
+	}
 	m, old, err := e.update(ctx, k, u, c)
 	if cf, _ := isCondFailed(err); cf {
 		var stored export.Marker
@@ -61,12 +68,34 @@ func (e *Exports) Queue(ctx context.Context, k export.Key, now time.Time, positi
 		if derr != nil {
 			return export.Marker{}, false, fmt.Errorf("dynamo: queue %s/%s: %w", k.CompanyID, markerSK(k), derr)
 		}
+		if eventID != "" && stored.LastEventID == eventID {
+			return stored, false, fmt.Errorf("dynamo: queue %s/%s: %w", k.CompanyID, markerSK(k),
+				apperr.Wrap(apperr.Conflict, err, "event %s already queued", eventID).WithReason("replay"))
+		}
 		return stored, false, nil
 	}
 	if err != nil {
 		return export.Marker{}, false, storageErr(err, "queue %s/%s", k.CompanyID, markerSK(k))
 	}
 	return m, true, nil
+}
+
+// ForgetEvent removes lastEventId when it is eventID, in one conditional
+// write (version advances); when the marker carries another id or none,
+// nothing is written and it returns nil.
+func (e *Exports) ForgetEvent(ctx context.Context, k export.Key, eventID string) error {
+	if err := validKey(k); err != nil {
+		return err
+	}
+	if err := requireID("eventId", eventID); err != nil {
+		return err
+	}
+	u := expression.Remove(expression.Name("lastEventId")).Set(expression.Name("version"), incr("version"))
+	_, _, err := e.update(ctx, k, u, expression.Name("lastEventId").Equal(expression.Value(eventID)))
+	if cf, _ := isCondFailed(err); cf {
+		return nil
+	}
+	return storageErr(err, "forget event %s/%s", k.CompanyID, markerSK(k))
 }
 
 // ListActivities pages through the company's activity markers in state

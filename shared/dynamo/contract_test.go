@@ -168,3 +168,14 @@ func TestBucketsTwoInstancesShareTheBucket(t *testing.T) {
 		}
 	}
 }
+
+func TestFacts(t *testing.T) {
+	t.Parallel()
+	storetest.FactsContract(t, func(t *testing.T) storetest.FactsStores {
+		db, tables := dynamotest.New(t)
+		return storetest.FactsStores{
+			Connections: dynamo.NewConnections(db, tables), Links: dynamo.NewLinks(db, tables),
+			Exports: dynamo.NewExports(db, tables), Reader: dynamo.NewFacts(db, tables),
+		}
+	})
+}

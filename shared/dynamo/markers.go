@@ -41,6 +41,7 @@ type markerRecord struct {
 	Reason        string `dynamodbav:"reason,omitempty"`
 	LastError     string `dynamodbav:"lastError,omitempty"`
 	ResumeDropped bool   `dynamodbav:"resumeDropped,omitempty"`
+	LastEventID   string `dynamodbav:"lastEventId,omitempty"`
 	ExportedAt    int64  `dynamodbav:"exportedAt,omitempty"`
 	UpdatedAt     int64  `dynamodbav:"updatedAt,omitempty"`
 	Version       int64  `dynamodbav:"version"`
@@ -111,7 +112,7 @@ func toMarkerRecord(m export.Marker) markerRecord {
 		PositionID: m.PositionID, PostingID: m.PostingID, ContactID: m.ContactID,
 		OpportunityID: m.OpportunityID, NoteID: m.NoteID, LeverURL: m.LeverURL, Origin: m.Origin,
 		StageID: m.StageID, Reason: m.Reason, LastError: m.LastError, ResumeDropped: m.ResumeDropped,
-		ExportedAt: nanos(m.ExportedAt), UpdatedAt: nanos(m.UpdatedAt), Version: m.Version,
+		LastEventID: m.LastEventID, ExportedAt: nanos(m.ExportedAt), UpdatedAt: nanos(m.UpdatedAt), Version: m.Version,
 	}
 	r.GSI1PK, r.GSI1SK = gsiKeys(m.Key, m.State, m.UpdatedAt)
 	return r
@@ -128,6 +129,6 @@ func decodeMarker(item map[string]types.AttributeValue) (export.Marker, error) {
 		PositionID: r.PositionID, PostingID: r.PostingID, ContactID: r.ContactID,
 		OpportunityID: r.OpportunityID, NoteID: r.NoteID, LeverURL: r.LeverURL, Origin: r.Origin,
 		StageID: r.StageID, Reason: r.Reason, LastError: r.LastError, ResumeDropped: r.ResumeDropped,
-		ExportedAt: fromNanos(r.ExportedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
+		LastEventID: r.LastEventID, ExportedAt: fromNanos(r.ExportedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
 	}, nil
 }

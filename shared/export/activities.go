@@ -97,7 +97,7 @@ func (s *Service) RetryActivity(ctx context.Context, companyID, candidateID stri
 	}
 	now := s.now()
 	job.EventID, job.EnqueuedAt = fmt.Sprintf("retry-%s-%d", ak.ActivityID, now.UnixNano()), now
-	if _, _, err := s.Markers.Queue(ctx, ak, now, ""); err != nil {
+	if _, _, err := s.Markers.Queue(ctx, ak, now, "", ""); err != nil {
 		return ActivityView{}, fmt.Errorf("retry activity: record queued: %w", err)
 	}
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {

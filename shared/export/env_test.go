@@ -131,11 +131,11 @@ func newEnv(t *testing.T) *env {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.x = &export.Exporter{
-		Connections: e.conns, Links: e.links, Postings: e.cache, Markers: e.exports, Contacts: e.exports, Lever: e.levers,
+		Connections: e.conns, Links: e.links, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Postings: e.cache, Markers: e.exports, Contacts: e.exports, Lever: e.levers,
 		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Source: source, Settings: e.sets, Log: log,
 	}
-	e.intake = &export.Intake{Seen: e.seen, Connections: e.conns, Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets, Log: log}
-	e.svc = &export.Service{Connections: e.conns, Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets}
+	e.intake = &export.Intake{Seen: e.seen, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets, Log: log}
+	e.svc = &export.Service{Connections: e.conns, Links: e.links, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Markers: e.exports, Queue: e.queue, Settings: e.sets}
 	e.setStatus(t, connection.Connected)
 	e.link(t, "pos-1", e.postings[0].ID, link.ContactAccepted)
 	return e
@@ -277,4 +277,15 @@ func wantCode(t *testing.T, what string, err error, code apperr.Code) {
 	if code == "" && err != nil || code != "" && apperr.CodeOf(err) != code {
 		t.Fatalf("%s: error %v, want code %q", what, err, code)
 	}
+}
+
+// runQueued runs every job queued so far, in order, and forgets them.
+func (e *env) runQueued(t *testing.T) {
+	t.Helper()
+	for _, j := range e.queue.all() {
+		if err := e.x.Run(context.Background(), j); err != nil {
+			t.Fatalf("run %s: %v", j, err)
+		}
+	}
+	e.queue.reset()
 }

@@ -20,16 +20,17 @@ import (
 func (x *Exporter) export(ctx context.Context, j Job) error {
 	key := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID}
 	log := x.log().With("company_id", j.CompanyID, "candidate_id", j.CandidateID, "event_id", j.EventID, "job", "export")
-	conn, _, err := connection.Usable(ctx, x.Connections, j.CompanyID)
+	// The connection and the position's link in one read, fresh before
+	// any Lever write.
+	f, err := readFacts(ctx, x.Facts, FactsQuery{CompanyID: j.CompanyID, PositionID: j.PositionID})
 	if err != nil {
 		return err
 	}
+	conn := f.Conn
 	in := Input{Via: ViaJob, Job: KindExport, Conn: conn, Event: j.EventType, Candidate: j.Candidate,
 		PositionID: j.PositionID, PostingID: j.PostingID, AllowClosed: j.AllowClosed, Manual: j.Manual}
 	if waitsOrActive(conn) {
-		if in.Link, in.LinkFound, err = readLink(ctx, x.Links, j.CompanyID, j.PositionID); err != nil {
-			return err
-		}
+		in.Link, in.LinkFound = f.Link, f.LinkFound
 		// The posting named by the job may have closed since intake (or
 		// the click): Decide checks it again on the cache as it is now.
 		if in.PostingState, err = readPostingState(ctx, x.Postings, j.CompanyID, j.PostingID); err != nil {

@@ -73,6 +73,8 @@ type ResumeFetcher interface {
 type Exporter struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
+	// Facts reads an export job's connection and link in one request.
+	Facts FactsReader
 	// Postings reads the company's cached postings: a job to a posting
 	// chosen at the moment of export, or named by an application, checks
 	// that it is still open (nil: such jobs skip posting_not_found).

@@ -5,12 +5,58 @@ import (
 	"fmt"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/settings"
 )
 
 // The reads that feed Decide. Each returns found false (not an error) for
 // what is missing, and wraps other store errors.
+
+// FactsQuery names what FactsReader.Facts reads for one company.
+type FactsQuery struct {
+	CompanyID   string
+	PositionID  string // the link of this position; "" reads no link
+	CandidateID string // this candidate's export marker; "" reads no marker
+}
+
+// Facts are what a FactsReader read: the company's connection, one
+// position's link and one candidate's export marker, each with found false
+// when missing (or not asked for).
+type Facts struct {
+	Conn        connection.Connection // tokens sealed, as stored
+	ConnFound   bool
+	Link        link.Link
+	LinkFound   bool
+	Marker      Marker
+	MarkerFound bool
+}
+
+// FactsReader reads the connection, link and marker a job's Decide needs
+// in ONE storage request (where the storage allows it: one DynamoDB
+// BatchGetItem over the connections, links and exports tables).
+//
+// Facts reads q.CompanyID's connection, the link of q.PositionID (when not
+// empty) and the export marker of q.CandidateID (when not empty), each
+// strongly consistent as of its own read (the items are not read as one
+// snapshot). What is missing is found false, never an error; a missing
+// connection is the zero Connection with CompanyID set (connection.Usable's
+// answer). Errors: apperr Invalid naming companyId when it is empty; a
+// storage failure wrapped (apperr Transient). Safe for concurrent use.
+type FactsReader interface {
+	Facts(ctx context.Context, q FactsQuery) (Facts, error)
+}
+
+// readFacts reads q in one request and judges the connection as
+// connection.Usable does (the zero Connection, CompanyID set, when none).
+func readFacts(ctx context.Context, r FactsReader, q FactsQuery) (Facts, error) {
+	f, err := r.Facts(ctx, q)
+	if err != nil {
+		return Facts{}, fmt.Errorf("read connection and link: %w", err)
+	}
+	f.Conn, _ = connection.UsableRead(q.CompanyID, f.Conn, f.ConnFound)
+	return f, nil
+}
 
 // readLink returns positionID's link; found is false when the position is
 // not linked or positionID is empty.

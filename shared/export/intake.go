@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/leverlink/leverlink/shared/apperr"
-	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/lever"
 )
@@ -34,12 +33,16 @@ type Outcome struct {
 // asks Decide (ViaEvent), records skips and enqueues export and push jobs.
 // Safe for concurrent use.
 type Intake struct {
-	Seen        SeenStore
-	Connections ConnectionGetter
-	Links       LinkGetter
-	Markers     Store
-	Settings    SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
-	Queue       Enqueuer
+	Seen SeenStore
+	// Facts reads, in one request, the connection with the position's link
+	// (export events) or with the candidate's marker (pushes).
+	Facts FactsReader
+	// Links reads the link of the position a pushed activity's candidate
+	// was exported for.
+	Links    LinkGetter
+	Markers  Store
+	Settings SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
+	Queue    Enqueuer
 	// Postings reads the postings cache for applications that name their
 	// posting (nil: such applications are skipped posting_not_found).
 	Postings PostingGetter
@@ -56,46 +59,113 @@ func (in *Intake) now() time.Time {
 	return time.Now()
 }
 
-// Accept processes one event. Errors are apperr Transient when the store or
-// the queue failed (the sender should retry; nothing was recorded).
+// Accept processes one event. A replay of an event already processed is
+// answered duplicate. The replay mark is written with the event's first
+// write: for an export event answered queued, the marker's queued write
+// carries the event id (Store.Queue refuses it again); every other event
+// (skipped, ignored, a push, an export queued behind a running attempt) is
+// first marked seen (SeenStore, for EventTTL). A replay of an older export
+// event whose id a later event of the same candidate replaced on the marker
+// is answered by the marker's state instead (see replayMark). Errors are
+// apperr Transient when the store or the queue failed (the sender should
+// retry): the replay mark is undone, so the retry is processed.
 func (in *Intake) Accept(ctx context.Context, e event.Event) (Outcome, error) {
 	log := in.Log
 	if log == nil {
 		log = slog.Default()
 	}
 	log = log.With("company_id", e.CompanyID, "event_id", e.ID, "event_type", string(e.Type), "candidate_id", e.CandidateID())
-	ttl := in.EventTTL
-	if ttl <= 0 {
-		ttl = 72 * time.Hour
-	}
-	if err := in.Seen.MarkSeen(ctx, e.CompanyID+"/"+e.ID, in.now(), ttl); apperr.Is(err, apperr.Conflict) {
-		log.InfoContext(ctx, "event replay dropped")
-		return Outcome{Status: "duplicate"}, nil
-	} else if err != nil {
-		return Outcome{}, fmt.Errorf("intake: mark event: %w", err)
-	}
-	out, err := in.route(ctx, e, log)
+	r := &replayMark{in: in, e: e}
+	out, err := in.route(ctx, e, r)
 	if err != nil {
-		// Nothing was queued: forget the id so the sender's retry is processed.
-		if ferr := in.Seen.Forget(ctx, e.CompanyID+"/"+e.ID); ferr != nil {
-			log.ErrorContext(ctx, "forget event id after failure", "err", ferr)
-		}
+		r.undo(ctx, log)
 		return Outcome{}, err
+	}
+	if out.Status == "duplicate" {
+		log.InfoContext(ctx, "event replay dropped")
+		return out, nil
 	}
 	log.InfoContext(ctx, "event accepted", "status", out.Status, "reason", out.Reason)
 	return out, nil
 }
 
+// replayMark is one event's replay mark, written at most once: the
+// seen-event record (SeenStore), or the event id on the candidate's marker
+// written by Store.Queue. The marker holds one event id, the last queued:
+// a replay of an older event is not a duplicate for it, and Decide answers
+// it on the marker (skipped already_exported once exported; queued again,
+// harmlessly, while the later event's job waits: the claim lets one job
+// write), after which it is marked seen like any event not queued.
+type replayMark struct {
+	in     *Intake
+	e      event.Event
+	seen   bool // the seen-event record was written
+	queued *Key // Queue recorded the event id on this marker
+}
+
+func (r *replayMark) seenID() string { return r.e.CompanyID + "/" + r.e.ID }
+
+// markSeen writes the seen-event record, unless the event is marked
+// already; duplicate is true when the record existed (a replay).
+func (r *replayMark) markSeen(ctx context.Context) (duplicate bool, err error) {
+	if r.seen || r.queued != nil {
+		return false, nil
+	}
+	ttl := r.in.EventTTL
+	if ttl <= 0 {
+		ttl = 72 * time.Hour
+	}
+	err = r.in.Seen.MarkSeen(ctx, r.seenID(), r.in.now(), ttl)
+	if apperr.Is(err, apperr.Conflict) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("intake: mark event: %w", err)
+	}
+	r.seen = true
+	return false, nil
+}
+
+// undoTimeout bounds the undo of a replay mark made after the request's
+// context ended.
+const undoTimeout = 2 * time.Second
+
+// undo removes the mark written (nothing was queued), so that the sender's
+// retry is processed. It runs even when ctx is done. If the undo itself
+// fails, it is logged: a retry is then answered duplicate until the mark
+// expires (seen record) or a later event replaces it (marker), and a
+// queued marker without a job stops holding the Export button after
+// QueuedStaleAfter.
+func (r *replayMark) undo(ctx context.Context, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	if r.seen {
+		if err := r.in.Seen.Forget(ctx, r.seenID()); err != nil {
+			log.ErrorContext(ctx, "forget event id after failure", "err", err, "code", string(apperr.CodeOf(err)))
+		}
+	}
+	if r.queued != nil {
+		if err := r.in.Markers.ForgetEvent(ctx, *r.queued, r.e.ID); err != nil {
+			log.ErrorContext(ctx, "forget queued event id after failure", "err", err, "code", string(apperr.CodeOf(err)))
+		}
+	}
+}
+
+// replayed is route's answer when writing the replay mark found e
+// processed already (duplicate) or failed (err).
+func replayed(err error) (Outcome, error) {
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Status: "duplicate"}, nil
+}
+
 // route reads what Decide needs for e, applies its answer and queues the
 // job when it says Export (or Wait: the FIFO group orders it after the
-// attempt in flight).
-func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (Outcome, error) {
+// attempt in flight), writing e's replay mark (r) with its first write.
+func (in *Intake) route(ctx context.Context, e event.Event, r *replayMark) (Outcome, error) {
 	candidateID := e.CandidateID()
 	key := Key{CompanyID: e.CompanyID, CandidateID: candidateID}
-	conn, _, err := connection.Usable(ctx, in.Connections, e.CompanyID)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("intake: %w", err)
-	}
 	job := Job{CompanyID: e.CompanyID, CandidateID: candidateID, EventID: e.ID, EventType: e.Type, EnqueuedAt: in.now()}
 	switch {
 	case e.Message != nil:
@@ -110,20 +180,42 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		}
 		job.PostingID = e.Candidate.PostingID
 	}
-	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, PostingID: job.PostingID, Now: in.now()}
-	// Read only what Decide will look at: the link (or posting) only for a
-	// usable connection. An export's marker is not read up front: the
-	// queued write answers with the marker it refused (exported, erased,
-	// claimed), and a skip reads it (an exported candidate is answered
-	// already_exported whatever else holds).
+	if job.Kind == KindPush {
+		// A push never reaches Queue: its replay mark comes first.
+		if dup, err := r.markSeen(ctx); err != nil || dup {
+			return replayed(err)
+		}
+	}
+	// One read for the connection and what Decide looks at beside it: a
+	// push's candidate marker, an export's link. An export's marker is not
+	// read up front: the queued write answers with the marker it refused
+	// (exported, erased, claimed), and a skip reads it (an exported
+	// candidate is answered already_exported whatever else holds).
+	q := FactsQuery{CompanyID: e.CompanyID}
 	switch {
 	case job.Kind == KindPush:
-		err = readPushFacts(ctx, in.Markers, in.Links, key, &d)
+		q.CandidateID = candidateID
+	case e.Type != event.PositionChanged && job.PostingID == "":
+		q.PositionID = job.PositionID
+	}
+	f, err := readFacts(ctx, in.Facts, q)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("intake: %w", err)
+	}
+	conn := f.Conn
+	d := Input{Via: ViaEvent, Job: job.Kind, Conn: conn, Event: e.Type, Candidate: job.Candidate, PositionID: job.PositionID, PostingID: job.PostingID, Now: in.now()}
+	switch {
+	case job.Kind == KindPush:
+		d.Marker, d.MarkerFound = f.Marker, f.MarkerFound
+		if d.MarkerFound && d.Marker.State == Exported {
+			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, d.Marker.PositionID)
+		}
 	case e.Type != event.PositionChanged && waitsOrActive(conn):
+		// Decide looks at the link (or posting) only for a usable connection.
 		if job.PostingID != "" {
 			d.PostingState, err = readPostingState(ctx, in.Postings, e.CompanyID, job.PostingID)
 		} else {
-			d.Link, d.LinkFound, err = readLink(ctx, in.Links, e.CompanyID, job.PositionID)
+			d.Link, d.LinkFound = f.Link, f.LinkFound
 		}
 	}
 	if err != nil {
@@ -134,9 +226,14 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 		return Outcome{}, fmt.Errorf("intake: %w", err)
 	}
 	if job.Kind == KindExport && e.Type != event.PositionChanged {
-		if dec, err = in.queueExport(ctx, key, job, d, dec); err != nil {
-			return Outcome{}, err
+		var dup bool
+		if dec, dup, err = in.queueExport(ctx, key, job, d, dec, r); err != nil || dup {
+			return replayed(err)
 		}
+	}
+	// Not recorded by Queue: mark the event before its write or send.
+	if dup, err := r.markSeen(ctx); err != nil || dup {
+		return replayed(err)
 	}
 	switch dec.Action {
 	case Skip:
@@ -165,34 +262,42 @@ func (in *Intake) route(ctx context.Context, e event.Event, log *slog.Logger) (O
 
 // queueExport completes dec, Decide's answer for an export made without
 // the candidate's marker, with the marker: an answer to queue records the
-// queued state first (Queued is a state: the status answers in_progress
-// from now on, and a push that follows at once is queued behind this
-// export), and when that write is refused (exported, erased or claimed)
-// Decide answers again on the marker it returned; any other answer reads
-// the marker and asks Decide again. Either way Decide sees the marker, at
-// the cost of one request.
-func (in *Intake) queueExport(ctx context.Context, key Key, job Job, d Input, dec Decision) (Decision, error) {
+// queued state first, with the event id as its replay mark (Queued is a
+// state: the status answers in_progress from now on, and a push that
+// follows at once is queued behind this export), and when that write is
+// refused (exported, erased or claimed) Decide answers again on the marker
+// it returned; any other answer reads the marker and asks Decide again.
+// Either way Decide sees the marker, at the cost of one request. dup is
+// true for a replay: Queue refused the event id the marker carries, or the
+// marker read carries it (the event was queued before).
+func (in *Intake) queueExport(ctx context.Context, key Key, job Job, d Input, dec Decision, r *replayMark) (redo Decision, dup bool, err error) {
 	if dec.Action == Export || dec.Action == Wait {
-		m, wrote, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID)
+		m, wrote, err := in.Markers.Queue(ctx, key, in.now(), job.PositionID, job.EventID)
+		if apperr.Is(err, apperr.Conflict) {
+			return Decision{}, true, nil
+		}
 		if err != nil {
-			return Decision{}, fmt.Errorf("intake: record queued: %w", err)
+			return Decision{}, false, fmt.Errorf("intake: record queued: %w", err)
 		}
 		if wrote {
-			return dec, nil
+			r.queued = &key
+			return dec, false, nil
 		}
 		d.Marker, d.MarkerFound = m, true
 	} else {
-		var err error
 		if d.Marker, d.MarkerFound, err = readMarker(ctx, in.Markers, key); err != nil {
-			return Decision{}, fmt.Errorf("intake: %w", err)
+			return Decision{}, false, fmt.Errorf("intake: %w", err)
 		}
 		if !d.MarkerFound {
-			return dec, nil
+			return dec, false, nil
+		}
+		if d.Marker.LastEventID == job.EventID {
+			return Decision{}, true, nil
 		}
 	}
-	redo, _, err := decideWithSettings(ctx, in.Settings, key.CompanyID, d)
+	redo, _, err = decideWithSettings(ctx, in.Settings, key.CompanyID, d)
 	if err != nil {
-		return Decision{}, fmt.Errorf("intake: %w", err)
+		return Decision{}, false, fmt.Errorf("intake: %w", err)
 	}
-	return redo, nil
+	return redo, false, nil
 }

@@ -105,14 +105,62 @@ func TestIntake(t *testing.T) {
 			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginSourced}, wantMarker: export.Exporting,
 		},
 		{
-			name: "replay of a seen event: duplicate, nothing queued",
+			name: "replay of a skipped event: duplicate, nothing queued",
 			prepare: func(t *testing.T, e *env) {
 				if _, err := e.intake.Accept(context.Background(), candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-9")); err != nil {
 					t.Fatal(err)
 				}
 			},
-			ev:   candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
+			ev:   candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-9"),
 			want: export.Outcome{Status: "duplicate"}, wantMarker: export.Skipped,
+		},
+		{
+			name: "replay of a queued event: duplicate, nothing queued again",
+			prepare: func(t *testing.T, e *env) {
+				if _, err := e.intake.Accept(context.Background(), candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1")); err != nil {
+					t.Fatal(err)
+				}
+				e.queue.reset()
+			},
+			ev:   candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
+			want: export.Outcome{Status: "duplicate"}, wantMarker: export.Queued,
+		},
+		{
+			name: "replay of a queued event after its export: duplicate",
+			prepare: func(t *testing.T, e *env) {
+				if _, err := e.intake.Accept(context.Background(), candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1")); err != nil {
+					t.Fatal(err)
+				}
+				e.runQueued(t)
+			},
+			ev:   candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
+			want: export.Outcome{Status: "duplicate"}, wantMarker: export.Exported,
+		},
+		{
+			name: "replay of an event a later one superseded, after the export: answered by the marker (ignored already_exported)",
+			prepare: func(t *testing.T, e *env) {
+				for _, id := range []string{"e-1", "e-2"} {
+					if _, err := e.intake.Accept(context.Background(), candEvent(id, event.ContactAccepted, cand("c-1"), "pos-1")); err != nil {
+						t.Fatal(err)
+					}
+				}
+				e.runQueued(t)
+			},
+			ev:   candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
+			want: export.Outcome{Status: "ignored", Reason: export.ReasonAlreadyExported}, wantMarker: export.Exported,
+		},
+		{
+			name: "replay of a queued event whose job a failed send left unsent: processed",
+			prepare: func(t *testing.T, e *env) {
+				e.queue.err = apperr.E(apperr.Transient, "queue down")
+				if _, err := e.intake.Accept(context.Background(), candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1")); !apperr.Is(err, apperr.Transient) {
+					t.Fatalf("Accept with the queue down: %v, want Transient", err)
+				}
+				e.queue.err = nil
+			},
+			ev:      candEvent("e-1", event.ContactAccepted, cand("c-1"), "pos-1"),
+			want:    export.Outcome{Status: "queued"},
+			wantJob: &export.Job{Kind: export.KindExport, PositionID: "pos-1", Origin: lever.OriginSourced}, wantMarker: export.Queued,
 		},
 		{
 			name: "a message before any export: skipped not_exported on the activity",

@@ -53,6 +53,7 @@ type Marker struct {
 	Reason        string // stable reason code for failed / skipped
 	LastError     string // a short, safe description of the last error
 	ResumeDropped bool   // exported without the snapshot's resume (LastError says why)
+	LastEventID   string // the webhook event whose Queue wrote last: its replay mark (Store.Queue)
 	ExportedAt    time.Time
 	UpdatedAt     time.Time
 	Version       int64
@@ -68,7 +69,18 @@ type Marker struct {
 // failed or skipped, with no claim; it reports whether it wrote (an
 // exported or exporting marker is left alone: false, nil). Reason and
 // lastError are kept. When it did not write, it returns the marker it left
-// alone (so that the caller needs no read to learn why).
+// alone (so that the caller needs no read to learn why). With a non-empty
+// eventID (a webhook event's id) Queue is also that event's replay mark: it
+// records eventID as LastEventID in the same write, and when the marker
+// already carries eventID it writes nothing, whatever the state, and
+// returns apperr Conflict with Reason "replay" and the stored marker. An
+// empty eventID keeps LastEventID. Of concurrent Queue calls for one key
+// with the same eventID, at most one writes.
+//
+// ForgetEvent undoes Queue's replay mark: it removes LastEventID when it is
+// eventID (one conditional write; no error, nothing written, when the
+// marker carries another id or none), so that a retry of an event whose
+// job could not be sent is processed.
 //
 // Claim takes the marker for claimID at now. It succeeds when there is no
 // marker, or its state is queued, failed or skipped, or it is exporting with no
@@ -103,7 +115,8 @@ type Marker struct {
 // All methods are safe for concurrent use.
 type Store interface {
 	Get(ctx context.Context, k Key) (Marker, error)
-	Queue(ctx context.Context, k Key, now time.Time, positionID string) (stored Marker, wrote bool, err error)
+	Queue(ctx context.Context, k Key, now time.Time, positionID, eventID string) (stored Marker, wrote bool, err error)
+	ForgetEvent(ctx context.Context, k Key, eventID string) error
 	Claim(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration) (Marker, error)
 	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error

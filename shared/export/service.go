@@ -89,6 +89,7 @@ func View(m Marker) StatusView {
 type Service struct {
 	Connections ConnectionGetter
 	Links       LinkGetter
+	Facts       FactsReader // the marker, connection and a given position's link in one request
 	Markers     Store
 	Settings    SettingsGetter  // nil: the defaults
 	Postings    PostingGetter   // the cached postings, for postingId (chosen.go)
@@ -113,28 +114,31 @@ type facts struct {
 
 // load reads the candidate's marker, the company's connection and
 // settings, and the link of positionID (the marker's position when empty)
-// for Decide.
+// for Decide: the marker, the connection and a given position's link in
+// one request (FactsReader); the marker's position's link in a second.
 func (s *Service) load(ctx context.Context, companyID, candidateID, positionID string) (facts, error) {
 	var f facts
-	var err error
 	f.in.Now = s.now()
-	f.in.Marker, f.in.MarkerFound, err = readMarker(ctx, s.Markers, Key{CompanyID: companyID, CandidateID: candidateID})
+	got, err := readFacts(ctx, s.Facts, FactsQuery{CompanyID: companyID, PositionID: positionID, CandidateID: candidateID})
 	if err != nil {
 		return f, fmt.Errorf("export status: %w", err)
 	}
-	if positionID == "" {
+	f.in.Marker, f.in.MarkerFound, f.in.Conn = got.Marker, got.MarkerFound, got.Conn
+	f.in.Link, f.in.LinkFound = got.Link, got.LinkFound
+	given := positionID != ""
+	if !given {
 		positionID = f.in.Marker.PositionID
 	}
 	f.in.PositionID = positionID
-	if f.in.Conn, _, err = connection.Usable(ctx, s.Connections, companyID); err != nil {
-		return f, fmt.Errorf("export status: %w", err)
-	}
 	if s.Settings != nil {
 		if f.in.Settings, err = settings.Of(ctx, s.Settings, companyID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
 	}
-	if waitsOrActive(f.in.Conn) {
+	switch {
+	case !waitsOrActive(f.in.Conn):
+		f.in.Link, f.in.LinkFound = link.Link{}, false // Decide looks at the link only for a usable connection
+	case !given:
 		if f.in.Link, f.in.LinkFound, err = readLink(ctx, s.Links, companyID, positionID); err != nil {
 			return f, fmt.Errorf("export status: %w", err)
 		}
@@ -278,7 +282,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		PositionID: f.in.PositionID, PostingID: f.in.PostingID, AllowClosed: f.in.PostingID != "" && in.AllowClosed,
 		Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID); err != nil {
+	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID, ""); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {

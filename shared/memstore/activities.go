@@ -19,14 +19,19 @@ var _ export.ActivityStore = (*Exports)(nil)
 // Queue records state queued (and positionID when not empty) when there is
 // no marker or it is queued, failed or skipped with no claim; it keeps
 // reason and lastError and reports whether it wrote; a marker left alone
-// is returned.
-func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, positionID string) (export.Marker, bool, error) {
+// is returned. A non-empty eventID is recorded as LastEventID, and a marker
+// that carries it already is refused whatever its state (apperr Conflict,
+// Reason replay, with the marker).
+func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, positionID, eventID string) (export.Marker, bool, error) {
 	if err := validKey(k); err != nil {
 		return export.Marker{}, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.markers[k]
+	if ok && eventID != "" && m.LastEventID == eventID {
+		return m, false, apperr.E(apperr.Conflict, "event %s already queued for candidate %s", eventID, k.CandidateID).WithReason("replay")
+	}
 	if ok && (m.ClaimID != "" || (m.State != export.Queued && m.State != export.Failed && m.State != export.Skipped)) {
 		return m, false, nil
 	}
@@ -34,9 +39,33 @@ func (s *Exports) Queue(_ context.Context, k export.Key, now time.Time, position
 	if positionID != "" {
 		m.PositionID = positionID
 	}
+	if eventID != "" {
+		m.LastEventID = eventID
+	}
 	m.Version++
 	s.markers[k] = m
 	return m, true, nil
+}
+
+// ForgetEvent removes LastEventID when it is eventID (Version advances);
+// otherwise it changes nothing.
+func (s *Exports) ForgetEvent(_ context.Context, k export.Key, eventID string) error {
+	if err := validKey(k); err != nil {
+		return err
+	}
+	if err := requireID("eventId", eventID); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.markers[k]
+	if !ok || m.LastEventID != eventID {
+		return nil
+	}
+	m.LastEventID = ""
+	m.Version++
+	s.markers[k] = m
+	return nil
 }
 
 func activityListed(st export.State) bool {

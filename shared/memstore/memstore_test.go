@@ -108,3 +108,11 @@ func TestErasureStore(t *testing.T) {
 	t.Parallel()
 	storetest.ErasureStoreContract(t, func(*testing.T) storetest.ErasureStore { return memstore.NewExports() })
 }
+
+func TestFacts(t *testing.T) {
+	t.Parallel()
+	storetest.FactsContract(t, func(*testing.T) storetest.FactsStores {
+		c, l, e := memstore.NewConnections(), memstore.NewLinks(), memstore.NewExports()
+		return storetest.FactsStores{Connections: c, Links: l, Exports: e, Reader: memstore.NewFacts(c, l, e)}
+	})
+}

@@ -179,7 +179,7 @@ func ErasureStoreContract(t *testing.T, newStore func(t *testing.T) ErasureStore
 		wantEqual(t, "Claim's stored marker", m, tomb)
 		must(t, "Skip", store.Skip(c, k, base.Add(2*time.Hour), "no_consent", "pos-2"))
 		must(t, "SkipPosting", store.SkipPosting(c, k, base.Add(2*time.Hour), "posting_closed", "post-2"))
-		stored, wrote, err := store.Queue(c, k, base.Add(2*time.Hour), "pos-2")
+		stored, wrote, err := store.Queue(c, k, base.Add(2*time.Hour), "pos-2", "")
 		must(t, "Queue", err)
 		if wrote {
 			t.Fatal("Queue overwrote the tombstone")

@@ -179,3 +179,52 @@ func TestPoisonMessages(t *testing.T) {
 	}
 	t.Logf("poison handled in %s", time.Since(start).Round(100*time.Millisecond))
 }
+
+// downQueue refuses every job, as an SQS outage would.
+type downQueue struct{}
+
+func (downQueue) Enqueue(context.Context, string, string, []byte) error {
+	return apperr.E(apperr.Transient, "queue down")
+}
+
+// TestReplayAnswers: at the webhook, a queued event's replay is answered
+// duplicate, also after the export; a replay of an event that a later
+// event of the same candidate superseded is answered from the candidate's
+// state (ignored already_exported), then duplicate; and an event whose job
+// could not be sent (503) leaves no replay mark, so the sender's retry is
+// queued and exported once.
+func TestReplayAnswers(t *testing.T) {
+	f := setup(t)
+	f.link("pos-1", f.postings[0].ID, "")
+	first := candEvent("candidate.contact_accepted", "pos-1", cand("rp-1"))
+	later := candEvent("candidate.contact_accepted", "pos-1", cand("rp-1"))
+	f.send(first, 202, "queued")
+	f.send(first, 200, "duplicate")
+	f.send(later, 202, "queued")
+	f.drain(false)
+	f.oneOpp(email("rp-1"))
+	f.send(later, 200, "duplicate")
+	if out := f.send(first, 202, "ignored"); out["reason"] != "already_exported" {
+		t.Errorf("replay of a superseded event after the export: %v, want ignored already_exported", out)
+	}
+	f.send(first, 200, "duplicate")
+
+	// The queue refuses the job: 503, and nothing is remembered.
+	ev := candEvent("candidate.contact_accepted", "pos-1", cand("rp-2"))
+	q := f.App.Intake.Queue
+	f.App.Intake.Queue = downQueue{}
+	code, out := f.Send(ev)
+	f.App.Intake.Queue = q
+	if code != 503 {
+		t.Fatalf("send with the queue down: %d %v, want 503", code, out)
+	}
+	f.send(ev, 202, "queued") // the sender's retry
+	f.send(ev, 200, "duplicate")
+	f.drain(false)
+	f.oneOpp(email("rp-2"))
+	f.send(ev, 200, "duplicate")
+	if got := f.Fake.Calls("POST /opportunities"); got != 2 {
+		t.Errorf("POST /opportunities: %d calls, want 2", got)
+	}
+	f.noDuplicates()
+}

@@ -126,7 +126,8 @@ func (c *Counter) record(info *reqInfo, status int, resp []byte) {
 // PutItem's item, or of the item an UpdateItem returned; otherwise the
 // item's share of the request body, an upper bound; transactions count
 // double); reads are 1 RRU per started 4 KB of response (strongly
-// consistent), at least 1. items is how many items the call wrote.
+// consistent), at least 1, and for BatchGetItem per item read
+// (batchGetUnits). items is how many items the call wrote.
 func Units(op string, req, resp []byte) (wru, rru float64, items int) {
 	kb := func(n, per int) float64 {
 		if n <= 0 {
@@ -162,10 +163,54 @@ func Units(op string, req, resp []byte) (wru, rru float64, items int) {
 			n = 1
 		}
 		return 2 * float64(n) * kb(len(req)/n, 1024), 0, n
-	case "GetItem", "Query", "Scan", "BatchGetItem":
+	case "BatchGetItem":
+		return 0, batchGetUnits(req, resp), 0
+	case "GetItem", "Query", "Scan":
 		return 0, kb(len(resp), 4096), 0
 	}
 	return 0, 0, 0
+}
+
+// batchGetUnits estimates the RRU of one BatchGetItem (strongly
+// consistent), item by item as DynamoDB bills it: 1 RRU per started 4 KB
+// of each item returned (ItemSize), and 1 for each key read that matched
+// no item (as a GetItem of a missing item); keys left unprocessed are not
+// billed (their retry is another request).
+func batchGetUnits(req, resp []byte) float64 {
+	type keys struct {
+		Keys []json.RawMessage `json:"Keys"`
+	}
+	var in struct {
+		RequestItems map[string]keys `json:"RequestItems"`
+	}
+	var out struct {
+		Responses       map[string][]map[string]map[string]json.RawMessage `json:"Responses"`
+		UnprocessedKeys map[string]keys                                    `json:"UnprocessedKeys"`
+	}
+	_ = json.Unmarshal(req, &in)
+	_ = json.Unmarshal(resp, &out)
+	asked := 0
+	for _, k := range in.RequestItems {
+		asked += len(k.Keys)
+	}
+	for _, k := range out.UnprocessedKeys {
+		asked -= len(k.Keys)
+	}
+	rru, found := 0.0, 0
+	for _, items := range out.Responses {
+		for _, item := range items {
+			n := 0
+			for name, v := range item {
+				n += len(name) + attrSize(v)
+			}
+			rru += math.Max(1, math.Ceil(float64(n)/4096))
+			found++
+		}
+	}
+	if missing := asked - found; missing > 0 {
+		rru += float64(missing)
+	}
+	return rru
 }
 
 // Snapshot is a copy of a Counter's totals.

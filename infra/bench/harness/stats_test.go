@@ -64,6 +64,14 @@ func TestUnits(t *testing.T) {
 	if _, r, _ := Units("GetItem", nil, []byte("{}")); r != 1 {
 		t.Errorf("GetItem: %v RRU", r)
 	}
+	// BatchGetItem: per item, 1 per started 4 KB (a 5000-byte item is 2),
+	// 1 per key matching nothing, nothing for unprocessed keys.
+	big := strings.Repeat("x", 5000)
+	breq := []byte(`{"RequestItems":{"a":{"Keys":[{"pk":{"S":"1"}}],"ConsistentRead":true},"b":{"Keys":[{"pk":{"S":"2"}},{"pk":{"S":"3"}},{"pk":{"S":"4"}}]}}}`)
+	bresp := []byte(`{"Responses":{"a":[{"pk":{"S":"1"}}],"b":[{"pk":{"S":"2"},"v":{"S":"` + big + `"}}]},"UnprocessedKeys":{"b":{"Keys":[{"pk":{"S":"4"}}]}}}`)
+	if w, r, n := Units("BatchGetItem", breq, bresp); w != 0 || r != 4 || n != 0 {
+		t.Errorf("BatchGetItem: %v WRU %v RRU %v items, want 0 4 0", w, r, n)
+	}
 	if Operation("DynamoDB_20120810.UpdateItem") != "UpdateItem" || Operation("AmazonSQS.SendMessage") != "SendMessage" || Operation("") != "unknown" {
 		t.Error("Operation")
 	}
