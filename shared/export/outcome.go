@@ -115,7 +115,19 @@ const (
 // claim takes k's marker for claimID. It turns the Store's Conflict
 // reasons into a ClaimResult; other errors are returned wrapped.
 func (x *Exporter) claim(ctx context.Context, k Key, claimID string) (Marker, ClaimResult, error) {
-	m, err := x.Markers.Claim(ctx, k, claimID, x.now(), x.stale())
+	return x.claimContaining(ctx, k, claimID, nil)
+}
+
+// claimContaining is claim recording the activities the claimed note
+// contains (Store.ClaimContaining) when there are any.
+func (x *Exporter) claimContaining(ctx context.Context, k Key, claimID string, contains []string) (Marker, ClaimResult, error) {
+	var m Marker
+	var err error
+	if len(contains) > 0 {
+		m, err = x.Markers.ClaimContaining(ctx, k, claimID, x.now(), x.stale(), contains)
+	} else {
+		m, err = x.Markers.Claim(ctx, k, claimID, x.now(), x.stale())
+	}
 	switch {
 	case err == nil:
 		return m, Claimed, nil
