@@ -199,3 +199,37 @@ func TestRetryActivityInHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryExhausted: an export job that exhausts its deliveries with
+// the candidate exported and its history note unconfirmed records the
+// history failed retries_exhausted, so a push of one of its messages no
+// longer waits and writes its own note, once.
+func TestHistoryExhausted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	e.fake.FailNext(createNote, 100, leverfake.Failure{Status: 503})
+	j := exportJob(withHistory("c-1"), "pos-1")
+	err := e.x.Run(ctx, j)
+	wantCode(t, "export", err, apperr.Transient)
+	wantCode(t, "push while the history is unconfirmed", e.x.Run(ctx, pushMsg("c-1", msg("m-1", "outbound"))), apperr.Transient)
+	if err := e.x.Exhaust(ctx, j, err); err != nil {
+		t.Fatalf("Exhaust: %v", err)
+	}
+	if m := e.marker(t, "c-1", ""); m.State != export.Exported {
+		t.Fatalf("export marker %s, want exported", m.State)
+	}
+	if h := e.marker(t, "c-1", "history"); h.State != export.Failed || h.Reason != string(export.ReasonRetriesExhausted) {
+		t.Fatalf("history marker %s %s, want failed retries_exhausted", h.State, h.Reason)
+	}
+	e.fake.ClearFaults()
+	for i := range 2 {
+		wantCode(t, "push after the history failed", e.x.Run(ctx, pushMsg("c-1", msg("m-1", "outbound"))), "")
+		if got := len(e.notes(e.marker(t, "c-1", "").OpportunityID)); got != 1 {
+			t.Fatalf("push %d: %d notes, want 1 (m-1's own)", i+1, got)
+		}
+	}
+	if am := e.marker(t, "c-1", "message:m-1"); am.State != export.Exported {
+		t.Errorf("message:m-1 %s, want exported", am.State)
+	}
+}

@@ -275,8 +275,20 @@ func (x *Exporter) Reject(ctx context.Context, k Key, cause error) error {
 // returns nil once recorded (or when the marker is exported meanwhile:
 // nothing to record; or held by a fresh claim of another attempt, which
 // records its own outcome), and the store's error otherwise (the message
-// then goes to the dead-letter queue).
+// then goes to the dead-letter queue). An export job whose candidate was
+// exported but whose history note is left unconfirmed (exporting) records
+// the history note failed the same way: listed, and pushes of the
+// activities it lists stop waiting for it (inHistory) and write their own
+// notes.
 func (x *Exporter) Exhaust(ctx context.Context, j Job, cause error) error {
 	k := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: j.ActivityID()}
-	return x.apply(ctx, k, "", cause, OutcomeOfLast(cause), x.stale())
+	if err := x.apply(ctx, k, "", cause, OutcomeOfLast(cause), x.stale()); err != nil || j.Kind != KindExport {
+		return err
+	}
+	hk := historyKey(k)
+	h, found, err := readMarker(ctx, x.Markers, hk)
+	if err != nil || !found || h.State != Exporting {
+		return err
+	}
+	return x.apply(ctx, hk, "", cause, OutcomeOfLast(cause), x.stale())
 }
