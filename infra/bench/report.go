@@ -415,11 +415,12 @@ const requestsRemaining = "**What remains per export at light load, and why.** "
 	"the connection and the position's link (2 `GetItem`s: `export.Decide` needs both, read fresh so that a disconnect, revocation or unlink is answered `skipped` at once — " +
 	"a 5 s per-instance cache of usable connections and existing links was tried and reverted: right after a disconnect or an unlink the webhook answered `queued` instead of `skipped not_connected` / `position_not_linked`, which tests/export asserts); " +
 	"the queued state (an `UpdateItem`, which also returns the marker it refused, so intake no longer reads the marker first). " +
-	"*Exporter, about 10:* the connection and the link again (2 `GetItem`s, fresh before any Lever write; the job's Lever client opens the access token of that connection read, so there is no read per Lever call any more); " +
+	"*Exporter, about 8:* the connection and the link again (2 `GetItem`s, fresh before any Lever write; the job's Lever client opens the access token of that connection read, so there is no read per Lever call any more); " +
 	"the company's token bucket (1 conditional `PutItem` from the state this instance last wrote, plus a read only when another writer changed it); " +
 	"the candidate's claim and confirm (`UpdateItem` + conditional `PutItem` from the claimed marker, no read: the exactly-once protocol); " +
-	"the history note's claim and confirm (2, same protocol; the claim itself answers already-exported, so no read first); " +
-	"one conditional write per message or note included in the history (3 here), so that a later push of the same activity is not written twice. " +
-	"*Not done:* ≤ 12 requests needs the connection and the link in one `BatchGetItem` (two tables, so one request fewer at intake and in the exporter; the IAM policy check maps each store to one table, so this needs a store spanning both); " +
-	"≤ 8 WRU needs fewer writes per export: the history's activities recorded on one item instead of one each (push jobs would then read that item), or the history's claim folded into the candidate's confirm. " +
-	"Both change the exactly-once protocol and are left for a separate change.\n\n"
+	"the history note's claim and confirm (2, same protocol; the claim itself answers already-exported, so no read first; the claim also records the ids of the messages and notes the note holds, " +
+	"so a later push of one of them reads the history marker — one `GetItem` per push, not per export — and writes nothing: the former conditional write per message or note of the history, 3 here, is gone); " +
+	"one `Query` of the candidate's queued, failed or skipped activity markers (usually none; a push skipped `not_exported` before the export is marked written in the history, one conditional write each). " +
+	"*Not done:* the connection and the link in one `BatchGetItem` (two tables, so one request fewer at intake and in the exporter, under 12 in all; the IAM policy check maps each store to one table, so this needs a store spanning both); " +
+	"≤ 8 WRU is met (7: the queued state, the bucket, two claims and two confirms, the replay mark) since the history's activities are recorded on its marker; " +
+	"the history's claim folded into the candidate's confirm would save one more, at the cost of changing the exactly-once protocol.\n\n"
