@@ -267,6 +267,13 @@ func run(ctx context.Context, c config) int {
 			evs = append(evs, harness.MessageEvent(cd.company, cd.id, "later-"+cd.id))
 		}
 	}
+	// A message the history note already holds, sent again (a vendor
+	// resending its conversation): it must never be written a second time.
+	for _, cd := range cands {
+		if cd.push {
+			evs = append(evs, harness.MessageEvent(cd.company, cd.id, historyMessage(cd.id)))
+		}
+	}
 	sendAll(evs)
 	pushes := len(evs)
 	log.Printf("chaos: %d later message events accepted (%s since start)", pushes, time.Since(start).Round(time.Millisecond))
@@ -393,7 +400,7 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 			notesByOpp[o.ID] = a.Notes(o.ID)
 		}
 	}
-	var lost, notExported, failed, missingHistory, missingPush int
+	var lost, notExported, failed, missingHistory, missingPush, historyTwice int
 	var lostKeys []export.Key
 	for _, cd := range cands {
 		m, err := env.App.Exports.Get(ctx, export.Key{CompanyID: cd.company, CandidateID: cd.id})
@@ -417,6 +424,10 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 			hist, push := false, false
 			for _, n := range ns {
 				t := noteText(n)
+				if strings.Contains(t, "Follow-up "+historyMessage(cd.id)+" ") {
+					historyTwice++
+					log.Printf("history message written again: %s/%s opportunity %s note %s", cd.company, cd.id, oppID, n.ID)
+				}
 				if strings.Contains(t, "Strong profile.") || strings.Contains(t, "interested in a role") {
 					hist = true
 				}
@@ -450,6 +461,8 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 			log.Printf("duplicate %s: account %s contact %s posting %s opportunity %s ids %v text %.60q", d.Kind, d.AccountID, d.ContactID, d.PostingID, d.OpportunityID, d.IDs, d.Text)
 		}
 	}
+	dupNotes += historyTwice
+
 	for key, n := range oppsByEmail { // same contact+posting twice is in Duplicates; also count per email
 		if n > 1 && c.verbose {
 			log.Printf("candidate %s has %d opportunities", key, n)
@@ -464,10 +477,11 @@ func verdict(ctx context.Context, env *harness.Env, c config, cands []candidate,
 	fmt.Println("## chaos result")
 	fmt.Println()
 	fmt.Print(harness.Table([]string{"measure", "value"}, [][]string{
-		{"candidates / companies / later messages", fmt.Sprintf("%d / %d / %d", len(cands), c.companies, pushes)},
+		{"candidates / companies / later messages (half of them resent from the history)", fmt.Sprintf("%d / %d / %d", len(cands), c.companies, pushes)},
 		{"**lost** (not exported, no opportunity in Lever)", fmt.Sprint(lost)},
 		{"**duplicate opportunities**", fmt.Sprint(dupOpps)},
 		{"**duplicate notes**", fmt.Sprint(dupNotes)},
+		{"**history messages written again** (counted in duplicate notes)", fmt.Sprint(historyTwice)},
 		{"not exported (marker not `exported`)", fmt.Sprint(notExported)},
 		{"failed exports (marker `failed`)", fmt.Sprint(failed)},
 		{"opportunities without their history note", fmt.Sprint(missingHistory)},
@@ -512,3 +526,7 @@ func noteText(n leverfake.Note) string {
 	}
 	return t
 }
+
+// historyMessage is the id of the first message of a candidate's history
+// (harness.CandidateEvent).
+func historyMessage(candidateID string) string { return "m1-" + candidateID }

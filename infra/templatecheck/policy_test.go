@@ -81,8 +81,10 @@ var functionUses = map[string][]string{
 		"dynamo.Links.Get", "dynamo.Links.DeleteAll",
 		// an export job's connection and link in one BatchGetItem
 		"dynamo.Facts.Facts",
-		"dynamo.Exports.Get", "dynamo.Exports.Claim", "dynamo.Exports.Confirm", "dynamo.Exports.Release",
+		"dynamo.Exports.Get", "dynamo.Exports.Claim", "dynamo.Exports.ClaimContaining", "dynamo.Exports.Confirm", "dynamo.Exports.Release",
 		"dynamo.Exports.Finish", "dynamo.Exports.Skip", "dynamo.Exports.Record",
+		// the history's pending activity markers (recordInHistory)
+		"dynamo.Exports.CandidateActivities",
 		"dynamo.Exports.ContactByLinkedIn", "dynamo.Exports.PutLinkedIn",
 		"dynamo.Settings.Get",
 		// lambdahandler.Exports hands jobs back until their company's budget has room

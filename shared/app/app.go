@@ -217,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			Settings: announceSettings{a.Settings},
 		}
 		a.Exporter = &export.Exporter{
-			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Postings: a.Postings, Markers: a.Exports, Settings: a.Settings, Contacts: a.Exports,
+			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Postings: a.Postings, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,
 		}
 		if len(cfg.ResumeAllowedHosts) > 0 {

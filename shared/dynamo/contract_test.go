@@ -76,6 +76,14 @@ func TestExportsRecord(t *testing.T) {
 	})
 }
 
+func TestExportsClaimContaining(t *testing.T) {
+	t.Parallel()
+	storetest.ClaimContainingContract(t, func(t *testing.T) export.Store {
+		db, tables := dynamotest.New(t)
+		return dynamo.NewExports(db, tables)
+	})
+}
+
 func TestContactIndex(t *testing.T) {
 	t.Parallel()
 	storetest.ContactIndexContract(t, func(t *testing.T) export.ContactIndex {

@@ -139,6 +139,13 @@ func (e *Exports) get(ctx context.Context, k export.Key) (export.Marker, bool, e
 // claim is fresh, including one held by claimID itself. Of
 // concurrent Claim calls for one key exactly one succeeds.
 func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration) (export.Marker, error) {
+	return e.ClaimContaining(ctx, k, claimID, now, staleAfter, nil)
+}
+
+// ClaimContaining is Claim that also sets the marker's contains list (a
+// list of strings) in the same conditional write when contains is not
+// empty (see export.Store).
+func (e *Exports) ClaimContaining(ctx context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration, contains []string) (export.Marker, error) {
 	if err := validKey(k); err != nil {
 		return export.Marker{}, err
 	}
@@ -156,6 +163,9 @@ func (e *Exports) Claim(ctx context.Context, k export.Key, claimID string, now t
 		Remove(expression.Name("reason"))
 	if k.ActivityID != "" {
 		u = u.Set(expression.Name("activityId"), expression.Value(k.ActivityID))
+	}
+	if len(contains) > 0 {
+		u = u.Set(expression.Name("contains"), expression.Value(contains))
 	}
 	u = setIndex(u, k, export.Exporting, now)
 	c := expression.Or(

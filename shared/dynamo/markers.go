@@ -47,6 +47,8 @@ type markerRecord struct {
 	Version       int64  `dynamodbav:"version"`
 	GSI1PK        string `dynamodbav:"gsi1pk,omitempty"`
 	GSI1SK        string `dynamodbav:"gsi1sk,omitempty"`
+
+	Contains []string `dynamodbav:"contains,omitempty"`
 }
 
 func markerSK(k export.Key) string {
@@ -113,6 +115,7 @@ func toMarkerRecord(m export.Marker) markerRecord {
 		OpportunityID: m.OpportunityID, NoteID: m.NoteID, LeverURL: m.LeverURL, Origin: m.Origin,
 		StageID: m.StageID, Reason: m.Reason, LastError: m.LastError, ResumeDropped: m.ResumeDropped,
 		LastEventID: m.LastEventID, ExportedAt: nanos(m.ExportedAt), UpdatedAt: nanos(m.UpdatedAt), Version: m.Version,
+		Contains: m.Contains,
 	}
 	r.GSI1PK, r.GSI1SK = gsiKeys(m.Key, m.State, m.UpdatedAt)
 	return r
@@ -130,5 +133,6 @@ func decodeMarker(item map[string]types.AttributeValue) (export.Marker, error) {
 		OpportunityID: r.OpportunityID, NoteID: r.NoteID, LeverURL: r.LeverURL, Origin: r.Origin,
 		StageID: r.StageID, Reason: r.Reason, LastError: r.LastError, ResumeDropped: r.ResumeDropped,
 		LastEventID: r.LastEventID, ExportedAt: fromNanos(r.ExportedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
+		Contains: r.Contains,
 	}, nil
 }

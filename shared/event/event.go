@@ -166,6 +166,13 @@ type Note struct {
 	Body      string    `json:"body" maxLength:"100000"`
 }
 
+// MaxActivities bounds the messages and notes of one snapshot, together:
+// the history note's marker records the id of each (export.Store), and
+// the largest accepted list (MaxActivities ids of MaxIDLength characters,
+// up to 4 bytes each, with their "message:" prefix: about 260 KB) must fit
+// one DynamoDB item (400 KB) with margin.
+const MaxActivities = 500
+
 // MaxResumeBytes bounds a resume downloaded from its URL.
 const MaxResumeBytes = 10 << 20
 
@@ -385,6 +392,9 @@ func (c Candidate) Validate(prefix string) error {
 		if r.FileName == "" {
 			return apperr.InvalidField(prefix+".resume.fileName", "is required")
 		}
+	}
+	if n := len(c.Messages) + len(c.Notes); n > MaxActivities {
+		return apperr.InvalidField(prefix+".messages", "messages and notes hold %d items together; at most %d are accepted", n, MaxActivities)
 	}
 	for i, m := range c.Messages {
 		if err := m.Validate(fmt.Sprintf("%s.messages[%d]", prefix, i)); err != nil {

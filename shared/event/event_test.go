@@ -54,6 +54,8 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"company id with slash", `"companyId": "acme"`, `"companyId": "ac/me"`, "companyId", ""},
 		{"bad base64", `"JVBERi0xLjQKJcfsj6IKJSVFT0YK"`, `"***"`, "data.candidate.resume.contentBase64", ""},
 		{"missing occurredAt", `"occurredAt": "2026-11-20T09:15:00Z",`, ``, "occurredAt", ""},
+		// 2 messages and 1 note in testdata: one more than MaxActivities.
+		{"too many messages and notes", `"messages": [`, `"messages": [` + strings.Repeat(`{"id": "m", "direction": "inbound", "sentAt": "2026-11-18T10:00:00Z", "body": "x"},`, MaxActivities-2), "data.candidate.messages", "at most 500"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,5 +125,22 @@ func TestNormalizeLinkedIn(t *testing.T) {
 		if got := NormalizeLinkedIn(tt.in); got != tt.want {
 			t.Errorf("NormalizeLinkedIn(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestActivitiesAtTheLimitAccepted: a snapshot with exactly MaxActivities
+// messages and notes is accepted (testdata has 2 messages and 1 note).
+func TestActivitiesAtTheLimitAccepted(t *testing.T) {
+	base, err := os.ReadFile("testdata/contact_accepted.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(string(base), `"messages": [`, `"messages": [`+strings.Repeat(`{"id": "m", "direction": "inbound", "sentAt": "2026-11-18T10:00:00Z", "body": "x"},`, MaxActivities-3), 1)
+	e, err := Parse([]byte(body))
+	if err != nil {
+		t.Fatalf("Parse of %d messages and notes: %v", MaxActivities, err)
+	}
+	if c := e.Candidate; c == nil || len(c.Candidate.Messages)+len(c.Candidate.Notes) != MaxActivities {
+		t.Fatalf("parsed %+v, want %d messages and notes", c, MaxActivities)
 	}
 }

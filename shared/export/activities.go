@@ -49,8 +49,9 @@ type ActivityRetry struct {
 // retry (writeNote), so a retry writes the note exactly once even when the
 // failed attempt's answer was lost. Errors: apperr Invalid naming message
 // or note for a bad body; apperr NotFound when no push of that activity
-// was recorded; apperr Conflict with Reason not_failed when it is not
-// failed or skipped (queued, running or pushed); apperr Invalid with the
+// was recorded (nor a history note holding it: inHistory); apperr Conflict
+// with Reason not_failed when it is not failed or skipped (queued, running
+// or pushed, also as part of the history note); apperr Invalid with the
 // Reason of Decide's Skip (not_connected, lever_revoked, reauth_required,
 // not_exported, position_not_linked; the API answers 422) with the view.
 func (s *Service) RetryActivity(ctx context.Context, companyID, candidateID string, in ActivityRetry) (ActivityView, error) {
@@ -75,7 +76,16 @@ func (s *Service) RetryActivity(ctx context.Context, companyID, candidateID stri
 		return ActivityView{}, fmt.Errorf("retry activity: %w", err)
 	}
 	if !found {
-		return ActivityView{}, apperr.E(apperr.NotFound, "no push of %s was recorded for candidate %s", ak.ActivityID, candidateID)
+		// Written as part of the history note, an activity has no marker
+		// of its own: it is pushed (or being pushed), not missing.
+		h, hFound, err := readMarker(ctx, s.Markers, historyKey(ak))
+		if err != nil {
+			return ActivityView{}, fmt.Errorf("retry activity: %w", err)
+		}
+		if inHistory(h, hFound, ak.ActivityID) == notInHistory {
+			return ActivityView{}, apperr.E(apperr.NotFound, "no push of %s was recorded for candidate %s", ak.ActivityID, candidateID)
+		}
+		m = Marker{Key: ak, State: h.State, OpportunityID: h.OpportunityID, UpdatedAt: h.UpdatedAt}
 	}
 	v := ActivityViewOf(m)
 	if m.State != Failed && m.State != Skipped {

@@ -131,7 +131,7 @@ func newEnv(t *testing.T) *env {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.x = &export.Exporter{
-		Connections: e.conns, Links: e.links, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Postings: e.cache, Markers: e.exports, Contacts: e.exports, Lever: e.levers,
+		Connections: e.conns, Links: e.links, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Postings: e.cache, Markers: e.exports, Activities: e.exports, Contacts: e.exports, Lever: e.levers,
 		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Source: source, Settings: e.sets, Log: log,
 	}
 	e.intake = &export.Intake{Seen: e.seen, Facts: memstore.NewFacts(e.conns, e.links, e.exports), Links: e.links, Markers: e.exports, Queue: e.queue, Settings: e.sets, Log: log}

@@ -80,6 +80,7 @@ type Exporter struct {
 	// that it is still open (nil: such jobs skip posting_not_found).
 	Postings   PostingGetter
 	Markers    Store
+	Activities ActivityStore  // the candidate's pending activity markers (recordInHistory); required
 	Settings   SettingsGetter // nil: the defaults (no general opportunity, the consent gate)
 	Contacts   ContactIndex
 	Lever      LeverFactory

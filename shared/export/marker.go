@@ -57,6 +57,11 @@ type Marker struct {
 	ExportedAt    time.Time
 	UpdatedAt     time.Time
 	Version       int64
+
+	// Contains lists the activities ("message:<id>", "note:<id>") written
+	// as part of this marker's note: the history marker's, recorded by
+	// ClaimContaining (see inHistory).
+	Contains []string
 }
 
 // Store persists export and activity markers.
@@ -92,6 +97,15 @@ type Marker struct {
 // when another holder's claim is fresh. Of concurrent Claim calls for one key,
 // exactly one succeeds.
 //
+// ClaimContaining is Claim that also records contains (Marker.Contains),
+// the activities the claimed note includes, in the same conditional write,
+// replacing those recorded before; Claim leaves them as they are. The
+// history note's claim records its activities so that a push reading the
+// history marker knows, from the claim on, whether the history holds it.
+// At most event.MaxActivities ids of event.MaxIDLength characters (with
+// their "message:" or "note:" prefix, about 260 KB at worst) are recorded,
+// so the marker fits one DynamoDB item (400 KB).
+//
 // Confirm sets state exported, applies fn to the marker (to record ids) and
 // clears the claim, only while claimID holds it (apperr Conflict otherwise).
 // Release clears the claim but keeps state exporting (outcome unknown), with
@@ -107,7 +121,9 @@ type Marker struct {
 // Record marks a marker exported in one conditional write (opportunity,
 // note and reason recorded) unless it is exported, erased or claimed; it reports
 // whether it wrote. It is for activities written as part of another note
-// (the history), which need no claim of their own.
+// (the history), which need no claim of their own: an activity's marker
+// recorded before the history (a push skipped not_exported) or queued
+// after it (a retry), never one per activity of every history.
 //
 // List pages through a company's candidate export markers in the given
 // state, most recently updated first; the cursor is opaque.
@@ -118,6 +134,7 @@ type Store interface {
 	Queue(ctx context.Context, k Key, now time.Time, positionID, eventID string) (stored Marker, wrote bool, err error)
 	ForgetEvent(ctx context.Context, k Key, eventID string) error
 	Claim(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration) (Marker, error)
+	ClaimContaining(ctx context.Context, k Key, claimID string, now time.Time, staleAfter time.Duration, contains []string) (Marker, error)
 	Confirm(ctx context.Context, k Key, claimID string, now time.Time, fn func(*Marker)) (Marker, error)
 	Release(ctx context.Context, k Key, claimID string, now time.Time, lastError string) error
 	Finish(ctx context.Context, k Key, claimID string, now time.Time, state State, reason, lastError string) error

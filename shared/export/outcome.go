@@ -115,7 +115,19 @@ const (
 // claim takes k's marker for claimID. It turns the Store's Conflict
 // reasons into a ClaimResult; other errors are returned wrapped.
 func (x *Exporter) claim(ctx context.Context, k Key, claimID string) (Marker, ClaimResult, error) {
-	m, err := x.Markers.Claim(ctx, k, claimID, x.now(), x.stale())
+	return x.claimContaining(ctx, k, claimID, nil)
+}
+
+// claimContaining is claim recording the activities the claimed note
+// contains (Store.ClaimContaining) when there are any.
+func (x *Exporter) claimContaining(ctx context.Context, k Key, claimID string, contains []string) (Marker, ClaimResult, error) {
+	var m Marker
+	var err error
+	if len(contains) > 0 {
+		m, err = x.Markers.ClaimContaining(ctx, k, claimID, x.now(), x.stale(), contains)
+	} else {
+		m, err = x.Markers.Claim(ctx, k, claimID, x.now(), x.stale())
+	}
 	switch {
 	case err == nil:
 		return m, Claimed, nil
@@ -263,8 +275,20 @@ func (x *Exporter) Reject(ctx context.Context, k Key, cause error) error {
 // returns nil once recorded (or when the marker is exported meanwhile:
 // nothing to record; or held by a fresh claim of another attempt, which
 // records its own outcome), and the store's error otherwise (the message
-// then goes to the dead-letter queue).
+// then goes to the dead-letter queue). An export job whose candidate was
+// exported but whose history note is left unconfirmed (exporting) records
+// the history note failed the same way: listed, and pushes of the
+// activities it lists stop waiting for it (inHistory) and write their own
+// notes.
 func (x *Exporter) Exhaust(ctx context.Context, j Job, cause error) error {
 	k := Key{CompanyID: j.CompanyID, CandidateID: j.CandidateID, ActivityID: j.ActivityID()}
-	return x.apply(ctx, k, "", cause, OutcomeOfLast(cause), x.stale())
+	if err := x.apply(ctx, k, "", cause, OutcomeOfLast(cause), x.stale()); err != nil || j.Kind != KindExport {
+		return err
+	}
+	hk := historyKey(k)
+	h, found, err := readMarker(ctx, x.Markers, hk)
+	if err != nil || !found || h.State != Exporting {
+		return err
+	}
+	return x.apply(ctx, hk, "", cause, OutcomeOfLast(cause), x.stale())
 }

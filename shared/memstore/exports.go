@@ -48,7 +48,13 @@ func (s *Exports) Get(_ context.Context, k export.Key) (export.Marker, error) {
 }
 
 // Claim takes the marker for claimID (see export.Store).
-func (s *Exports) Claim(_ context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration) (export.Marker, error) {
+func (s *Exports) Claim(ctx context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration) (export.Marker, error) {
+	return s.ClaimContaining(ctx, k, claimID, now, staleAfter, nil)
+}
+
+// ClaimContaining is Claim that also records contains when it is not
+// empty (see export.Store).
+func (s *Exports) ClaimContaining(_ context.Context, k export.Key, claimID string, now time.Time, staleAfter time.Duration, contains []string) (export.Marker, error) {
 	if err := validKey(k); err != nil {
 		return export.Marker{}, err
 	}
@@ -69,6 +75,9 @@ func (s *Exports) Claim(_ context.Context, k export.Key, claimID string, now tim
 		}
 	}
 	m.Key, m.State, m.ClaimID, m.ClaimedAt = k, export.Exporting, claimID, now
+	if len(contains) > 0 {
+		m.Contains = append([]string(nil), contains...)
+	}
 	m.Attempts++
 	m.UpdatedAt, m.Reason = now, ""
 	m.Version++

@@ -57,6 +57,11 @@ func TestExportsRecord(t *testing.T) {
 	storetest.RecordContract(t, func(*testing.T) export.Store { return memstore.NewExports() })
 }
 
+func TestExportsClaimContaining(t *testing.T) {
+	t.Parallel()
+	storetest.ClaimContainingContract(t, func(*testing.T) export.Store { return memstore.NewExports() })
+}
+
 func TestContactIndex(t *testing.T) {
 	t.Parallel()
 	storetest.ContactIndexContract(t, func(*testing.T) export.ContactIndex { return memstore.NewExports() })
