@@ -194,7 +194,7 @@ type Result struct {
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
 	Announced int    `json:"announced"`         // posting changes announced (written with the cache)
-	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
+	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload, RefreshSince)
 }
 
 // Refresh pulls every posting of every state from Lever for one company,

@@ -18,7 +18,7 @@ import (
 
 // TestConnectFlow is the whole story: authorize URL → consent at the fake →
 // callback → connected with the token's user as perform-as, tokens sealed
-// and usable, the first postings refresh queued and run.
+// and usable, the first postings refresh requested and run.
 func TestConnectFlow(t *testing.T) {
 	t.Parallel()
 	e, acct := newEnv(t)
