@@ -99,6 +99,11 @@ func (l *Local) run(payload []byte, requestID string, queued time.Time) {
 		condition := ""
 		switch {
 		case err == nil:
+		case l.base.Err() != nil: // Close interrupted it: neither retried nor given up
+			l.mu.Lock()
+			l.running--
+			l.mu.Unlock()
+			return
 		case attempt > l.Retries:
 			condition = "RetriesExhausted"
 		case l.MaxAge > 0 && time.Since(queued)+l.delay(attempt) > l.MaxAge:
@@ -219,7 +224,8 @@ func (l *Local) Idle(ctx context.Context) error {
 }
 
 // Close drops the retries still waiting, cancels running invocations'
-// contexts and waits for them to return. Later InvokeAsync calls fail.
+// contexts (an invocation that then fails is dropped, not dead-lettered)
+// and waits for them to return. Later InvokeAsync calls fail.
 func (l *Local) Close() {
 	l.mu.Lock()
 	l.closed = true
