@@ -1,5 +1,6 @@
 // Command refresher is the leverlink postings refresher Lambda function:
-// the schedule fans out, the refresh queue refreshes one company per message.
+// the schedule fans out refresh requests (asynchronous invocations of this
+// function), and each request refreshes its companies.
 package main
 
 import (

@@ -108,7 +108,7 @@ func main() {
 	}
 	if !skip["refresh"] {
 		progress("refresh: %d companies × %d postings…", f.companies, f.postings)
-		res, err := runRefresh(ctx, f.companies, f.postings, 10, progress)
+		res, err := runRefresh(ctx, f.companies, f.postings, progress)
 		if err != nil {
 			log.Fatalf("refresh: %v", err)
 		}

@@ -4,15 +4,19 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/leverlink/leverlink/infra/bench/harness"
+	"github.com/leverlink/leverlink/shared/lambdahandler"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/posting"
-	"github.com/leverlink/leverlink/shared/sqspoll"
 )
+
+// lambdaFunc is a function at the Lambda JSON boundary (lambdainvoke.Handler).
+type lambdaFunc func(context.Context, []byte) ([]byte, error)
+
+func (f lambdaFunc) Invoke(ctx context.Context, p []byte) ([]byte, error) { return f(ctx, p) }
 
 type refreshPass struct {
 	Name        string
@@ -28,16 +32,21 @@ type refreshPass struct {
 	DDB         harness.Snapshot
 	SQS         harness.Snapshot
 	Busy        time.Duration
+	Requests    int // refresh requests (asynchronous invocations), retries included
 }
 
 type refreshResult struct {
-	Companies, Postings, Pollers, Batch int
-	Setup                               time.Duration
-	Passes                              []refreshPass
+	Companies, Postings, Requests, Concurrency int
+	Setup                                      time.Duration
+	Passes                                     []refreshPass
 }
 
-func runRefresh(ctx context.Context, companies, postings, pollers int, progress func(string, ...any)) (refreshResult, error) {
-	res := refreshResult{Companies: companies, Postings: postings, Pollers: pollers, Batch: 5}
+// runRefresh measures the scheduled refresh: the fan-out's refresh requests
+// run as the refresher runs them (lambdahandler.Refreshes.HandleRequest:
+// RequestConcurrency companies at a time), in process through the
+// harness's asynchronous invocations.
+func runRefresh(ctx context.Context, companies, postings int, progress func(string, ...any)) (refreshResult, error) {
+	res := refreshResult{Companies: companies, Postings: postings, Requests: len(posting.RequestChunks(make([]string, companies))), Concurrency: lambdahandler.RequestConcurrency}
 	env, err := harness.New(ctx, harness.Options{
 		Fake: leverfake.Options{Rate: 10, Burst: 20, Seed: 11}, Latency: 20 * time.Millisecond, Jitter: 60 * time.Millisecond,
 		RateLimit: 10, Burst: 20, Count: true,
@@ -85,34 +94,57 @@ func runRefresh(ctx context.Context, companies, postings, pollers int, progress 
 		p := refreshPass{Name: name, Companies: companies, Skipped: map[string]int{}}
 		var mu sync.Mutex
 		seen := map[string]bool{}
-		stats := &harness.BatchStats{}
-		handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			// lambdahandler.Refreshes.HandleBatch, keeping each company's result.
-			var resp events.SQSEventResponse
-			for _, r := range ev.Records {
-				companyID, _ := posting.DecodeRefresh([]byte(r.Body))
-				out, err := env.App.Refresher.Refresh(ctx, companyID)
-				mu.Lock()
-				if err != nil {
-					p.Errors++
-					if len(p.FirstErrors) < 5 {
-						p.FirstErrors = append(p.FirstErrors, companyID+": "+err.Error())
-					}
-					resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-				} else if !seen[companyID] {
-					// A skipped company (lease held: in_progress) counts as
-					// done, as on the schedule; the report shows how many.
-					seen[companyID] = true
-					if out.Skipped != "" {
-						p.Skipped[out.Skipped]++
-					}
-					p.Fetched += out.Fetched
-					p.Written += out.Written + out.Deleted
+		var busy atomic.Int64
+		// lambdahandler.Refreshes.HandleRequest, keeping each company's result.
+		refreshOne := func(ctx context.Context, companyID string, since time.Time) bool {
+			out, err := env.App.Refresher.RefreshSince(ctx, companyID, since)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				p.Errors++
+				if len(p.FirstErrors) < 5 {
+					p.FirstErrors = append(p.FirstErrors, companyID+": "+err.Error())
 				}
-				mu.Unlock()
+				return false
 			}
-			return resp, nil
+			if !seen[companyID] {
+				// A skipped company (lease held: in_progress) counts as
+				// done, as on the schedule; the report shows how many.
+				seen[companyID] = true
+				if out.Skipped != "" {
+					p.Skipped[out.Skipped]++
+				}
+				p.Fetched += out.Fetched
+				p.Written += out.Written + out.Deleted
+			}
+			return true
 		}
+		env.Refresh.Function = lambdaFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
+			start := time.Now()
+			defer func() { busy.Add(int64(time.Since(start))) }()
+			req, err := posting.DecodeRefreshRequest(payload)
+			if err != nil {
+				return nil, err
+			}
+			var wg sync.WaitGroup
+			var failed atomic.Int32
+			slot := make(chan struct{}, lambdahandler.RequestConcurrency)
+			for _, id := range req.CompanyIDs {
+				wg.Add(1)
+				slot <- struct{}{}
+				go func() {
+					defer func() { <-slot; wg.Done() }()
+					if !refreshOne(ctx, id, req.RequestedAt) {
+						failed.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := failed.Load(); n > 0 {
+				return nil, fmt.Errorf("%d companies failed", n)
+			}
+			return []byte(`null`), nil
+		})
 		ddb0, sqs0, lev0 := env.DDB.Snapshot(), env.SQS.Snapshot(), env.Lever.Snapshot()
 		start := time.Now()
 		n, err := env.App.Refresher.FanOut(ctx)
@@ -121,11 +153,8 @@ func runRefresh(ctx context.Context, companies, postings, pollers int, progress 
 		}
 		p.FanOut = time.Since(start)
 		if n != companies {
-			return fmt.Errorf("fan-out enqueued %d, want %d", n, companies)
+			return fmt.Errorf("fan-out requested %d, want %d", n, companies)
 		}
-		ps := harness.StartPollers(ctx, pollers, func() *sqspoll.Poller {
-			return &sqspoll.Poller{Queue: env.App.RefreshQueue, Handler: stats.Wrap(harness.WithTimeout(handler, 120*time.Second)), Batch: 5, Wait: time.Second, Visibility: 5 * time.Second}
-		})
 		deadline := time.Now().Add(30 * time.Minute)
 		for time.Now().Before(deadline) {
 			mu.Lock()
@@ -137,16 +166,16 @@ func runRefresh(ctx context.Context, companies, postings, pollers int, progress 
 			time.Sleep(50 * time.Millisecond)
 		}
 		p.Elapsed = time.Since(start)
-		for i := 0; i < 100; i++ {
-			if d, err := env.QueueDepth(ctx, env.Queues["RefreshQueue"]); err == nil && d == 0 {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		st, err := env.Refresh.Wait(wctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("refresh pass %q: requests still running: %w", name, err)
 		}
-		ps.Stop()
+		p.Requests = st.Attempts
 		p.DDB, p.SQS = env.DDB.Snapshot().Sub(ddb0), env.SQS.Snapshot().Sub(sqs0)
 		p.LeverCalls = env.Lever.Snapshot().Sub(lev0).Total
-		p.Busy = stats.Busy()
+		p.Busy = time.Duration(busy.Load())
 		mu.Lock()
 		if len(seen) < companies {
 			mu.Unlock()

@@ -23,9 +23,11 @@ const (
 // Idle-month assumptions.
 const (
 	schedulesPerMonth = 30 * 24 * 4 // rate(15 minutes)
-	// The SQS event source mapping long-polls each queue while idle. AWS does
-	// not publish the poller count; 5 pollers × one 20 s long poll each is
-	// the commonly observed figure (verify with NumberOfEmptyReceives).
+	// The SQS event source mapping long-polls its queue while idle (the
+	// export queue: the only queue a mapping reads; refresh requests are
+	// asynchronous invocations). AWS does not publish the poller count; 5
+	// pollers × one 20 s long poll each is the commonly observed figure
+	// (verify with NumberOfEmptyReceives).
 	idlePollsPerQueueMonth = 5 * 3 * 60 * 24 * 30
 	freeLambdaRequests     = 1e6
 	freeLambdaGBs          = 400000
@@ -86,8 +88,7 @@ func idleUsage(id *idleResult, alarms int) harness.Usage {
 	return harness.Usage{
 		LambdaRequests:  schedulesPerMonth,
 		LambdaGBSeconds: schedulesPerMonth * id.FanOut.Seconds() * refresherGB,
-		SQSFIFO:         idlePollsPerQueueMonth,
-		SQSStd:          idlePollsPerQueueMonth,
+		SQSFIFO:         idlePollsPerQueueMonth, // the export queue's mapping
 		RRU:             schedulesPerMonth * id.DDB.RRU / 20,
 		Alarms:          float64(alarms),
 	}
@@ -315,15 +316,15 @@ func (rep *report) render() string {
 	// ---- refresh
 	if rf := rep.refresh; rf != nil {
 		p("## Postings refresh\n\n")
-		p("%d companies, each its own fake Lever account with %d postings (fake at 10 req/s burst 20 per account, 20–80 ms latency). Each pass is the scheduled path: `Refresher.FanOut` enqueues one message per connected company on the refresh queue, then %d pollers with batches of %d (the template's MaximumConcurrency and BatchSize) run `Refresher.Refresh` per message. Time is from the fan-out until every company is refreshed (a failed message comes back after a 5 s visibility timeout here, 720 s in the template). Connecting the companies took %s (not counted).\n\n",
-			rf.Companies, rf.Postings, rf.Pollers, rf.Batch, rf.Setup.Round(time.Millisecond))
+		p("%d companies, each its own fake Lever account with %d postings (fake at 10 req/s burst 20 per account, 20–80 ms latency). Each pass is the scheduled path: `Refresher.FanOut` hands the connected companies to the refresher in %d refresh requests (asynchronous invocations, run in process here), each refreshing its companies %d at a time (`lambdahandler.RequestConcurrency`). Time is from the fan-out until every company is refreshed (a failed request is retried after 5 s here, after 1 and 2 minutes by Lambda). Connecting the companies took %s (not counted).\n\n",
+			rf.Companies, rf.Postings, rf.Requests, rf.Concurrency, rf.Setup.Round(time.Millisecond))
 		rows := [][]string{}
 		for _, ps := range rf.Passes {
 			rows = append(rows, []string{ps.Name, ps.Elapsed.Round(time.Millisecond).String(), ps.FanOut.Round(time.Millisecond).String(),
 				fmt.Sprint(ps.LeverCalls), fmt.Sprint(ps.Written), fmt.Sprint(ps.DDB.Writes()), fmt.Sprint(ps.DDB.ItemsWritten), harness.F(ps.DDB.WRU, 0),
-				fmt.Sprint(ps.DDB.Reads()), fmt.Sprint(ps.SQS.Ops["SendMessageBatch"] + ps.SQS.Ops["SendMessage"]), fmt.Sprint(ps.Errors), fmt.Sprint(ps.Skipped["in_progress"])})
+				fmt.Sprint(ps.DDB.Reads()), fmt.Sprint(ps.Requests), fmt.Sprint(ps.Errors), fmt.Sprint(ps.Skipped["in_progress"])})
 		}
-		p("%s\n", harness.Table([]string{"pass", "time", "fan-out", "Lever calls", "postings written", "DynamoDB write requests", "items written", "WRU (est.)", "DynamoDB read requests", "SQS sends", "retried after an error", "skipped (lease held)"}, rows))
+		p("%s\n", harness.Table([]string{"pass", "time", "fan-out", "Lever calls", "postings written", "DynamoDB write requests", "items written", "WRU (est.)", "DynamoDB read requests", "refresh requests (invocations)", "retried after an error", "skipped (lease held)"}, rows))
 		p("Writes that remain when nothing changed are 4 single-item writes per company: the refresh lease (acquire + release), `refreshedAt` on the meta item, and the token-bucket take of the Lever call.\n\n")
 	}
 
@@ -368,7 +369,7 @@ func (rep *report) render() string {
 		}
 		if id := rep.idle; id != nil {
 			u := idleUsage(id, 2)
-			p("**Per idle month** (no company exporting): the schedule invokes the refresher every 15 minutes (%d invocations, measured fan-out %s with nothing connected, %.1f RRU each); the SQS event source mappings keep long-polling both queues (**estimate**: 5 pollers × one 20 s poll = %d requests per queue per month; AWS does not publish the count); the two DLQ alarms exist unless `AlarmsEnabled=false`. Storage (a few KB of DynamoDB) is negligible.\n\n",
+			p("**Per idle month** (no company exporting): the schedule invokes the refresher every 15 minutes (%d invocations, measured fan-out %s with nothing connected, %.1f RRU each); the SQS event source mapping keeps long-polling the export queue, the only queue a mapping reads (refresh requests are asynchronous invocations of the refresher, nothing polls for them; **estimate**: 5 pollers × one 20 s poll = %d requests per month; AWS does not publish the count); the two DLQ alarms exist unless `AlarmsEnabled=false`. Storage (a few KB of DynamoDB) is negligible.\n\n",
 				schedulesPerMonth, harness.Ms(id.FanOut), id.DDB.RRU/20, idlePollsPerQueueMonth)
 			rows := [][]string{}
 			for _, l := range pr.Lines(u) {

@@ -15,7 +15,6 @@ import (
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/outbox"
-	"github.com/leverlink/leverlink/shared/sqspoll"
 )
 
 // The outbound events part of a chaos run (tool issue 11, "#9"): the
@@ -61,26 +60,35 @@ func enableSyncBack(ctx context.Context, env *harness.Env, comps []harness.Compa
 	return nil
 }
 
-// refreshAll is one refresh period: the refresher's schedule fans out a
-// refresh per connected company, and a refresher poller (the queue's
-// event source mapping, the Lambda timeout per batch) runs them until the
-// queue is empty; a failed refresh is retried after the visibility
-// timeout, as in AWS.
+// refreshAll is one refresh period: the refresher's schedule fans out
+// refresh requests, asynchronous invocations of the refresher (the
+// harness runs them in process, under the template's timeout); a failed
+// request is retried as Lambda retries it (after 5 s here) until none
+// runs or waits. A request given up (its record in the refresh DLQ) is an
+// error.
 func refreshAll(ctx context.Context, env *harness.Env, c config) error {
+	before, err := env.Refresh.Wait(ctx)
+	if err != nil {
+		return err
+	}
 	if _, err := env.App.RefreshJobs.Handle(ctx, json.RawMessage(`{"source":"aws.scheduler"}`)); err != nil {
 		return fmt.Errorf("refresh fan-out: %w", err)
 	}
-	p := &sqspoll.Poller{Queue: env.App.RefreshQueue, Handler: harness.WithTimeout(env.App.RefreshJobs.HandleBatch, c.lambdaTO), Batch: 10, Visibility: c.visibility, Wait: time.Second}
 	end := time.Now().Add(c.eventsDeadline)
 	for time.Now().Before(end) && ctx.Err() == nil {
-		if _, _, err := p.RunOnce(ctx); err != nil {
-			log.Printf("refresh poller: %v", err)
+		st, err := env.Refresh.Wait(ctx)
+		if err != nil {
+			return err
 		}
-		if depth, err := env.QueueDepth(ctx, env.Queues["RefreshQueue"]); err == nil && depth == 0 {
+		if st.DeadLettered > before.DeadLettered {
+			return fmt.Errorf("%d refresh requests failed every retry", st.DeadLettered-before.DeadLettered)
+		}
+		if st.Pending == 0 {
 			return nil
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("the refresh queue did not drain in %s", c.eventsDeadline)
+	return fmt.Errorf("the refresh requests did not finish in %s", c.eventsDeadline)
 }
 
 // leverAction is what a recruiter did in Lever to one exported

@@ -107,6 +107,23 @@ func invoke(t *testing.T, s *Server, p *Process, event any) Response {
 	return res
 }
 
+// invokeFailing is invoke for an invocation expected to fail: it returns
+// the error document instead of failing the test.
+func invokeFailing(t *testing.T, s *Server, p *Process, event any) Response {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), invokeWait)
+	defer cancel()
+	res, err := s.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatalf("%v\nstderr: %s\nstdout: %s", err, p.Stderr(), p.Stdout())
+	}
+	return res
+}
+
 func httpEvent(method, path, body string) events.APIGatewayV2HTTPRequest {
 	return events.APIGatewayV2HTTPRequest{
 		Version:  "2.0",
@@ -181,6 +198,8 @@ type bootCase struct {
 	fn    string
 	event any
 	check func(t *testing.T, res Response, p *Process)
+	// wantError: the invocation fails (a function error Lambda retries).
+	wantError bool
 	// initSecrets are the *_PARAM variables whose parameters init reads;
 	// lazySecret is one read on the first request instead.
 	initSecrets []string
@@ -226,16 +245,19 @@ var bootCases = []bootCase{
 		initSecrets: []string{"TOKEN_KEY_PARAM", "LEVER_CLIENT_SECRET_PARAM"},
 	},
 	{
-		// An empty SQS batch would be the schedule (a fan-out scanning
-		// DynamoDB): send one malformed refresh message, dropped unread.
-		fn: "refresher",
-		event: events.SQSEvent{Records: []events.SQSMessage{{
-			MessageId: "msg-1", EventSource: "aws:sqs", Body: "not json",
-		}}},
+		// Any other event would be the schedule (a fan-out scanning
+		// DynamoDB) or a valid request (reading it): send a malformed
+		// refresh request, refused unread as a function error (Lambda
+		// retries it, then sends it to the refresh DLQ).
+		fn:        "refresher",
+		event:     json.RawMessage(`{"kind":"postings.refresh","companyIds":["a/b"],"requestedAt":"2026-11-30T18:00:00Z"}`),
+		wantError: true,
 		check: func(t *testing.T, res Response, p *Process) {
-			wantNoFailures(t, res)
-			if !logged(p, "malformed refresh message dropped") {
-				t.Errorf("stdout does not log the dropped message:\n%s", p.Stdout())
+			if !res.Error || !strings.Contains(string(res.Payload), "companyIds[0]") {
+				t.Errorf("response %s (error %v), want a function error naming companyIds[0]", res.Payload, res.Error)
+			}
+			if !logged(p, "malformed refresh request") {
+				t.Errorf("stdout does not log the malformed request:\n%s", p.Stdout())
 			}
 		},
 		initSecrets: []string{"TOKEN_KEY_PARAM", "LEVER_CLIENT_SECRET_PARAM"},
@@ -295,7 +317,11 @@ func TestBootstraps(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Logf("%s: init %v", tc.fn, d.Round(time.Microsecond))
-				tc.check(t, invoke(t, s, p, tc.event), p)
+				if tc.wantError {
+					tc.check(t, invokeFailing(t, s, p, tc.event), p)
+				} else {
+					tc.check(t, invoke(t, s, p, tc.event), p)
+				}
 				if b := s.InitError(); b != nil {
 					t.Errorf("init error posted: %s", b)
 				}

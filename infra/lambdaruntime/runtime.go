@@ -404,7 +404,7 @@ var values = map[string]string{
 	"VENDOR_EVENTS_URL":          "https://vendor.example.test/leverlink-events",
 	"VENDOR_EVENTS_SECRET_PARAM": VendorEventsSecretParam,
 	"EXPORT_QUEUE_URL":           unreachable + "/000000000000/leverlink-test-export.fifo",
-	"REFRESH_QUEUE_URL":          unreachable + "/000000000000/leverlink-test-refresh",
+	"REFRESH_FUNCTION_NAME":      "leverlink-test-refresher",
 	"PAYLOAD_BUCKET":             "leverlink-test-payloads",
 	"EXPORT_MAX_RECEIVE_COUNT":   "28",
 	"LEVER_CLIENT_ID":            "test-client-id",

@@ -27,6 +27,7 @@ import (
 	"github.com/leverlink/leverlink/shared/config"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/lambdainvoke"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/outbox"
 	"github.com/leverlink/leverlink/shared/secret"
@@ -74,8 +75,9 @@ var demoPositions = []setup.Position{
 // functionMounts builds the five functions with the same constructors as
 // their Lambda mains (shared/app's per-function handlers), invoked the way Lambda invokes them: HTTP
 // requests become API Gateway HTTP API v2 events through the JSON boundary,
-// queues are polled like the SQS event source mapping, and the schedule is a
-// timer. Lever is the fake on its own port, or the real Lever sandbox when
+// the export queue is polled like the SQS event source mapping, refresh
+// requests are asynchronous invocations run in process, and the schedule is
+// a timer. Lever is the fake on its own port, or the real Lever sandbox when
 // LEVER_CLIENT_ID and LEVER_CLIENT_SECRET are set.
 func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger) (mounts, localInfo, error) {
 	info := localInfo{
@@ -84,11 +86,12 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		Callback:      "http://" + s.Addr + "/oauth/lever/callback",
 	}
 	_, port, _ := net.SplitHostPort(s.Addr)
+	refresherDef, _ := st.Def.Function("RefresherFunction")
 	stackCfg := config.LocalStack{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
 		PayloadBucket: st.Buckets["PayloadBucket"], ExportMaxReceives: st.Def.MaxReceives("ExportQueue"),
 		ConnectionsTable: st.Tables.Connections, LinksTable: st.Tables.Links, ExportsTable: st.Tables.Exports, EventsTable: st.Tables.Events,
-		OutboxTable: st.Tables.Outbox, ExportQueueURL: st.Queues["ExportQueue"], RefreshQueueURL: st.Queues["RefreshQueue"],
+		OutboxTable: st.Tables.Outbox, ExportQueueURL: st.Queues["ExportQueue"], RefreshFunctionName: refresherDef.Name,
 		LeverClientID: leverfake.DefaultClientID, PublicURL: "http://" + s.Addr,
 	}
 	var m mounts
@@ -154,12 +157,18 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		cfg.WebhookSecretParam: info.WebhookSecret, cfg.TokenKeyParam: base64.StdEncoding.EncodeToString(key),
 		cfg.VendorEventsSecretParam: info.VendorEventsSecret,
 	}
-	// Without VENDOR_EVENTS_URL the local receiver prints each outbound
-	// event the dispatcher would send.
-	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, EventSender: &outbox.Printer{W: os.Stdout}})
+	refresh, err := refreshInvoker(ctx, st, s, refresherDef, log)
 	if err != nil {
 		return m, info, err
 	}
+	// Without VENDOR_EVENTS_URL the local receiver prints each outbound
+	// event the dispatcher would send.
+	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, EventSender: &outbox.Printer{W: os.Stdout}, RefreshInvoker: refresh})
+	if err != nil {
+		return m, info, err
+	}
+	refresher := lambda.NewHandler(a.RefresherFunction())
+	refresh.Function = refresher
 	if a.Setup != nil {
 		sess, err := a.Setup.NewSession(ctx, demoCompany, setup.NewSessionInput{
 			ReturnURL: "http://" + s.Addr + "/healthz", Positions: demoPositions,
@@ -175,20 +184,39 @@ func functionMounts(ctx context.Context, st *stack, s settings, log *slog.Logger
 		"oauth":   asLambdaHTTP(a.OAuthFunction()),
 	}
 	export, _ := st.Def.Queue("ExportQueue")
-	refresh, _ := st.Def.Queue("RefreshQueue")
 	exporter := lambda.NewHandler(a.ExporterFunction())
-	refresher := lambda.NewHandler(a.RefresherFunction())
-	// One pool per queue sized like the template's mapping (BatchSize,
-	// MaximumConcurrency), shared by every company as in AWS.
+	// One pool for the export queue sized like the template's mapping
+	// (BatchSize, MaximumConcurrency), shared by every company as in AWS.
+	// The refresher has no queue: its schedule fans out refresh requests,
+	// asynchronous invocations that refresh runs in process.
 	exportMap, _ := st.Def.Mapping("ExportQueue")
-	refreshMap, _ := st.Def.Mapping("RefreshQueue")
 	m.Workers = append(m.Workers,
 		worker{Name: "exporter", Run: poll(a.ExportQueue, exporter, exportMap, time.Duration(export.VisibilityTimeout)*time.Second, log)},
-		worker{Name: "refresher", Run: poll(a.RefreshQueue, refresher, refreshMap, time.Duration(refresh.VisibilityTimeout)*time.Second, log)},
 		worker{Name: "refresher-schedule", Run: schedule(refresher, scheduleEvery(st), log)},
+		worker{Name: "refresher", Run: func(ctx context.Context) error { <-ctx.Done(); refresh.Close(); return nil }},
 	)
 	m.Workers = append(m.Workers, dispatcherWorkers(ctx, st, s, a, log)...)
 	return m, info, nil
+}
+
+// refreshInvoker plays Lambda's asynchronous invocations of the refresher
+// as the template configures them (EventInvokeConfig: retries with
+// Lambda's delays, event age, the function's timeout), sending the record
+// of a request that fails for good to the local copy of its on-failure
+// destination queue. Its Function is set once the app is built.
+func refreshInvoker(ctx context.Context, st *stack, s settings, def stackdef.Function, log *slog.Logger) (*lambdainvoke.Local, error) {
+	sq, err := sqsqueue.NewClient(ctx, s.SQSEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	l := &lambdainvoke.Local{
+		FunctionName: def.Name, Retries: def.Async.MaxRetries, MaxAge: time.Duration(def.Async.MaxEventAge) * time.Second,
+		Timeout: time.Duration(def.Timeout) * time.Second, Log: log,
+	}
+	if url := st.Queues[def.Async.OnFailure]; url != "" {
+		l.OnFailure = sqsqueue.New(sq, url)
+	}
+	return l, nil
 }
 
 // dispatcherWorkers play the dispatcher's triggers: one poller per table

@@ -44,6 +44,9 @@ var sdkOps = map[string]map[string]string{
 		// bucket set-up: local stack and tests only
 		"CreateBucket": "s3:CreateBucket",
 	},
+	"lambdainvoke": {
+		"Invoke": "lambda:InvokeFunction",
+	},
 	"ssmparam": {
 		"GetParameter": "ssm:GetParameter", "GetParameters": "ssm:GetParameters", "GetParametersByPath": "ssm:GetParametersByPath",
 	},
@@ -274,6 +277,7 @@ func TestScanAdaptersReadsTheCalls(t *testing.T) {
 		{"dynamo.Exports.List", []string{"dynamodb:Query" + onIndex}}, // the byState index
 		{"sqsqueue.Queue.EnqueueBatch", []string{"sqs:SendMessage"}},  // SendMessageBatch
 		{"ssmparam.Store.Get", []string{"ssm:GetParameter"}},
+		{"lambdainvoke.Function.InvokeAsync", []string{"lambda:InvokeFunction"}},
 	} {
 		if got := strings.Join(calls[tc.method], ","); got != strings.Join(tc.want, ",") {
 			t.Errorf("%s calls %q, want %q", tc.method, got, strings.Join(tc.want, ","))

@@ -120,7 +120,7 @@ var probes = []string{
 // validEnv is a configuration every function loads without error.
 var validEnv = map[string]string{
 	"CONNECTIONS_TABLE": "t", "LINKS_TABLE": "t", "EXPORTS_TABLE": "t", "EVENTS_TABLE": "t",
-	"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "REFRESH_QUEUE_URL": "https://sqs.example/r",
+	"EXPORT_QUEUE_URL": "https://sqs.example/q.fifo", "REFRESH_FUNCTION_NAME": "leverlink-prod-refresher",
 	"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "API_KEYS_PARAM": "/p/k",
 	"WEBHOOK_SECRET_PARAM": "/p/w", "TOKEN_KEY_PARAM": "/p/t", "MARKETPLACE_NAME": "m",
 	"ALLOWED_RETURN_ORIGINS": "https://app.example",

@@ -15,7 +15,8 @@ import (
 
 // functionUses lists, per function, the adapter methods its code reaches
 // from functions/<name>/main.go (through shared/app, the httpapi handlers
-// and the domain services), with the queue a sqsqueue method is bound to.
+// and the domain services), with the queue a sqsqueue method is bound to
+// and the function (logical id) a lambdainvoke method invokes.
 // The AWS calls behind each method are not listed here: they are read from
 // the adapters' source (scanAdapters), the table a dynamo store uses from its
 // constructor (storeTables), and the SSM parameters from the function's
@@ -74,7 +75,9 @@ var functionUses = map[string][]string{
 		"s3store.Payloads.Put PayloadBucket",
 	},
 	"oauth": {
-		"dynamo.States.Consume", "dynamo.Connections.Update", "sqsqueue.Queue.Enqueue RefreshQueue",
+		"dynamo.States.Consume", "dynamo.Connections.Update",
+		// the first postings refresh: a refresh request (posting.Refresher.EnqueueRefresh)
+		"lambdainvoke.Function.InvokeAsync RefresherFunction",
 	},
 	"exporter": {
 		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
@@ -93,7 +96,8 @@ var functionUses = map[string][]string{
 		"s3store.Payloads.Get PayloadBucket",
 	},
 	"refresher": {
-		"dynamo.Connections.ListActive", "sqsqueue.Queue.EnqueueBatch RefreshQueue",
+		// the fan-out's refresh requests: asynchronous invocations of itself
+		"dynamo.Connections.ListActive", "lambdainvoke.Function.InvokeAsync RefresherFunction",
 		"dynamo.Connections.Get", "dynamo.Connections.Update", "dynamo.Connections.AcquireLease", "dynamo.Buckets.Update",
 		"dynamo.Postings.List", "dynamo.Postings.Apply", "dynamo.Postings.AcquireRefresh", "dynamo.Postings.ReleaseRefresh",
 		"dynamo.Links.List", "dynamo.Links.SetFlags", "dynamo.Links.DeleteAll",
@@ -125,10 +129,15 @@ var logActions = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 
 const ssmARNPrefix = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
 
+// lambdaARNPrefix starts a function's ARN spelt out by its name (a
+// function granted to invoke itself cannot !GetAtt its own Arn).
+const lambdaARNPrefix = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+
 // grant is one (action, resource) pair; resource is a logical id
 // ("ConnectionsTable", "ExportsTable/index"), an SSM parameter name as the
-// template spells it ("/leverlink/${Stage}/api-keys") or, for anything else,
-// the resource as JSON.
+// template spells it ("/leverlink/${Stage}/api-keys"), a function by its
+// name ("function:leverlink-${Stage}-refresher") or, for anything else, the
+// resource as JSON.
 type grant struct{ Action, Resource string }
 
 func (g grant) String() string { return g.Action + " on " + g.Resource }
@@ -145,6 +154,9 @@ func resourceKey(v any) string {
 	if sub, ok := m["Fn::Sub"].(string); ok {
 		if rest, ok := strings.CutPrefix(sub, ssmARNPrefix); ok {
 			return rest
+		}
+		if rest, ok := strings.CutPrefix(sub, lambdaARNPrefix); ok {
+			return "function:" + rest
 		}
 		if strings.HasPrefix(sub, "${") {
 			if id, rest, ok := strings.Cut(strings.TrimPrefix(sub, "${"), ".Arn}"); ok && strings.HasPrefix(rest, "/index/") {
@@ -249,6 +261,14 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 				bounds = append(bounds, f+"Table")
 			}
 		}
+		if strings.HasPrefix(method, "lambdainvoke.") {
+			name, ok := asMap(asMap(asMap(asMap(tr["Resources"])[bound])["Properties"])["FunctionName"])["Fn::Sub"].(string)
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: %s invokes %s, whose FunctionName is not a !Sub of its name", st.LogicalID, method, bound))
+				continue
+			}
+			bounds = []string{"function:" + name}
+		}
 		for _, b := range bounds {
 			for _, a := range acts {
 				res := b
@@ -284,6 +304,18 @@ func expectedFor(st stackdef.Function, tr map[string]any, uses []string, calls a
 	for _, r := range res {
 		rm := asMap(r)
 		p := asMap(rm["Properties"])
+		if rm["Type"] == "AWS::Lambda::EventInvokeConfig" && asMap(p["FunctionName"])["Ref"] == st.LogicalID {
+			// Lambda sends an asynchronous invocation that failed for good
+			// to the on-failure destination with the function's role.
+			if d := asMap(asMap(p["DestinationConfig"])["OnFailure"])["Destination"]; d != nil {
+				if ga := asSlice(asMap(d)["Fn::GetAtt"]); len(ga) == 2 && asMap(res[fmt.Sprint(ga[0])])["Type"] == "AWS::SQS::Queue" {
+					want[grant{"sqs:SendMessage", resourceKey(d)}] = true
+				} else {
+					problems = append(problems, st.LogicalID+": the on-failure destination is not !GetAtt <a queue of the template>.Arn")
+				}
+			}
+			continue
+		}
 		if rm["Type"] != "AWS::Lambda::EventSourceMapping" || asMap(p["FunctionName"])["Ref"] != st.LogicalID {
 			continue
 		}
@@ -428,6 +460,24 @@ func TestPolicyDriftIsCaught(t *testing.T) {
 			[]string{"WebhookFunction's code calls dynamodb:BatchGetItem on LinksTable, which its role does not allow"},
 		},
 		{
+			"invoke every function",
+			"# the first postings refresh: an asynchronous invocation of the refresher\n                Action: lambda:InvokeFunction\n                Resource: !Sub arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:leverlink-${Stage}-refresher",
+			"# the first postings refresh: an asynchronous invocation of the refresher\n                Action: lambda:InvokeFunction\n                Resource: \"*\"",
+			[]string{
+				"OAuthFunction grants lambda:InvokeFunction on *, which no code of oauth calls",
+				"OAuthFunction's code calls lambda:InvokeFunction on function:leverlink-${Stage}-refresher, which its role does not allow",
+			},
+		},
+		{
+			"on-failure destination not granted",
+			"# Lambda sends a request that failed every retry here (on-failure destination)\n                Action: sqs:SendMessage\n                Resource: !GetAtt RefreshDLQ.Arn",
+			"# Lambda sends a request that failed every retry here (on-failure destination)\n                Action: sqs:SendMessage\n                Resource: !GetAtt ExportDLQ.Arn",
+			[]string{
+				"RefresherFunction grants sqs:SendMessage on ExportDLQ, which no code of refresher calls",
+				"RefresherFunction's code calls sqs:SendMessage on RefreshDLQ, which its role does not allow",
+			},
+		},
+		{
 			"X-Ray always on",
 			"      ManagedPolicyArns:\n        - !If [TracingEnabled, !Sub \"arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess\", !Ref \"AWS::NoValue\"]\n      Policies:\n        - PolicyName: leverlink-webhook",
 			"      ManagedPolicyArns:\n        - !Sub \"arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess\"\n      Policies:\n        - PolicyName: leverlink-webhook",
@@ -471,6 +521,11 @@ func TestFunctionUsesExist(t *testing.T) {
 			if strings.HasPrefix(method, "sqsqueue.") {
 				if _, ok := st.Queue(queue); !ok {
 					t.Errorf("%s: %s is bound to %q, not a queue of the template", fn, method, queue)
+				}
+			}
+			if strings.HasPrefix(method, "lambdainvoke.") {
+				if _, ok := st.Function(queue); !ok {
+					t.Errorf("%s: %s invokes %q, not a function of the template", fn, method, queue)
 				}
 			}
 		}

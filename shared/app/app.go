@@ -5,7 +5,7 @@
 // functions/<name>/main.go only wires and the local stack calls the very
 // same constructors. It composes only: the handlers live in
 // shared/lambdahandler, the Lever clients in shared/leverclient, the resume
-// downloader in shared/resume, the refresh message in shared/posting.
+// downloader in shared/resume, the refresh request in shared/posting.
 package app
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/leverlink/leverlink/shared/health"
 	"github.com/leverlink/leverlink/shared/httpapi"
 	"github.com/leverlink/leverlink/shared/lambdahandler"
+	"github.com/leverlink/leverlink/shared/lambdainvoke"
 	"github.com/leverlink/leverlink/shared/leverclient"
 	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/link"
@@ -54,6 +55,11 @@ type Options struct {
 	// servers). Only Go code sets it: no configuration can, so a deployed
 	// stack always refuses loopback, private and link-local addresses.
 	ResumeAllowLoopback bool
+	// RefreshInvoker hands refresh requests to the refresher function when
+	// there is no AWS Lambda (the local stack's and the tests'
+	// lambdainvoke.Local); nil: AWS Lambda, the function
+	// REFRESH_FUNCTION_NAME names.
+	RefreshInvoker posting.AsyncInvoker
 }
 
 // App holds every wired part. Fields a function does not need may be nil
@@ -76,9 +82,11 @@ type App struct {
 	Deployment  *dynamo.Deployment // the deployment's own state (GET /v1/health)
 	LeverSync   *dynamo.LeverSync  // exported opportunities' Lever state, webhooks
 
-	ExportQueue  *sqsqueue.Queue
-	RefreshQueue *sqsqueue.Queue
-	Payloads     *s3store.Payloads // large export jobs (claim check)
+	ExportQueue *sqsqueue.Queue
+	Payloads    *s3store.Payloads // large export jobs (claim check)
+	// RefreshInvoker hands refresh requests to the refresher function
+	// (asynchronous invocations); nil when the function requests none.
+	RefreshInvoker posting.AsyncInvoker
 
 	LeverOAuth  *leverclient.OAuth   // authorize, exchange, refresh
 	Levers      *leverclient.Clients // per-connection API clients
@@ -140,17 +148,20 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		a.States = dynamo.NewStates(db, tables)
 		a.Events = dynamo.NewEvents(db, tables)
 	}
-	if cfg.ExportQueueURL != "" || cfg.RefreshQueueURL != "" {
+	if cfg.ExportQueueURL != "" {
 		sq, err := sqsqueue.NewClient(ctx, cfg.SQSEndpoint)
 		if err != nil {
 			return nil, err
 		}
-		if cfg.ExportQueueURL != "" {
-			a.ExportQueue = sqsqueue.New(sq, cfg.ExportQueueURL)
+		a.ExportQueue = sqsqueue.New(sq, cfg.ExportQueueURL)
+	}
+	a.RefreshInvoker = opt.RefreshInvoker
+	if a.RefreshInvoker == nil && cfg.RefreshFunctionName != "" {
+		lc, err := lambdainvoke.NewClient(ctx, "")
+		if err != nil {
+			return nil, err
 		}
-		if cfg.RefreshQueueURL != "" {
-			a.RefreshQueue = sqsqueue.New(sq, cfg.RefreshQueueURL)
-		}
+		a.RefreshInvoker = lambdainvoke.New(lc, cfg.RefreshFunctionName)
 	}
 
 	if cfg.PayloadBucket != "" {
@@ -203,19 +214,21 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 		a.Syncer = &leversync.Syncer{Core: a.SyncCore, HookBase: cfg.LeverWebhookURL}
 	}
+	if a.Vault != nil {
+		a.Refresher = &posting.Refresher{
+			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
+			Lever: a.Levers, Revoker: a.Vault, Tokens: a.Vault, Invoker: a.RefreshInvoker, Log: log, Now: opt.Now,
+			Settings: announceSettings{a.Settings},
+		}
+	}
 	if a.Vault != nil && a.States != nil {
 		a.Connect = &connection.Service{Webhooks: a.Syncer,
 			Connections: a.Connections, States: a.States, Vault: a.Vault, Lever: a.LeverOAuth,
-			Refresh: refreshEnqueuer{a.RefreshQueue}, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
+			Refresh: a.Refresher, AllowedOrigins: returnOrigins(cfg), Log: log, Now: opt.Now,
 			FlowKey: a.FlowKey, NoPKCE: cfg.LeverNoPKCE,
 		}
 	}
 	if a.Vault != nil {
-		a.Refresher = &posting.Refresher{
-			Connections: a.Connections, Postings: a.Postings, Lease: a.Postings, Links: a.Links,
-			Lever: a.Levers, Revoker: a.Vault, Tokens: a.Vault, Queue: refreshEnqueuer{a.RefreshQueue}, Log: log, Now: opt.Now,
-			Settings: announceSettings{a.Settings},
-		}
 		a.Exporter = &export.Exporter{
 			Connections: a.Connections, Links: a.Links, Facts: a.Facts, Postings: a.Postings, Markers: a.Exports, Activities: a.Exports, Settings: a.Settings, Contacts: a.Exports,
 			Lever: a.Levers, Revoker: a.Vault, PerformAs: a.Vault, Source: cfg.MarketplaceName, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now,

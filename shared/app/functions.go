@@ -11,8 +11,9 @@ import (
 	"github.com/leverlink/leverlink/shared/secret"
 )
 
-// ScheduleFunc is the refresher function's Lambda handler: an EventBridge
-// schedule event or an SQS batch of the refresh queue.
+// ScheduleFunc is the refresher's and the dispatcher's Lambda handler: a
+// schedule event, or a refresh request (an asynchronous invocation) or a
+// DynamoDB stream batch.
 type ScheduleFunc = func(context.Context, json.RawMessage) (any, error)
 
 // The Lambda constructors, one per function: a cold start (Boot) and the

@@ -3,25 +3,20 @@ package app
 import (
 	"context"
 
-	"github.com/leverlink/leverlink/shared/apperr"
-	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/export"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/settings"
-	"github.com/leverlink/leverlink/shared/sqsqueue"
 )
 
 // Shape adapters between the adapters New builds and the ports the services
 // declare, where the two differ only in shape. They decide nothing.
 
 var (
-	_ posting.RefreshQueue       = refreshEnqueuer{}
-	_ connection.RefreshEnqueuer = refreshEnqueuer{}
-	_ link.PostingGetter         = postingExists{}
-	_ export.PostingReloader     = postingReloader{}
-	_ posting.AnnounceSettings   = announceSettings{}
+	_ link.PostingGetter       = postingExists{}
+	_ export.PostingReloader   = postingReloader{}
+	_ posting.AnnounceSettings = announceSettings{}
 )
 
 // announceSettings reads announceInternalPostings from the company's
@@ -35,29 +30,6 @@ func (a announceSettings) InternalAnnounced(ctx context.Context, companyID strin
 		return false, err
 	}
 	return s.AnnounceInternalPostings, nil
-}
-
-// refreshEnqueuer sends posting.EncodeRefresh messages to the refresh queue.
-type refreshEnqueuer struct{ q *sqsqueue.Queue }
-
-// EnqueueRefresh asks for one company's postings refresh.
-func (r refreshEnqueuer) EnqueueRefresh(ctx context.Context, companyID string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	return r.q.Enqueue(ctx, "", "", posting.EncodeRefresh(companyID))
-}
-
-// EnqueueRefreshBatch asks for several companies' refreshes (≤ 10).
-func (r refreshEnqueuer) EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error {
-	if r.q == nil {
-		return apperr.E(apperr.Internal, "no refresh queue configured")
-	}
-	entries := make([]sqsqueue.Entry, len(companyIDs))
-	for i, id := range companyIDs {
-		entries[i] = sqsqueue.Entry{Body: posting.EncodeRefresh(id)}
-	}
-	return r.q.EnqueueBatch(ctx, entries)
 }
 
 // postingExists answers a cached posting's state.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,8 +49,10 @@ type Config struct {
 	EventsTable      string
 	OutboxTable      string
 	ExportQueueURL   string
-	RefreshQueueURL  string
 	PayloadBucket    string // large export-job payloads (claim check)
+	// RefreshFunctionName is the refresher function (a name or an ARN),
+	// invoked asynchronously with refresh requests.
+	RefreshFunctionName string
 
 	LeverClientID          string
 	LeverClientSecretParam string
@@ -114,6 +117,20 @@ func list(dst func(*Config) *[]string) func(*Config, string) error {
 	}
 }
 
+// lambdaFunction is a Lambda function name, or its ARN (Lambda API
+// reference, Invoke: FunctionName).
+var lambdaFunction = regexp.MustCompile(`^(arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}$`)
+
+func functionName(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if !lambdaFunction.MatchString(v) {
+			return errors.New("must be a Lambda function name (letters, digits, - and _, at most 64) or its ARN")
+		}
+		*dst(c) = v
+		return nil
+	}
+}
+
 func absURL(dst func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		if v == "" {
@@ -146,7 +163,9 @@ var specs = []spec{
 	{name: "VENDOR_EVENTS_SECRET_PARAM", fns: []Function{Dispatcher}, required: true, set: str(func(c *Config) *string { return &c.VendorEventsSecretParam })},
 	{name: "EXPORT_QUEUE_URL", fns: []Function{API, Webhook, Exporter}, required: true, set: absURL(func(c *Config) *string { return &c.ExportQueueURL })},
 	{name: "PAYLOAD_BUCKET", fns: []Function{API, Webhook, Exporter}, required: true, set: str(func(c *Config) *string { return &c.PayloadBucket })},
-	{name: "REFRESH_QUEUE_URL", fns: []Function{API, OAuth, Refresher}, required: true, set: absURL(func(c *Config) *string { return &c.RefreshQueueURL })},
+	// Refresh requests: the oauth function's first refresh of a company,
+	// the refresher's fan-out (asynchronous invocations).
+	{name: "REFRESH_FUNCTION_NAME", fns: []Function{OAuth, Refresher}, required: true, set: functionName(func(c *Config) *string { return &c.RefreshFunctionName })},
 
 	{name: "LEVER_CLIENT_ID", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientID })},
 	{name: "LEVER_CLIENT_SECRET_PARAM", fns: []Function{API, Webhook, OAuth, Exporter, Refresher}, required: true, set: str(func(c *Config) *string { return &c.LeverClientSecretParam })},

@@ -12,7 +12,7 @@ func TestLoad(t *testing.T) {
 		// Lever webhook deliveries read the opportunity from Lever.
 		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
 	}
-	oauth := with(full, "REFRESH_QUEUE_URL", "https://sqs.example/r")
+	oauth := with(full, "REFRESH_FUNCTION_NAME", "leverlink-prod-refresher")
 	for k, v := range map[string]string{
 		"LEVER_CLIENT_ID": "id", "LEVER_CLIENT_SECRET_PARAM": "/p/s", "TOKEN_KEY_PARAM": "/p/t",
 		"ALLOWED_RETURN_ORIGINS": "https://app.example", "API_KEYS_PARAM": "/p/k",
@@ -38,6 +38,9 @@ func TestLoad(t *testing.T) {
 		{"oauth with a redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "https://api.example/oauth/lever/callback"), nil},
 		{"relative redirect url", OAuth, with(oauth, "LEVER_REDIRECT_URL", "/oauth/lever/callback"), []string{"LEVER_REDIRECT_URL must be an absolute URL"}},
 		{"pkce neither on nor off", OAuth, with(oauth, "LEVER_PKCE", "no"), []string{"LEVER_PKCE must be on or off"}},
+		{"refresher function by ARN", OAuth, with(oauth, "REFRESH_FUNCTION_NAME", "arn:aws:lambda:eu-west-1:123456789012:function:leverlink-prod-refresher"), nil},
+		{"refresher function not a name", OAuth, with(oauth, "REFRESH_FUNCTION_NAME", "https://sqs.example/r"), []string{"REFRESH_FUNCTION_NAME must be a Lambda function name"}},
+		{"oauth without the refresher function", OAuth, with(oauth, "REFRESH_FUNCTION_NAME", ""), []string{"REFRESH_FUNCTION_NAME is required"}},
 		{"pkce off", OAuth, with(oauth, "LEVER_PKCE", "off"), nil},
 		{"fractional burst", API, with(with(oauth, "MARKETPLACE_NAME", "m"), "LEVER_BURST", "19.5"), []string{"LEVER_BURST must be an integer in [1, 20]"}},
 	}

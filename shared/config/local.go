@@ -13,8 +13,10 @@ type LocalStack struct {
 	EventsTable      string
 	OutboxTable      string
 	ExportQueueURL   string
-	RefreshQueueURL  string
 	PayloadBucket    string
+	// RefreshFunctionName names the refresher function in refresh
+	// requests (the local stack invokes it in process).
+	RefreshFunctionName string
 	// ExportMaxReceives is the export queue's maxReceiveCount, from the
 	// template (stackdef.Queue.MaxReceiveCount).
 	ExportMaxReceives int
@@ -47,7 +49,7 @@ func Local(s LocalStack, edit ...func(*Config)) Config {
 	c := Config{
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SQSEndpoint: s.SQSEndpoint, S3Endpoint: s.S3Endpoint,
 		ConnectionsTable: s.ConnectionsTable, LinksTable: s.LinksTable, ExportsTable: s.ExportsTable, EventsTable: s.EventsTable,
-		OutboxTable: s.OutboxTable, ExportQueueURL: s.ExportQueueURL, RefreshQueueURL: s.RefreshQueueURL, PayloadBucket: s.PayloadBucket, ExportMaxReceives: s.ExportMaxReceives,
+		OutboxTable: s.OutboxTable, ExportQueueURL: s.ExportQueueURL, RefreshFunctionName: s.RefreshFunctionName, PayloadBucket: s.PayloadBucket, ExportMaxReceives: s.ExportMaxReceives,
 		LeverClientID:           s.LeverClientID,
 		LeverClientSecretParam:  "/local/lever-client-secret",
 		LeverRedirectURL:        s.PublicURL + "/oauth/lever/callback",

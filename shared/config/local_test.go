@@ -10,7 +10,7 @@ func TestLocal(t *testing.T) {
 	s := LocalStack{
 		DynamoDBEndpoint: "http://127.0.0.1:8000", SQSEndpoint: "http://127.0.0.1:9324",
 		ConnectionsTable: "c", LinksTable: "l", ExportsTable: "x", EventsTable: "e", OutboxTable: "o",
-		ExportQueueURL: "http://q/export", RefreshQueueURL: "http://q/refresh", PayloadBucket: "b", S3Endpoint: "http://127.0.0.1:9324", ExportMaxReceives: 8,
+		ExportQueueURL: "http://q/export", RefreshFunctionName: "leverlink-local-refresher", PayloadBucket: "b", S3Endpoint: "http://127.0.0.1:9324", ExportMaxReceives: 8,
 		LeverClientID: "client", LeverBaseURL: "http://127.0.0.1:8765", PublicURL: "http://127.0.0.1:8080",
 	}
 	got := Local(s)
@@ -19,7 +19,7 @@ func TestLocal(t *testing.T) {
 		"DYNAMODB_ENDPOINT": s.DynamoDBEndpoint, "SQS_ENDPOINT": s.SQSEndpoint, "S3_ENDPOINT": s.S3Endpoint, "PAYLOAD_BUCKET": "b",
 		"CONNECTIONS_TABLE": "c", "LINKS_TABLE": "l", "EXPORTS_TABLE": "x", "EVENTS_TABLE": "e", "OUTBOX_TABLE": "o",
 		"VENDOR_EVENTS_SECRET_PARAM": got.VendorEventsSecretParam,
-		"EXPORT_QUEUE_URL":           s.ExportQueueURL, "REFRESH_QUEUE_URL": s.RefreshQueueURL, "EXPORT_MAX_RECEIVE_COUNT": "8",
+		"EXPORT_QUEUE_URL":           s.ExportQueueURL, "REFRESH_FUNCTION_NAME": s.RefreshFunctionName, "EXPORT_MAX_RECEIVE_COUNT": "8",
 		"LEVER_CLIENT_ID": "client", "LEVER_CLIENT_SECRET_PARAM": got.LeverClientSecretParam,
 		"LEVER_REDIRECT_URL":  "http://127.0.0.1:8080/oauth/lever/callback",
 		"LEVER_AUTH_BASE_URL": "http://127.0.0.1:8765", "LEVER_API_BASE_URL": "http://127.0.0.1:8765/v1",

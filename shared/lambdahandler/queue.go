@@ -13,9 +13,7 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
-	"github.com/leverlink/leverlink/shared/leversync"
 	"github.com/leverlink/leverlink/shared/logging"
-	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/queue"
 )
 
@@ -208,83 +206,6 @@ func (h *Exports) runJob(ctx context.Context, body []byte, receiveCount int) (ti
 }
 
 func (h *Exports) log() *slog.Logger {
-	if h.Log != nil {
-		return h.Log
-	}
-	return slog.Default()
-}
-
-// PostingsRefresher refreshes postings (posting.Refresher implements it).
-type PostingsRefresher interface {
-	// FanOut enqueues one refresh message per connected company.
-	FanOut(ctx context.Context) (int, error)
-	// Refresh refreshes one company's postings.
-	Refresh(ctx context.Context, companyID string) (posting.Result, error)
-}
-
-var _ PostingsRefresher = (*posting.Refresher)(nil)
-
-// LeverSyncer keeps a company's Lever webhooks in place and polls Lever
-// when they are missing or silent (leversync.Syncer).
-type LeverSyncer interface {
-	Sync(ctx context.Context, companyID string) (leversync.SyncResult, error)
-}
-
-// Refreshes is the refresher function's handler. Safe for concurrent use.
-type Refreshes struct {
-	Refresher PostingsRefresher
-	// Sync, when set, runs after each company's postings refresh: Lever
-	// sync-back's webhooks and poll fallback.
-	Sync LeverSyncer
-	Log  *slog.Logger
-}
-
-// Handle is the refresher function's entry point. A scheduled invocation
-// (anything without SQS records) fans out one refresh message per connected
-// company and answers {"enqueued": n}; an SQS batch refreshes one company
-// per message, with partial batch failures (events.SQSEventResponse).
-func (h *Refreshes) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
-	var batch events.SQSEvent
-	if err := json.Unmarshal(raw, &batch); err == nil && len(batch.Records) > 0 && batch.Records[0].EventSource == "aws:sqs" {
-		return h.HandleBatch(ctx, batch)
-	}
-	n, err := h.Refresher.FanOut(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int{"enqueued": n}, nil
-}
-
-// HandleBatch refreshes one company per SQS message (posting.DecodeRefresh),
-// postings first, then Lever sync-back (Sync).
-// A malformed message is logged and dropped; a failed refresh is reported
-// as a batch item failure, to be retried. It never returns an error.
-func (h *Refreshes) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	for _, r := range ev.Records {
-		ctx := logging.WithRequestID(ctx, r.MessageId)
-		companyID, err := posting.DecodeRefresh([]byte(r.Body))
-		if err != nil {
-			h.log().ErrorContext(ctx, "malformed refresh message dropped", "message_id", r.MessageId)
-			continue
-		}
-		if _, err := h.Refresher.Refresh(ctx, companyID); err != nil {
-			h.log().WarnContext(ctx, "refresh will be retried", "company_id", companyID, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-			continue
-		}
-		if h.Sync == nil {
-			continue
-		}
-		if _, err := h.Sync.Sync(ctx, companyID); err != nil {
-			h.log().WarnContext(ctx, "lever sync-back will be retried", "company_id", companyID, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-		}
-	}
-	return resp, nil
-}
-
-func (h *Refreshes) log() *slog.Logger {
 	if h.Log != nil {
 		return h.Log
 	}

@@ -2,8 +2,6 @@ package lambdahandler
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"maps"
@@ -17,7 +15,6 @@ import (
 	"github.com/leverlink/leverlink/shared/apperr"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/export"
-	"github.com/leverlink/leverlink/shared/posting"
 	"github.com/leverlink/leverlink/shared/queue"
 )
 
@@ -264,74 +261,3 @@ func TestExportsGroupOrder(t *testing.T) {
 }
 
 // refresher records refreshed companies and fails those in fail.
-type refresher struct {
-	mu        sync.Mutex
-	refreshed []string
-	fanouts   int
-	fail      map[string]bool
-	fanErr    error
-}
-
-func (r *refresher) FanOut(context.Context) (int, error) {
-	r.fanouts++
-	return 3, r.fanErr
-}
-
-func (r *refresher) Refresh(_ context.Context, companyID string) (posting.Result, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.refreshed = append(r.refreshed, companyID)
-	if r.fail[companyID] {
-		return posting.Result{}, errors.New("lever down")
-	}
-	return posting.Result{}, nil
-}
-
-func TestRefreshesHandle(t *testing.T) {
-	sqs := func(bodies ...string) json.RawMessage {
-		ev := events.SQSEvent{}
-		for i, b := range bodies {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: string(rune('a' + i)), Body: b, EventSource: "aws:sqs"})
-		}
-		raw, _ := json.Marshal(ev)
-		return raw
-	}
-	tests := []struct {
-		name          string
-		raw           json.RawMessage
-		fail          map[string]bool
-		fanErr        error
-		wantOut       string
-		wantErr       bool
-		wantRefreshed []string
-	}{
-		{name: "schedule fans out", raw: json.RawMessage(`{"source":"aws.scheduler"}`), wantOut: `{"enqueued":3}`},
-		{name: "empty event fans out", raw: json.RawMessage(`{}`), wantOut: `{"enqueued":3}`},
-		{name: "fan-out error", raw: json.RawMessage(`{}`), fanErr: errors.New("ddb down"), wantErr: true},
-		{
-			name: "batch: malformed dropped, failures reported",
-			raw:  sqs(string(posting.EncodeRefresh("co-a")), `not json`, string(posting.EncodeRefresh("co-b")), `{"companyId":"a/b"}`),
-			fail: map[string]bool{"co-b": true}, wantOut: `{"batchItemFailures":[{"itemIdentifier":"c"}]}`,
-			wantRefreshed: []string{"co-a", "co-b"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := &refresher{fail: tt.fail, fanErr: tt.fanErr}
-			out, err := (&Refreshes{Refresher: r, Log: quiet}).Handle(context.Background(), tt.raw)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Handle: err %v, want error %v", err, tt.wantErr)
-			}
-			if tt.wantErr {
-				return
-			}
-			got, _ := json.Marshal(out)
-			if string(got) != tt.wantOut {
-				t.Errorf("answer: got %s, want %s", got, tt.wantOut)
-			}
-			if !slices.Equal(r.refreshed, tt.wantRefreshed) {
-				t.Errorf("refreshed: got %v, want %v", r.refreshed, tt.wantRefreshed)
-			}
-		})
-	}
-}

@@ -21,9 +21,9 @@ const pollOverlap = time.Minute
 // Syncer keeps a company's Lever webhooks in place and polls Lever when
 // they are missing or silent; the refresher runs it for every connected
 // company each period, and after connect and reconnect (the OAuth callback
-// enqueues a refresh). Safe for concurrent use; two concurrent Syncs of one
-// company may register a webhook twice (the refresh queue runs one message
-// per company at a time, so they are not expected).
+// requests a refresh). Safe for concurrent use; two concurrent Syncs of one
+// company may register a webhook twice (a schedule names a company in one
+// refresh request only, so they are not expected).
 type Syncer struct {
 	*Core
 	// HookBase is the public URL of the webhook route without the company

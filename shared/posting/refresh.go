@@ -53,15 +53,24 @@ type TokenKeeper interface {
 	KeepFresh(ctx context.Context, companyID string, maxAge time.Duration) (bool, error)
 }
 
-// RefreshQueue sends refresh requests, one message per company.
-type RefreshQueue interface {
-	EnqueueRefreshBatch(ctx context.Context, companyIDs []string) error
+// AsyncInvoker hands a refresh request (EncodeRefreshRequest) to the
+// refresher function as one asynchronous invocation: nil once accepted,
+// the refresh runs (and is retried) later. shared/lambdainvoke implements
+// it for AWS Lambda (InvocationType Event) and in-process for the local
+// stack. Errors: apperr Transient when the request could not be handed
+// over now, Internal for a deployment fault (no such function, no grant).
+// Implementations are safe for concurrent use.
+type AsyncInvoker interface {
+	InvokeAsync(ctx context.Context, payload []byte) error
 }
 
+var _ connection.RefreshEnqueuer = (*Refresher)(nil)
+
 // Refresher keeps every company's postings cache in step with Lever. Lever
-// sends no posting webhooks, so leverlink polls: a schedule fans out one
-// message per connected company, and each message refreshes one company.
-// Safe for concurrent use.
+// sends no posting webhooks, so leverlink polls: a schedule fans out
+// refresh requests (FanOut), a few companies each, to the refresher
+// function, which refreshes each request's companies. Safe for concurrent
+// use.
 type Refresher struct {
 	Connections Connections
 	Postings    Store
@@ -70,7 +79,9 @@ type Refresher struct {
 	Lever       LeverFactory
 	Revoker     AuthFailures
 	Tokens      TokenKeeper // nil: tokens are refreshed only when they expire
-	Queue       RefreshQueue
+	// Invoker hands refresh requests to the refresher function (FanOut,
+	// EnqueueRefresh); nil: both fail with apperr Internal.
+	Invoker AsyncInvoker
 	// Settings says whether a company announces internal-only postings
 	// (nil: public postings only).
 	Settings AnnounceSettings
@@ -96,28 +107,82 @@ func (r *Refresher) log() *slog.Logger {
 	return slog.Default()
 }
 
-// FanOut enqueues one refresh message per connected company, paging through
-// all connections. It returns how many it enqueued.
+// The fan-out's bounds (docs/architecture.md, "Refreshing postings"): a
+// schedule starts at most MaxFanOutInvocations refresh requests at once
+// while each holds at most MaxRequestCompanies companies, and none holds
+// fewer than MinRequestCompanies unless there are not that many.
+const (
+	MaxFanOutInvocations = 3
+	MinRequestCompanies  = 10
+)
+
+// RequestChunks splits the ids to refresh into refresh requests: as few
+// requests as the bounds allow beyond MaxFanOutInvocations, so that a
+// schedule never occupies more of the account's Lambda concurrency than
+// that however many companies are connected (up to
+// MaxFanOutInvocations × MaxRequestCompanies; past that, more requests of
+// MaxRequestCompanies each). Order is kept; no chunk is empty.
+func RequestChunks(ids []string) [][]string {
+	if len(ids) == 0 {
+		return nil
+	}
+	n := min(MaxFanOutInvocations, ceilDiv(len(ids), MinRequestCompanies))
+	n = max(n, ceilDiv(len(ids), MaxRequestCompanies))
+	size := ceilDiv(len(ids), n)
+	var out [][]string
+	for i := 0; i < len(ids); i += size {
+		out = append(out, ids[i:min(i+size, len(ids))])
+	}
+	return out
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// FanOut asks for every connected company's refresh: it pages through all
+// connections and hands them to the refresher function in RequestChunks
+// requests. It returns how many companies it asked for; on an error, the
+// requests already handed over stand.
 func (r *Refresher) FanOut(ctx context.Context) (int, error) {
-	n, cursor := 0, ""
+	var ids []string
+	cursor := ""
 	for {
-		ids, next, err := r.Connections.ListActive(ctx, cursor, 500)
+		page, next, err := r.Connections.ListActive(ctx, cursor, 500)
 		if err != nil {
-			return n, fmt.Errorf("fan-out: list connections: %w", err)
+			return 0, fmt.Errorf("fan-out: list connections: %w", err)
 		}
-		for i := 0; i < len(ids); i += 10 {
-			batch := ids[i:min(i+10, len(ids))]
-			if err := r.Queue.EnqueueRefreshBatch(ctx, batch); err != nil {
-				return n, fmt.Errorf("fan-out: enqueue: %w", err)
-			}
-			n += len(batch)
-		}
+		ids = append(ids, page...)
 		if next == "" {
-			r.log().InfoContext(ctx, "postings refresh fanned out", "companies", n)
-			return n, nil
+			break
 		}
 		cursor = next
 	}
+	at := r.now()
+	n, chunks := 0, RequestChunks(ids)
+	for _, chunk := range chunks {
+		if err := r.request(ctx, chunk, at); err != nil {
+			return n, fmt.Errorf("fan-out: %w", err)
+		}
+		n += len(chunk)
+	}
+	r.log().InfoContext(ctx, "postings refresh fanned out", "companies", n, "requests", len(chunks))
+	return n, nil
+}
+
+// EnqueueRefresh asks for one company's refresh (after a connect): one
+// refresh request, run asynchronously. Errors as AsyncInvoker's.
+func (r *Refresher) EnqueueRefresh(ctx context.Context, companyID string) error {
+	return r.request(ctx, []string{companyID}, r.now())
+}
+
+// request hands one refresh request to the Invoker.
+func (r *Refresher) request(ctx context.Context, ids []string, at time.Time) error {
+	if r.Invoker == nil {
+		return apperr.E(apperr.Internal, "no refresher function configured for refresh requests")
+	}
+	if err := r.Invoker.InvokeAsync(ctx, EncodeRefreshRequest(ids, at)); err != nil {
+		return fmt.Errorf("request refresh of %d companies: %w", len(ids), err)
+	}
+	return nil
 }
 
 // Result reports one company's refresh.
@@ -129,7 +194,7 @@ type Result struct {
 	Flagged   int    `json:"linksChanged"`
 	Pages     int    `json:"pages"`
 	Announced int    `json:"announced"`         // posting changes announced (written with the cache)
-	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload only)
+	Skipped   string `json:"skipped,omitempty"` // not_connected, revoked, reauth_required, in_progress; joined (Reload, RefreshSince)
 }
 
 // Refresh pulls every posting of every state from Lever for one company,
@@ -142,6 +207,14 @@ type Result struct {
 // (Transient for Lever or store trouble: retry).
 func (r *Refresher) Refresh(ctx context.Context, companyID string) (Result, error) {
 	return r.refresh(ctx, companyID, nil)
+}
+
+// RefreshSince is Refresh for a refresh request asked at since: when, once
+// the lease is held, the cache shows a pass recorded after since, it makes
+// no Lever pass and returns Skipped "joined" (a retried request redoes
+// only the companies whose refresh failed).
+func (r *Refresher) RefreshSince(ctx context.Context, companyID string, since time.Time) (Result, error) {
+	return r.refresh(ctx, companyID, &since)
 }
 
 // refresh is Refresh; when joinAfter is set and, once the lease is held,

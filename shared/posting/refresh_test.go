@@ -40,16 +40,21 @@ func (l *levers) PostingsLever(context.Context, connection.Connection) (posting.
 	return lever.New(lever.Config{BaseURL: l.api, Tokens: lever.StaticToken(l.token)}), nil
 }
 
-// batches records the refresh fan-out.
+// batches records the refresh requests, decoded as the refresher does.
 type batches struct {
 	mu  sync.Mutex
 	ids [][]string
+	err error // the first payload that did not decode
 }
 
-func (b *batches) EnqueueRefreshBatch(_ context.Context, ids []string) error {
+func (b *batches) InvokeAsync(_ context.Context, payload []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ids = append(b.ids, slices.Clone(ids))
+	req, err := posting.DecodeRefreshRequest(payload)
+	if err != nil && b.err == nil {
+		b.err = err
+	}
+	b.ids = append(b.ids, slices.Clone(req.CompanyIDs))
 	return nil
 }
 
@@ -74,7 +79,7 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.r = &posting.Refresher{
 		Connections: e.conns, Postings: e.postings, Lease: e.postings, Links: e.links, Lever: e.levers,
-		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Queue: e.queue, Log: log,
+		Revoker: &connection.Vault{Store: e.conns, Links: e.links, Log: log}, Invoker: e.queue, Log: log,
 	}
 	e.setStatus(t, company, connection.Connected, "offline_access postings:read:admin")
 	return e
@@ -278,12 +283,15 @@ func TestFanOut(t *testing.T) {
 	if err != nil || n != len(want) {
 		t.Fatalf("FanOut = %d, %v; want %d", n, err, len(want))
 	}
+	if e.queue.err != nil {
+		t.Fatalf("a refresh request does not decode: %v", e.queue.err)
+	}
 	var got []string
 	for _, b := range e.queue.ids {
-		if len(b) > 10 {
-			t.Errorf("a batch of %d ids, want at most 10", len(b))
-		}
 		got = append(got, b...)
+	}
+	if len(e.queue.ids) != 2 {
+		t.Errorf("%d refresh requests for %d companies, want 2 (at least %d companies each)", len(e.queue.ids), len(want), posting.MinRequestCompanies)
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {

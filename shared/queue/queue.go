@@ -1,5 +1,6 @@
 // Package queue is the port of leverlink's message queues: the export FIFO
-// queue, the refresh queue and their dead-letter queues. shared/sqsqueue
+// queue and its dead-letter queue, and the refresher's dead-letter queue
+// (the on-failure destination of its asynchronous invocations). shared/sqsqueue
 // implements it on Amazon SQS and shared/memstore in memory; both pass the
 // contract suite in shared/storetest.
 package queue

@@ -46,7 +46,7 @@ func TestQueueContract(t *testing.T) {
 func TestErrorMapping(t *testing.T) {
 	t.Parallel()
 	client, urls := sqstest.New(t)
-	missing := sqsqueue.New(client, strings.TrimSuffix(urls["RefreshQueue"], "refresh")+"no-such-queue")
+	missing := sqsqueue.New(client, strings.TrimSuffix(urls["RefreshDLQ"], "refresh-dlq")+"no-such-queue")
 	tests := []struct {
 		name string
 		call func(ctx context.Context) error

@@ -74,6 +74,7 @@ type Function struct {
 	Environment map[string]any   // variable → raw value (a string or an intrinsic), with Globals applied
 	Events      map[string]Event // event name → event
 	BuildMethod string           // Metadata.BuildMethod
+	Async       Async            // asynchronous invocations (EventInvokeConfig)
 	Raw         map[string]any   // the Properties, for checks
 }
 
@@ -255,6 +256,26 @@ func (s Stack) MaxReceives(logicalID string) int {
 	return q.MaxReceiveCount
 }
 
+// Async is how Lambda handles a function's asynchronous invocations
+// (EventInvokeConfig; Lambda's defaults when unset): how many times a
+// failed invocation is retried, how old an event may get before it is
+// given up, and the queue an event that still fails is sent to.
+type Async struct {
+	MaxRetries  int    // MaximumRetryAttempts; 2 when unset
+	MaxEventAge int    // MaximumEventAgeInSeconds; 21600 when unset
+	OnFailure   string // logical id of the on-failure destination queue; "" when none
+}
+
+// Function returns the function with the given logical id.
+func (s Stack) Function(logicalID string) (Function, bool) {
+	for _, f := range s.Functions {
+		if f.LogicalID == logicalID {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
 // Mapping is an SQS event source of a function: the batch size and the
 // most concurrent batches (ScalingConfig.MaximumConcurrency; 0 when unset).
 type Mapping struct {
@@ -393,6 +414,17 @@ func (r resolver) function(id string, p, meta, globals map[string]any) (Function
 	f.Timeout, _ = num(globals["Timeout"])
 	if v, ok := num(p["Timeout"]); ok {
 		f.Timeout = v
+	}
+	f.Async = Async{MaxRetries: 2, MaxEventAge: 21600}
+	eic := asMap(p["EventInvokeConfig"])
+	if v, ok := num(eic["MaximumRetryAttempts"]); ok {
+		f.Async.MaxRetries = v
+	}
+	if v, ok := num(eic["MaximumEventAgeInSeconds"]); ok {
+		f.Async.MaxEventAge = v
+	}
+	if ga := asSlice(asMap(asMap(asMap(asMap(eic["DestinationConfig"])["OnFailure"])["Destination"]))["Fn::GetAtt"]); len(ga) == 2 {
+		f.Async.OnFailure = str(ga[0])
 	}
 	f.Environment = map[string]any{}
 	for k, v := range asMap(asMap(asMap(globals["Environment"])["Variables"])) {

@@ -50,6 +50,15 @@ func TestLoadRepositoryTemplate(t *testing.T) {
 	if b, ok := st.Bucket("PayloadBucket"); !ok || b.Name != "leverlink-local-payloadbucket" {
 		t.Errorf("PayloadBucket: got %+v, %v", b, ok)
 	}
+	if f, ok := st.Function("RefresherFunction"); !ok || f.Async != (Async{MaxRetries: 2, MaxEventAge: 3600, OnFailure: "RefreshDLQ"}) {
+		t.Errorf("RefresherFunction asynchronous invocations: got %+v, %v", f.Async, ok)
+	}
+	if f, _ := st.Function("ExporterFunction"); f.Async != (Async{MaxRetries: 2, MaxEventAge: 21600}) {
+		t.Errorf("ExporterFunction asynchronous invocations: got %+v, want Lambda's defaults", f.Async)
+	}
+	if _, ok := st.Mapping("RefreshQueue"); ok {
+		t.Error("a mapping polls RefreshQueue; only the export queue is long-polled")
+	}
 	if got := len(st.Functions); got != 6 {
 		t.Errorf("functions: got %d, want 6", got)
 	}

@@ -34,8 +34,8 @@ func Template(t testing.TB) stackdef.Stack {
 
 // QueueContract checks an implementation of queue.Queue on the queues
 // template.yaml declares. newQueues returns fresh, empty queues by logical id
-// (ExportQueue, ExportDLQ, RefreshQueue, RefreshDLQ), each wired to its
-// dead-letter queue as the template says. It takes a few seconds (visibility
+// (ExportQueue and its ExportDLQ, both FIFO; RefreshDLQ, the standard
+// queue), each wired to its dead-letter queue as the template says. It takes a few seconds (visibility
 // timeouts run in real time).
 func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Queue) {
 	st := Template(t)
@@ -54,7 +54,6 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 			queue, group, dedup string
 		}{
 			{"ExportQueue", "company-1/candidate-1", "job-1"},
-			{"RefreshQueue", "", ""},
 			{"ExportDLQ", "g", "d"},
 			{"RefreshDLQ", "", ""},
 		}
@@ -158,8 +157,8 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 			queue, group string
 			after        time.Duration
 		}{
-			{"RefreshQueue", "", 0},
-			{"RefreshQueue", "", time.Second},
+			{"RefreshDLQ", "", 0},
+			{"RefreshDLQ", "", time.Second},
 			{"ExportQueue", "g", 0},
 			{"ExportQueue", "g", time.Second},
 		}
@@ -199,7 +198,6 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 		t.Parallel()
 		tests := []struct{ queue, group, dedup string }{
 			{"ExportQueue", "company-1/cand-1", "poison-1"},
-			{"RefreshQueue", "", ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.queue, func(t *testing.T) {
@@ -257,10 +255,10 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 			wantFail  []string    // failed entry ids
 			delivered int
 		}{
-			{"standard, 10", "RefreshQueue", entries(10, false), "", nil, 10},
+			{"standard, 10", "RefreshDLQ", entries(10, false), "", nil, 10},
 			{"fifo, 4", "ExportQueue", entries(4, true), "", nil, 4},
-			{"empty", "RefreshQueue", nil, "", nil, 0},
-			{"too many", "RefreshQueue", entries(11, false), apperr.Invalid, nil, 0},
+			{"empty", "RefreshDLQ", nil, "", nil, 0},
+			{"too many", "RefreshDLQ", entries(11, false), apperr.Invalid, nil, 0},
 			{"fifo, partial failure", "ExportQueue", []queue.Entry{
 				{ID: "ok-1", Group: "g", DedupID: "a", Body: []byte("a")},
 				{ID: "no-dedup", Group: "g", Body: []byte("b")},
@@ -303,7 +301,7 @@ func QueueContract(t *testing.T, newQueues func(t *testing.T) map[string]queue.Q
 	t.Run("Errors", func(t *testing.T) {
 		t.Parallel()
 		qs := newQueues(t)
-		export, refresh := qs["ExportQueue"], qs["RefreshQueue"]
+		export, refresh := qs["ExportQueue"], qs["RefreshDLQ"] // a FIFO and a standard queue
 		tests := []struct {
 			name string
 			call func(ctx context.Context) error

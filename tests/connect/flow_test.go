@@ -18,7 +18,7 @@ import (
 
 // TestConnectFlow is the whole story: authorize URL → consent at the fake →
 // callback → connected with the token's user as perform-as, tokens sealed
-// and usable, the first postings refresh queued and run.
+// and usable, the first postings refresh requested and run.
 func TestConnectFlow(t *testing.T) {
 	t.Parallel()
 	e, acct := newEnv(t)
@@ -80,11 +80,12 @@ func TestConnectFlow(t *testing.T) {
 		t.Errorf("refreshes after connect: got %d, want %d", got, refreshes)
 	}
 
-	// The first postings refresh was queued by the callback.
+	// The first postings refresh was requested by the callback (one
+	// asynchronous invocation of the refresher) and ran.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if n, failed, err := e.Refresh.RunOnce(ctx); n != 1 || failed != 0 || err != nil {
-		t.Fatalf("refresh queue: got %d messages, %d failed, %v; want 1, 0, nil", n, failed, err)
+	if st, err := e.Refresh.Wait(ctx); st.Attempts != 1 || st.Failed != 0 || err != nil {
+		t.Fatalf("refresh requests: got %d invocations, %d failed, %v; want 1, 0, nil", st.Attempts, st.Failed, err)
 	}
 	var list struct {
 		Postings    []map[string]any `json:"postings"`

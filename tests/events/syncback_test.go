@@ -135,21 +135,16 @@ func newSyncEnvWith(t *testing.T, vendorURL string, cands []string) *syncEnv {
 }
 
 // refresh is one refresh period: the schedule fans out, the refresher
-// runs each company's message (postings, then Lever sync-back).
+// runs each refresh request (postings, then Lever sync-back).
 func (e *syncEnv) refresh() {
 	e.t.Helper()
 	ctx := context.Background()
 	if _, err := e.App.RefresherFunction()(ctx, json.RawMessage(`{"source":"aws.scheduler"}`)); err != nil {
 		e.t.Fatal(err)
 	}
-	for {
-		n, failed, err := e.Refresh.RunOnce(ctx)
-		if err != nil || failed > 0 {
-			e.t.Fatalf("refresh: %d failed, %v\n%s", failed, err, e.Logs.String())
-		}
-		if n == 0 {
-			return
-		}
+	st, err := e.Refresh.Wait(ctx)
+	if err != nil || st.Failed > 0 {
+		e.t.Fatalf("refresh: %d failed, %v\n%s", st.Failed, err, e.Logs.String())
 	}
 }
 
@@ -596,8 +591,8 @@ func TestHireAnnouncedOnceWhenArchiveReasonsFail(t *testing.T) {
 	if _, err := e.App.RefresherFunction()(ctx, json.RawMessage(`{"source":"aws.scheduler"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, failed, err := e.Refresh.RunOnce(ctx); err != nil || failed != 1 {
-		t.Fatalf("refresh while the reasons fail: %d failed, %v; want the company's message retried", failed, err)
+	if st, err := e.Refresh.Wait(ctx); err != nil || st.Failed != 1 || st.Pending != 1 {
+		t.Fatalf("refresh while the reasons fail: %+v, %v; want the company's request failed, its retry pending", st, err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	if evs := e.feed(); count(evs, outbox.CandidateArchived)+count(evs, outbox.CandidateHired) != 0 {

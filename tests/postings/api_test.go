@@ -17,7 +17,8 @@ import (
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 )
 
-// TestListPostingsFilters: GET /postings before any refresh, then its state
+// TestListPostingsFilters: GET /postings before any refresh and after the
+// first one (requested by the OAuth callback), then its state
 // and q filters (default published + internal, ordered by text).
 func TestListPostingsFilters(t *testing.T) {
 	t.Parallel()
@@ -35,8 +36,13 @@ func TestListPostingsFilters(t *testing.T) {
 	}
 
 	var empty postingList
-	if code := e.Do("GET", path("acme", "/postings"), nil, &empty); code != 200 || len(empty.Postings) != 0 || empty.RefreshedAt != nil {
+	never := seedConnections(t, e, "never", 1, connection.Connected)[0] // connected without the callback's first refresh
+	if code := e.Do("GET", path(never, "/postings"), nil, &empty); code != 200 || len(empty.Postings) != 0 || empty.RefreshedAt != nil {
 		t.Fatalf("GET /postings before any refresh: %d %+v, want 200, no postings, refreshedAt null", code, empty)
+	}
+	var first postingList // the first refresh, requested by the callback, ran before the postings were added
+	if code := e.Do("GET", path("acme", "/postings"), nil, &first); code != 200 || len(first.Postings) != 0 || first.RefreshedAt == nil {
+		t.Fatalf("GET /postings after the first refresh: %d %+v, want 200, no postings, refreshedAt set", code, first)
 	}
 	reload(t, e, "acme")
 

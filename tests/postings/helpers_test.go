@@ -357,20 +357,15 @@ func countingRefresher(t testing.TB, e *apptest.Env) (*posting.Refresher, *count
 	}, db
 }
 
-// drainRefresh runs the refresh queue's poller until a receive (a 1 s long
-// poll) returns nothing; it returns how many messages it received and how many
-// failed.
+// drainRefresh waits for the refresh requests running (asynchronous
+// invocations of the refresher); it returns how many invocations ran since
+// the last wait and how many failed (a failed one is retried after
+// Lambda's delay, later).
 func drainRefresh(t testing.TB, e *apptest.Env) (received, failed int) {
 	t.Helper()
-	ctx := ctxT(t)
-	for {
-		n, f, err := e.Refresh.RunOnce(ctx)
-		if err != nil {
-			t.Fatalf("refresh poller: %v", err)
-		}
-		if n == 0 {
-			return received, failed
-		}
-		received, failed = received+n, failed+f
+	st, err := e.Refresh.Wait(ctxT(t))
+	if err != nil {
+		t.Fatalf("refresh requests: %v", err)
 	}
+	return st.Attempts, st.Failed
 }

@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/leverlink/leverlink/shared/connection"
+	"github.com/leverlink/leverlink/shared/lambdainvoke"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
+	"github.com/leverlink/leverlink/shared/posting"
 )
 
 // TestRefreshPagesAndWritesOnlyChanges: 257 postings of every state over
@@ -99,7 +100,7 @@ func TestRefreshPagesAndWritesOnlyChanges(t *testing.T) {
 }
 
 // TestClosedPostingFlagsLinks: a posting closed at Lever flags every link
-// to it (through the refresh queue, visible in GET /links); reopening clears
+// to it (through the refresh requests, visible in GET /links); reopening clears
 // the flag; other links are untouched.
 func TestClosedPostingFlagsLinks(t *testing.T) {
 	t.Parallel()
@@ -179,9 +180,9 @@ func TestPostingGoneAtLever(t *testing.T) {
 	}
 }
 
-// TestRevokedGrantDuringRefresh: Lever revoked the app; the queued refresh
-// revokes the connection and removes the links, the message is
-// acknowledged, and the company leaves the fan-out.
+// TestRevokedGrantDuringRefresh: Lever revoked the app; the requested
+// refresh revokes the connection and keeps the links (suspended), the
+// request succeeds (no retry), and the company leaves the fan-out.
 func TestRevokedGrantDuringRefresh(t *testing.T) {
 	t.Parallel()
 	e, _ := newEnv(t)
@@ -190,7 +191,7 @@ func TestRevokedGrantDuringRefresh(t *testing.T) {
 	reload(t, e, "acme")
 	putLink(t, e, "acme", "pos-1", map[string]any{"postingId": p.ID})
 	putLink(t, e, "acme", "pos-2", map[string]any{"postingId": p.ID})
-	drainRefresh(t, e) // the refresh the OAuth callback queued
+	drainRefresh(t, e) // the refresh the OAuth callback requested
 
 	acct.Revoke()
 	if n, err := e.App.Refresher.FanOut(ctxT(t)); err != nil || n != 1 {
@@ -198,7 +199,7 @@ func TestRevokedGrantDuringRefresh(t *testing.T) {
 	}
 	received, failed := drainRefresh(t, e)
 	if received != 1 || failed != 0 {
-		t.Errorf("refresh queue: received %d failed %d, want 1 0 (a revocation is not a retry)", received, failed)
+		t.Errorf("refresh requests: ran %d failed %d, want 1 0 (a revocation is not a retry)", received, failed)
 	}
 	var conn map[string]any
 	if code := e.Do("GET", path("acme", "/connection"), nil, &conn); code != 200 || conn["status"] != string(connection.Revoked) {
@@ -219,64 +220,112 @@ func TestRevokedGrantDuringRefresh(t *testing.T) {
 	}
 }
 
-// TestRefreshBatchPartialFailure: in one SQS batch, the company whose Lever
-// answers 503 is the only batch item failure; the others are refreshed, a
-// malformed message is dropped, and through the poller the failed message
-// stays on the queue for a retry.
-func TestRefreshBatchPartialFailure(t *testing.T) {
+// TestRefreshRequestPartialFailure: in one refresh request, the company
+// whose Lever answers 503 fails the request (naming it, for Lambda to
+// retry); the others are refreshed. The retry redoes only the failed
+// company: the others are joined (no Lever call). Through the asynchronous
+// invocation, the failed request waits for Lambda's retry.
+func TestRefreshRequestPartialFailure(t *testing.T) {
 	t.Parallel()
 	e, ed := newEnv(t)
+	accts := map[string]*leverfake.Account{}
 	for _, id := range []string{"co-a", "co-b", "co-c"} {
-		acct := connect(t, e, id)
+		accts[id] = connect(t, e, id) // its first refresh ran: no postings yet
+	}
+	for id, acct := range accts {
 		acct.AddPostings(3, leverfake.Posting{Text: id})
 	}
+	drainRefresh(t, e)
 	tok, err := e.App.Vault.AccessToken(ctxT(t), "co-b")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ed.failToken(tok, http.StatusServiceUnavailable)
 
-	ev := events.SQSEvent{}
-	for _, m := range []struct{ id, body string }{
-		{"m-a", `{"companyId":"co-a"}`}, {"m-b", `{"companyId":"co-b"}`}, {"m-bad", `not json`}, {"m-c", `{"companyId":"co-c"}`},
-	} {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: m.id, Body: m.body, EventSource: "aws:sqs"})
-	}
-	raw, _ := json.Marshal(ev)
-	out, err := e.App.RefreshJobs.Handle(ctxT(t), raw)
-	if err != nil {
-		t.Fatalf("RefreshJobs.Handle: %v", err)
-	}
-	resp, ok := out.(events.SQSEventResponse)
-	if !ok {
-		t.Fatalf("RefreshJobs.Handle answered %T, want events.SQSEventResponse", out)
-	}
-	var ids []string
-	for _, f := range resp.BatchItemFailures {
-		ids = append(ids, f.ItemIdentifier)
-	}
-	if want := []string{"m-b"}; !slices.Equal(ids, want) {
-		t.Errorf("batch item failures: got %v, want %v", ids, want)
+	payload := posting.EncodeRefreshRequest([]string{"co-a", "co-b", "co-c"}, time.Now())
+	_, err = e.App.RefreshJobs.Handle(ctxT(t), payload)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 companies failed (co-b)") {
+		t.Fatalf("RefreshJobs.Handle: %v, want an error naming co-b", err)
 	}
 	for id, want := range map[string]int{"co-a": 3, "co-b": 0, "co-c": 3} {
 		c, err := e.App.Postings.List(ctxT(t), id)
-		if err != nil || len(c.Postings) != want || c.RefreshedAt.IsZero() != (want == 0) {
-			t.Errorf("%s cache: %d postings refreshedAt %v (%v); want %d", id, len(c.Postings), c.RefreshedAt, err, want)
+		if err != nil || len(c.Postings) != want {
+			t.Errorf("%s cache: %d postings (%v); want %d", id, len(c.Postings), err, want)
 		}
 	}
 	if c, _ := e.App.Connections.Get(ctxT(t), "co-b"); c.Status != connection.Connected {
 		t.Errorf("co-b status after a 503: %s, want connected", c.Status)
 	}
 
-	// The same through the queue (the three refreshes the OAuth callbacks
-	// queued): co-b's message is retried, the others are acknowledged.
-	received, failed := drainRefresh(t, e)
-	depth, err := e.App.RefreshQueue.Depth(ctxT(t))
+	// Lambda's retry of the same request: co-a and co-c are joined.
+	calls := accts["co-a"].Calls("GET /postings") + accts["co-c"].Calls("GET /postings")
+	ed.failToken(tok, 0)
+	if _, err := e.App.RefreshJobs.Handle(ctxT(t), payload); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if got := accts["co-a"].Calls("GET /postings") + accts["co-c"].Calls("GET /postings"); got != calls {
+		t.Errorf("the retry read co-a's and co-c's postings again (%d calls, was %d)", got, calls)
+	}
+	if c, _ := e.App.Postings.List(ctxT(t), "co-b"); len(c.Postings) != 3 {
+		t.Errorf("co-b cache after the retry: %d postings, want 3", len(c.Postings))
+	}
+
+	// The same through the schedule's asynchronous invocation: it fails,
+	// and its retry waits for Lambda's delay.
+	ed.failToken(tok, http.StatusServiceUnavailable)
+	if _, err := e.App.Refresher.FanOut(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Refresh.Wait(ctxT(t))
+	if err != nil || st.Attempts != 1 || st.Failed != 1 || st.Pending != 1 {
+		t.Errorf("refresh request: %+v, %v; want 1 invocation failed, its retry pending", st, err)
+	}
+}
+
+// TestRefreshRequestDeadLettered: a refresh request that fails every
+// retry the template allows lands in the refresh DLQ as Lambda's
+// invocation record, naming the company, and is counted.
+func TestRefreshRequestDeadLettered(t *testing.T) {
+	t.Parallel()
+	e, ed := newEnv(t)
+	e.Refresh.RetryDelays = []time.Duration{10 * time.Millisecond} // before any request; Lambda waits 1 and 2 minutes
+	connect(t, e, "co-b")
+	tok, err := e.App.Vault.AccessToken(ctxT(t), "co-b")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if received != 3 || failed != 1 || depth != 1 {
-		t.Errorf("poller: received %d failed %d depth %d, want 3 1 1", received, failed, depth)
+	ed.failToken(tok, http.StatusServiceUnavailable)
+	drainRefresh(t, e)
+	if _, err := e.App.Refresher.FanOut(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	var st lambdainvoke.Stats
+	for st = (lambdainvoke.Stats{Pending: 1}); st.Pending > 0; {
+		s, err := e.Refresh.Wait(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Attempts, st.Failed, st.Pending, st.DeadLettered = st.Attempts+s.Attempts, st.Failed+s.Failed, s.Pending, s.DeadLettered
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st.Attempts != 3 || st.Failed != 3 || st.DeadLettered != 1 {
+		t.Errorf("refresh request: %+v; want 3 failed invocations (2 retries), dead-lettered", st)
+	}
+	msgs, err := e.RefreshDLQ.Receive(ctxT(t), 10, time.Second, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("refresh DLQ: %d messages, %v; want 1", len(msgs), err)
+	}
+	var rec struct {
+		RequestContext struct {
+			Condition string `json:"condition"`
+		} `json:"requestContext"`
+		RequestPayload posting.RefreshRequest `json:"requestPayload"`
+	}
+	if err := json.Unmarshal(msgs[0].Body, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.RequestContext.Condition != "RetriesExhausted" || !slices.Equal(rec.RequestPayload.CompanyIDs, []string{"co-b"}) {
+		t.Errorf("DLQ record %s: want RetriesExhausted for co-b", msgs[0].Body)
 	}
 }
 
@@ -321,8 +370,8 @@ func TestConfidentialPostingsWhenGrantAllows(t *testing.T) {
 
 // TestUnopenableTokensDuringRefresh: stored tokens that cannot be opened
 // (sealing key rotated, item altered) are not a Lever revocation: the
-// connection becomes reauth_required, the links are kept, the queued
-// refresh is acknowledged and a reload answers 422 reauth_required.
+// connection becomes reauth_required, the links are kept, the requested
+// refresh succeeds and a reload answers 422 reauth_required.
 func TestUnopenableTokensDuringRefresh(t *testing.T) {
 	t.Parallel()
 	e, _ := newEnv(t)

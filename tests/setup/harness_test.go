@@ -72,10 +72,8 @@ func newStack(t *testing.T) *stack {
 	mux.Handle("/", e.API)
 	api.Store(http.Handler(mux))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go e.Refresh.Run(ctx)
-
+	// Refresh requests (the first refresh after a connect) run as they are
+	// made, as Lambda's asynchronous invocations.
 	acct := e.Fake.NewAccount("Acme")
 	e.Fake.SetConsentAccount(acct.ID)
 	ps := map[string]string{}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -33,6 +34,7 @@ import (
 	"github.com/leverlink/leverlink/shared/connection"
 	"github.com/leverlink/leverlink/shared/dynamo"
 	"github.com/leverlink/leverlink/shared/event"
+	"github.com/leverlink/leverlink/shared/lambdainvoke"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/link"
 	"github.com/leverlink/leverlink/shared/s3store"
@@ -81,6 +83,11 @@ type Env struct {
 	Fake    *leverfake.TestServer
 	Webhook http.Handler
 	DLQ     *sqsqueue.Queue
+	// Refresh plays Lambda's asynchronous invocations of the refresher
+	// (refresh requests) in process, configured as the template's
+	// EventInvokeConfig with 5 s retry delays; its Function is the app's
+	// refresher handler unless a benchmark swaps it before a pass.
+	Refresh *lambdainvoke.Local
 	DDB     *Counter // nil unless Options.Count
 	SQS     *Counter // nil unless Options.Count
 	Lever   *LeverCounter
@@ -193,12 +200,13 @@ func New(ctx context.Context, o Options) (*Env, error) {
 		e.HookURL = srv.URL
 	}
 
+	refresher, _ := st.Function("RefresherFunction")
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: appDDB, SQSEndpoint: appSQS, S3Endpoint: s3Endpoint, PayloadBucket: buckets["PayloadBucket"],
 		ExportMaxReceives: st.MaxReceives("ExportQueue"),
 		ConnectionsTable:  e.Tables.Connections, LinksTable: e.Tables.Links, ExportsTable: e.Tables.Exports, EventsTable: e.Tables.Events,
 		OutboxTable:    e.Tables.Outbox,
-		ExportQueueURL: e.Queues["ExportQueue"], RefreshQueueURL: e.Queues["RefreshQueue"],
+		ExportQueueURL: e.Queues["ExportQueue"], RefreshFunctionName: refresher.Name,
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: e.Fake.URL, PublicURL: PublicURL,
 	}, func(c *config.Config) {
 		c.MarketplaceName, c.EventTTL = Marketplace, time.Hour
@@ -222,10 +230,17 @@ func New(ctx context.Context, o Options) (*Env, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, HTTPClient: o.HTTPClient, OnLeverCall: e.Lever.Observe, StaleAfter: o.StaleAfter})
+	e.Refresh = &lambdainvoke.Local{
+		FunctionName: refresher.Name, Retries: refresher.Async.MaxRetries, RetryDelays: []time.Duration{5 * time.Second},
+		MaxAge: time.Duration(refresher.Async.MaxEventAge) * time.Second, Timeout: time.Duration(refresher.Timeout) * time.Second,
+		OnFailure: sqsqueue.New(e.sqsClient, e.Queues[refresher.Async.OnFailure]), Log: log,
+	}
+	e.closers = append(e.closers, e.Refresh.Close)
+	a, err := app.New(ctx, cfg, app.Options{Secrets: secrets, Log: log, HTTPClient: o.HTTPClient, OnLeverCall: e.Lever.Observe, StaleAfter: o.StaleAfter, RefreshInvoker: e.Refresh})
 	if err != nil {
 		return nil, err
 	}
+	e.Refresh.Function = lambda.NewHandler(a.RefresherFunction())
 	e.App = a
 	e.Webhook = a.WebhookHandler()
 	hook.Store(&e.Webhook)

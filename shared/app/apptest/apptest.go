@@ -30,6 +30,7 @@ import (
 	"github.com/leverlink/leverlink/shared/dynamo/dynamotest"
 	"github.com/leverlink/leverlink/shared/event"
 	"github.com/leverlink/leverlink/shared/httpapi"
+	"github.com/leverlink/leverlink/shared/lambdainvoke"
 	"github.com/leverlink/leverlink/shared/lever/leverfake"
 	"github.com/leverlink/leverlink/shared/logging"
 	"github.com/leverlink/leverlink/shared/s3store/s3test"
@@ -65,11 +66,16 @@ type Env struct {
 	Webhook  http.Handler
 	Callback http.Handler
 	Exports  *sqspoll.Poller
-	Refresh  *sqspoll.Poller
-	DLQ      *sqsqueue.Queue
-	Logs     *SafeBuffer // every log line the app wrote
-	Secrets  secret.Static
-	Tables   dynamo.Tables
+	// Refresh plays Lambda's asynchronous invocations of the refresher
+	// (refresh requests): they run as they are made; Refresh.Wait waits
+	// for those running (a failed one is retried after Lambda's delays,
+	// then its record lands in RefreshDLQ).
+	Refresh    *lambdainvoke.Local
+	RefreshDLQ *sqsqueue.Queue
+	DLQ        *sqsqueue.Queue
+	Logs       *SafeBuffer // every log line the app wrote
+	Secrets    secret.Static
+	Tables     dynamo.Tables
 
 	mu      sync.Mutex
 	cookies map[string]*http.Cookie // the harness browser's flow cookies, by state
@@ -110,6 +116,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&s)
 	}
+	def := stack(t)
+	refresherDef, _ := def.Function("RefresherFunction")
 	_, tables := dynamotest.New(t)
 	_, urls := sqstest.New(t)
 	_, buckets := s3test.New(t)
@@ -119,9 +127,9 @@ func New(t testing.TB, opts ...Option) *Env {
 
 	cfg := config.Local(config.LocalStack{
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SQSEndpoint: os.Getenv("SQS_ENDPOINT"), S3Endpoint: os.Getenv("S3_ENDPOINT"),
-		PayloadBucket: buckets["PayloadBucket"], ExportMaxReceives: exportMaxReceives(t),
+		PayloadBucket: buckets["PayloadBucket"], ExportMaxReceives: def.MaxReceives("ExportQueue"), RefreshFunctionName: refresherDef.Name,
 		ConnectionsTable: tables.Connections, LinksTable: tables.Links, ExportsTable: tables.Exports, EventsTable: tables.Events,
-		OutboxTable: tables.Outbox, ExportQueueURL: urls["ExportQueue"], RefreshQueueURL: urls["RefreshQueue"],
+		OutboxTable: tables.Outbox, ExportQueueURL: urls["ExportQueue"],
 		LeverClientID: leverfake.DefaultClientID, LeverBaseURL: fake.URL, PublicURL: PublicURL,
 	}, func(c *config.Config) {
 		// The fake has no rate limit here; Lever's own figures keep
@@ -141,28 +149,40 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	logs := &SafeBuffer{}
 	log := logging.New(logs, slog.LevelDebug)
-	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc, ResumeAllowLoopback: true})
+	sqsClient, err := sqsqueue.NewClient(context.Background(), cfg.SQSEndpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
+	refreshDLQ := sqsqueue.New(sqsClient, urls[refresherDef.Async.OnFailure])
+	// The refresher's asynchronous invocations as the template configures
+	// them (retries, event age, timeout, on-failure destination), with
+	// Lambda's retry delays.
+	refresh := &lambdainvoke.Local{
+		FunctionName: refresherDef.Name, Retries: refresherDef.Async.MaxRetries,
+		MaxAge: time.Duration(refresherDef.Async.MaxEventAge) * time.Second, Timeout: time.Duration(refresherDef.Timeout) * time.Second,
+		OnFailure: refreshDLQ, Log: log,
+	}
+	t.Cleanup(refresh.Close)
+	a, err := app.New(context.Background(), cfg, app.Options{Secrets: secrets, Log: log, StaleAfter: s.stale, HTTPClient: s.hc, ResumeAllowLoopback: true, RefreshInvoker: refresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh.Function = lambda.NewHandler(a.RefresherFunction())
 	// Drain counts every batch item failure as a failure; a job handed back
 	// for its company's budget is one too. Tests run jobs as they come
 	// (calls wait on the bucket); tests of the hand-back set Queue back
 	// (e.App.ExportJobs.Queue = e.App.ExportQueue).
 	a.ExportJobs.Queue = nil
-	sqsClient, err := sqsqueue.NewClient(context.Background(), cfg.SQSEndpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &Env{
 		T: t, App: a, Fake: fake, Logs: logs, Secrets: secrets,
-		API:      a.APIHandler(),
-		Webhook:  a.WebhookHandler(),
-		Callback: a.CallbackHandler(),
-		Exports:  &sqspoll.Poller{Queue: a.ExportQueue, Handler: a.ExportJobs.HandleBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
-		Refresh:  &sqspoll.Poller{Queue: a.RefreshQueue, Handler: a.RefreshJobs.HandleBatch, Wait: 0, Log: log},
-		DLQ:      sqsqueue.New(sqsClient, urls["ExportDLQ"]),
-		Tables:   tables,
+		API:        a.APIHandler(),
+		Webhook:    a.WebhookHandler(),
+		Callback:   a.CallbackHandler(),
+		Exports:    &sqspoll.Poller{Queue: a.ExportQueue, Handler: a.ExportJobs.HandleBatch, Wait: 0, Visibility: 2 * time.Second, Log: log},
+		Refresh:    refresh,
+		RefreshDLQ: refreshDLQ,
+		DLQ:        sqsqueue.New(sqsClient, urls["ExportDLQ"]),
+		Tables:     tables,
 	}
 	return e
 }
@@ -337,14 +357,23 @@ func (e *Env) AddFlowCookie(req *http.Request) {
 }
 
 // CallbackQuery calls the OAuth callback with a raw query, carrying the
-// harness browser's flow cookie for its state (StartFlow), and returns the
-// redirect (nil for an error page).
+// harness browser's flow cookie for its state (StartFlow), waits for the
+// refresh request it made to run, and returns the redirect (nil for an
+// error page).
 func (e *Env) CallbackQuery(rawQuery string) *url.URL {
 	e.T.Helper()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/oauth/lever/callback?"+rawQuery, nil)
 	e.AddFlowCookie(req)
 	e.Callback.ServeHTTP(rec, req)
+	// The first postings refresh the callback requested has run (Lambda
+	// starts it within moments; here it is done before the test goes on,
+	// and counted for the next Refresh.Wait).
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := e.Refresh.Idle(ctx); err != nil {
+		e.T.Fatalf("the refresh requested by the callback did not finish: %v", err)
+	}
 	if rec.Code != http.StatusFound {
 		return nil
 	}
@@ -424,8 +453,8 @@ func (s *SafeBuffer) String() string {
 	return s.b.String()
 }
 
-// exportMaxReceives is the export queue's maxReceiveCount in template.yaml.
-func exportMaxReceives(t testing.TB) int {
+// stack is template.yaml's definition.
+func stack(t testing.TB) stackdef.Stack {
 	t.Helper()
 	path, err := stackdef.FindTemplateFromWD()
 	if err != nil {
@@ -435,5 +464,5 @@ func exportMaxReceives(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st.MaxReceives("ExportQueue")
+	return st
 }
