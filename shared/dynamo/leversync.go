@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leverlink/leverlink/shared/apperr"
+	"github.com/leverlink/leverlink/shared/erasure"
 	"github.com/leverlink/leverlink/shared/leversync"
 )
 
@@ -22,8 +24,8 @@ const (
 	leverSyncSK      = "lever#sync"
 )
 
-// LeverSync implements leversync.StateStore and leversync.RecordStore on
-// the exports table. Safe for concurrent use.
+// LeverSync implements leversync.StateStore, leversync.RecordStore and
+// erasure.LeverStates on the exports table. Safe for concurrent use.
 type LeverSync struct {
 	db    DB
 	table string
@@ -32,6 +34,7 @@ type LeverSync struct {
 var (
 	_ leversync.StateStore  = (*LeverSync)(nil)
 	_ leversync.RecordStore = (*LeverSync)(nil)
+	_ erasure.LeverStates   = (*LeverSync)(nil)
 )
 
 // NewLeverSync returns the sync-back store on t.Exports.
@@ -52,6 +55,7 @@ type leverStateRecord struct {
 	ArchiveReasonName string `dynamodbav:"archiveReasonName,omitempty"`
 	Hired             bool   `dynamodbav:"hired,omitempty"`
 	Deleted           bool   `dynamodbav:"deleted,omitempty"`
+	Forgotten         bool   `dynamodbav:"forgotten,omitempty"`
 	LeverUpdatedAt    int64  `dynamodbav:"leverUpdatedAt,omitempty"`
 	UpdatedAt         int64  `dynamodbav:"updatedAt,omitempty"`
 	Version           int64  `dynamodbav:"version"`
@@ -66,7 +70,7 @@ func encodeLeverState(s leversync.State) (map[string]types.AttributeValue, error
 		PK: s.CompanyID, SK: leverStatePrefix + s.OpportunityID, OpportunityID: s.OpportunityID, CandidateID: s.CandidateID,
 		StageID: s.Stage.ID, StageName: s.Stage.Name, PrevStageID: s.PrevStage.ID, PrevStageName: s.PrevStage.Name,
 		Archived: s.Archived, ArchiveReasonID: s.ArchiveReason.ID, ArchiveReasonName: s.ArchiveReason.Name,
-		Hired: s.Hired, Deleted: s.Deleted, LeverUpdatedAt: nanos(s.LeverUpdatedAt), UpdatedAt: nanos(s.UpdatedAt), Version: s.Version,
+		Hired: s.Hired, Deleted: s.Deleted, Forgotten: s.Forgotten, LeverUpdatedAt: nanos(s.LeverUpdatedAt), UpdatedAt: nanos(s.UpdatedAt), Version: s.Version,
 	})
 }
 
@@ -80,7 +84,7 @@ func decodeLeverState(item map[string]types.AttributeValue) (leversync.State, er
 		CompanyID: r.PK, OpportunityID: r.OpportunityID, CandidateID: r.CandidateID,
 		Stage: leversync.Ref{ID: r.StageID, Name: r.StageName}, PrevStage: leversync.Ref{ID: r.PrevStageID, Name: r.PrevStageName},
 		Archived: r.Archived, ArchiveReason: leversync.Ref{ID: r.ArchiveReasonID, Name: r.ArchiveReasonName},
-		Hired: r.Hired, Deleted: r.Deleted, LeverUpdatedAt: fromNanos(r.LeverUpdatedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
+		Hired: r.Hired, Deleted: r.Deleted, Forgotten: r.Forgotten, LeverUpdatedAt: fromNanos(r.LeverUpdatedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
 	}, nil
 }
 
@@ -144,7 +148,17 @@ func (l *LeverSync) Modify(ctx context.Context, companyID, oppID string, fn func
 	if err := stateIDs(companyID, oppID); err != nil {
 		return leversync.State{}, err
 	}
-	return updateVersioned(ctx, l.db, l.table, oppID, versioned[leversync.State]{
+	return updateVersioned(ctx, l.db, l.table, oppID, l.stateItem(companyID, oppID), func(s *leversync.State) error {
+		if s.Version == 0 {
+			return apperr.E(apperr.NotFound, "opportunity %s is not tracked", oppID)
+		}
+		return fn(s)
+	})
+}
+
+// stateItem is the versioned read-modify-write of one state item.
+func (l *LeverSync) stateItem(companyID, oppID string) versioned[leversync.State] {
+	return versioned[leversync.State]{
 		what: "lever state",
 		read: func(ctx context.Context) (leversync.State, bool, error) { return l.getState(ctx, companyID, oppID) },
 		zero: func() leversync.State { return leversync.State{} },
@@ -153,12 +167,37 @@ func (l *LeverSync) Modify(ctx context.Context, companyID, oppID string, fn func
 			s.CompanyID, s.OpportunityID = companyID, oppID
 			return encodeLeverState(s)
 		},
-	}, func(s *leversync.State) error {
-		if s.Version == 0 {
-			return apperr.E(apperr.NotFound, "opportunity %s is not tracked", oppID)
+	}
+}
+
+// errForgotten aborts a ForgetOpportunity of a forgotten state.
+var errForgotten = errors.New("dynamo: lever state forgotten already")
+
+// ForgetOpportunity implements erasure.LeverStates: the read-modify-write
+// of Modify, creating the tombstone (attribute_not_exists(pk)) when the
+// opportunity is not tracked, which is what makes a later Track's
+// conditional put keep it.
+func (l *LeverSync) ForgetOpportunity(ctx context.Context, companyID, oppID, candidateID string, at time.Time) (bool, error) {
+	if err := errors.Join(stateIDs(companyID, oppID), requireID("candidateId", candidateID)); err != nil {
+		return false, err
+	}
+	forgot := false
+	_, err := updateVersioned(ctx, l.db, l.table, oppID, l.stateItem(companyID, oppID), func(s *leversync.State) error {
+		n, changed := leversync.Forget(*s, companyID, oppID, candidateID, at)
+		if !changed {
+			return errForgotten
 		}
-		return fn(s)
+		forgot = s.Version > 0
+		*s = n
+		return nil
 	})
+	if errors.Is(err, errForgotten) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dynamo: forget lever state %s: %w", oppID, err)
+	}
+	return forgot, nil
 }
 
 // leverHookRecord is the stored form of leversync.Hook.

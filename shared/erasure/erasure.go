@@ -6,7 +6,9 @@
 //     markers of pushed messages and notes and of the history note, the
 //     LinkedIn dedupe entries of the candidate's Lever contact) except an
 //     anonymous tombstone: the export marker in state erased holding ids
-//     only (Tombstone). export.Decide refuses an erased candidate (reason
+//     only (Tombstone), and the Lever state of its opportunity forgotten
+//     (LeverStates, leversync.Forget: no more candidate.* events for it).
+//     export.Decide refuses an erased candidate (reason
 //     erased) for every asker, so a job queued before the DELETE, a later
 //     webhook event, the Export button and pushes never export it again.
 //   - Anonymise, for a candidate Lever deleted (candidate.deleted): the ids
@@ -66,9 +68,31 @@ type Store interface {
 	ForgetContact(ctx context.Context, companyID, contactID string) (int, error)
 }
 
+// LeverStates is Lever sync-back's store as erasure needs it: to forget
+// an erased candidate's opportunity, so that Lever's later changes to it
+// are announced no more. Implemented by shared/dynamo (LeverSync) and
+// shared/memstore (LeverSync); storetest.LeverSyncContract is its
+// contract. Safe for concurrent use.
+//
+// ForgetOpportunity writes the opportunity's forgotten tombstone
+// (leversync.Forget, at at): over its tracked state (Version+1, on the
+// condition that the state is still the version read; on a concurrent
+// change it reads again, then gives up with apperr Conflict), or as a new
+// state at Version 1 when the opportunity is not tracked (yet), so that a
+// Track arriving later keeps it (first writer wins). It reports whether it
+// forgot a tracked state: false when there was none (the tombstone is
+// created) or it was forgotten already (nothing is written). Errors: apperr
+// Invalid naming companyId, opportunityId or candidateId; store errors.
+type LeverStates interface {
+	ForgetOpportunity(ctx context.Context, companyID, opportunityID, candidateID string, at time.Time) (bool, error)
+}
+
 // Service erases and anonymises candidates. Safe for concurrent use.
 type Service struct {
 	Store Store
+	// Lever forgets the erased candidate's opportunity in Lever sync-back;
+	// nil: sync-back is not wired (nothing follows the opportunity).
+	Lever LeverStates
 	// Payloads holds the snapshots of queued jobs too large for a message
 	// (export.SendJob); nil: none are stored aside.
 	Payloads export.Payloads
@@ -120,6 +144,12 @@ type Removed struct {
 	// ActivityMarkers are the records of pushed (or tried) messages and
 	// notes and of the history note.
 	ActivityMarkers int `json:"activityMarkers"`
+	// LeverState is 1 when the last known Lever state of the candidate's
+	// opportunity (stage, archive reason, hire: the export status's
+	// "lever") was forgotten now, 0 when there was none or it was
+	// forgotten already. From then on Lever's changes to the opportunity
+	// are announced no more (no candidate.* events).
+	LeverState int `json:"leverState"`
 	// LinkedInIndex are the entries mapping a LinkedIn profile URL to the
 	// candidate's Lever contact.
 	LinkedInIndex int `json:"linkedinIndex"`
@@ -161,7 +191,9 @@ func Anonymous(m *export.Marker) bool {
 
 // Erase removes everything leverlink holds for the candidate but the
 // tombstone, in this order: the tombstone first (from then on no claim,
-// queue, skip or record writes for the candidate), then the activity
+// queue, skip or record writes for the candidate), then the Lever state of
+// its opportunity (forgotten, Lever: from then on no candidate.* events,
+// also when the opportunity's tracking arrives later), then the activity
 // markers, then the LinkedIn entries of its Lever contact, then the stored
 // snapshots of its queued jobs (Payloads). It is
 // idempotent and completes an earlier Erase that stopped half-way (the
@@ -198,6 +230,15 @@ func (s *Service) Erase(ctx context.Context, companyID, candidateID string) (Rep
 	if err != nil {
 		return Report{}, fmt.Errorf("erase candidate: %w", err)
 	}
+	if s.Lever != nil && tomb.OpportunityID != "" {
+		forgot, err := s.Lever.ForgetOpportunity(ctx, companyID, tomb.OpportunityID, candidateID, now)
+		if err != nil {
+			return Report{}, fmt.Errorf("erase candidate: %w", err)
+		}
+		if forgot {
+			rep.Removed.LeverState = 1
+		}
+	}
 	ms, err := s.Store.CandidateMarkers(ctx, companyID, candidateID)
 	if err != nil {
 		return Report{}, fmt.Errorf("erase candidate: %w", err)
@@ -224,7 +265,7 @@ func (s *Service) Erase(ctx context.Context, companyID, candidateID string) (Rep
 	}
 	rep.CandidateID, rep.State, rep.ErasedAt = candidateID, string(export.Erased), tomb.UpdatedAt
 	s.log().InfoContext(ctx, "candidate erased", "company_id", companyID, "candidate_id", candidateID,
-		"export_marker", rep.Removed.ExportMarker, "activity_markers", rep.Removed.ActivityMarkers, "linkedin_index", rep.Removed.LinkedInIndex, "queued_payloads", rep.Removed.QueuedPayloads)
+		"export_marker", rep.Removed.ExportMarker, "lever_state", rep.Removed.LeverState, "activity_markers", rep.Removed.ActivityMarkers, "linkedin_index", rep.Removed.LinkedInIndex, "queued_payloads", rep.Removed.QueuedPayloads)
 	return rep, nil
 }
 

@@ -21,7 +21,7 @@ const MaxDeliveryAge = 6 * time.Hour
 
 // Receipt is what a verified delivery led to: "applied" (a change was
 // written), "unchanged", or "ignored" (an opportunity leverlink did not
-// export, or a connection that cannot be used now: the poll catches up).
+// export or forgot (its candidate erased), or a connection that cannot be used now: the poll catches up).
 type Receipt struct {
 	Status string `json:"status"`
 }
@@ -90,7 +90,9 @@ func (c *Core) Receive(ctx context.Context, companyID string, body []byte) (Rece
 	if err := event.CheckID("data.opportunityId", data.OpportunityID); err != nil {
 		return Receipt{}, err
 	}
-	if _, err := c.States.Get(ctx, companyID, data.OpportunityID); apperr.Is(err, apperr.NotFound) {
+	if st, err := c.States.Get(ctx, companyID, data.OpportunityID); apperr.Is(err, apperr.NotFound) || err == nil && st.Forgotten {
+		// Not exported, or its candidate erased (Next would refuse the
+		// change anyway): Lever is not even read.
 		return Receipt{Status: "ignored"}, nil
 	} else if err != nil {
 		return Receipt{}, fmt.Errorf("leversync: receive: %w", err)

@@ -19,6 +19,11 @@
 // stream is what becomes candidate.* outbound events (outbox.Derive), so a
 // change seen by a webhook and by a poll is written once and announced
 // once, with one event id.
+//
+// When the vendor erases a candidate (erasure.Service.Erase) its
+// opportunity is forgotten: the state becomes a tombstone (Forget) that no
+// observation changes (Next) and a late Track does not replace, so Lever
+// changes to it are announced no more, whatever the order.
 package leversync
 
 import (
@@ -49,6 +54,10 @@ type State struct {
 	ArchiveReason Ref  // set while archived
 	Hired         bool // archived with a reason of type hired
 	Deleted       bool // deleted in Lever: final
+	// Forgotten marks the tombstone of an opportunity whose candidate the
+	// vendor erased (Forget): ids only, final, and silent (no observation
+	// changes it, so no candidate.* event is derived from it again).
+	Forgotten bool
 	// LeverUpdatedAt is Lever's updatedAt (deletedAt for a deletion) of
 	// the observation last written: an older one never overwrites it.
 	LeverUpdatedAt time.Time
@@ -74,12 +83,12 @@ type Observation struct {
 // Next is the one rule for "does this observation change what leverlink
 // knows": it returns the state to write and true, or s and false when the
 // observation is older than what is stored, the opportunity is already
-// deleted, or nothing changed (stage, archive state and reason, hired,
+// deleted or forgotten (its candidate erased: Forget), or nothing changed (stage, archive state and reason, hired,
 // deleted, or a name learnt). A changed stage moves the stored one to
 // PrevStage; a stage learnt where none was known is no stage change
 // (StageChanged). Pure.
 func Next(s State, o Observation) (State, bool) {
-	if s.Deleted || o.At.Before(s.LeverUpdatedAt) {
+	if s.Deleted || s.Forgotten || o.At.Before(s.LeverUpdatedAt) {
 		return s, false
 	}
 	n := s
@@ -111,6 +120,28 @@ func Next(s State, o Observation) (State, bool) {
 	}
 	n.LeverUpdatedAt = o.At
 	return n, true
+}
+
+// Forget is the one rule for what sync-back keeps of an opportunity whose
+// candidate the vendor erased (erasure.Service.Erase): a forgotten
+// tombstone holding the company, opportunity and candidate ids only (the
+// Lever stage, archive, hire and deletion data cleared), written at now.
+// It returns the tombstone and true, or s and false when s is forgotten
+// already. s may be the zero State (the opportunity not tracked yet: the
+// tombstone is then created, so a late Track keeps it, first writer
+// wins); its candidate id is kept when set, else candidateID is used.
+// Version is left to the store. Pure.
+func Forget(s State, companyID, opportunityID, candidateID string, now time.Time) (State, bool) {
+	if s.Forgotten {
+		return s, false
+	}
+	if s.CandidateID != "" {
+		candidateID = s.CandidateID
+	}
+	return State{
+		CompanyID: companyID, OpportunityID: opportunityID, CandidateID: candidateID,
+		Forgotten: true, UpdatedAt: now, Version: s.Version,
+	}, true
 }
 
 // StageChanged reports whether old → s is a stage change to announce: both
@@ -157,7 +188,7 @@ func ToTrack(old *export.Marker, m export.Marker) bool {
 
 // Erase reports whether old → s is the deletion to erase after. Pure.
 func Erase(old *State, s State) bool {
-	return s.Deleted && (old == nil || !old.Deleted)
+	return s.Deleted && !s.Forgotten && (old == nil || !old.Deleted)
 }
 
 // View is an exported opportunity's last known Lever state as the API
@@ -171,7 +202,8 @@ type View struct {
 	UpdatedAt     time.Time `json:"updatedAt,omitzero"` // Lever's time of the last change seen
 }
 
-// ViewOf returns s's public view. Pure.
+// ViewOf returns s's public view. A forgotten state has no Lever data
+// (an erased candidate's export status shows no view: httpapi). Pure.
 func ViewOf(s State) View {
 	v := View{Stage: s.Stage, Archived: s.Archived, Hired: s.Hired, Deleted: s.Deleted, UpdatedAt: s.LeverUpdatedAt}
 	if s.Archived {

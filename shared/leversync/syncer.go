@@ -225,15 +225,18 @@ func (s *Syncer) poll(ctx context.Context, conn connection.Connection, lv Lever,
 	return applied, nil
 }
 
+// tracked reports whether the poll follows oppID: tracked and not
+// forgotten (Next refuses a forgotten one's changes anyway; skipping it
+// spares reading Lever's names for it).
 func (s *Syncer) tracked(ctx context.Context, companyID, oppID string) (bool, error) {
-	_, err := s.States.Get(ctx, companyID, oppID)
+	st, err := s.States.Get(ctx, companyID, oppID)
 	if apperr.Is(err, apperr.NotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("leversync: poll: %w", err)
 	}
-	return true, nil
+	return !st.Forgotten, nil
 }
 
 // RemoveWebhooks removes the company's webhooks from Lever (while its

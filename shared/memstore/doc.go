@@ -3,7 +3,8 @@
 // postings cache, its refresh lease and oversized content (posting; and
 // Announcements, the recorder of posting changes), export markers and the
 // LinkedIn contact index (export), seen events (export.SeenStore), token
-// buckets (throttle), queues (queue) and company settings (settings).
+// buckets (throttle), queues (queue), company settings (settings) and
+// Lever sync-back's states and records (leversync; erasure.LeverStates).
 //
 // They pass the same contract suites (shared/storetest) as the DynamoDB and
 // SQS adapters, so domain tests can run on them without emulators, in one

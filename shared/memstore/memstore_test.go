@@ -121,3 +121,8 @@ func TestFacts(t *testing.T) {
 		return storetest.FactsStores{Connections: c, Links: l, Exports: e, Reader: memstore.NewFacts(c, l, e)}
 	})
 }
+
+func TestLeverSync(t *testing.T) {
+	t.Parallel()
+	storetest.LeverSyncContract(t, func(*testing.T) storetest.LeverSyncStore { return memstore.NewLeverSync() })
+}
