@@ -142,7 +142,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Deployment = dynamo.NewDeployment(db, tables)
 	a.LeverSync = dynamo.NewLeverSync(db, tables)
 	a.Settings = dynamo.NewSettings(db, tables)
-	a.Erasure = &erasure.Service{Store: a.Exports, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
+	// An erasure also forgets the candidate's opportunity in Lever sync-back.
+	a.Erasure = &erasure.Service{Store: a.Exports, Lever: a.LeverSync, StaleAfter: opt.StaleAfter, Log: log, Now: opt.Now}
 	a.SettingsSvc = &settings.Service{Store: a.Settings, Now: opt.Now}
 	if cfg.EventsTable != "" {
 		a.States = dynamo.NewStates(db, tables)

@@ -331,12 +331,14 @@ func (s *Server) exportStatus(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		export.StatusView
 		// Lever is what Lever says about the exported opportunity now
-		// (its last change leverlink saw); absent before an export.
+		// (its last change leverlink saw); absent before an export and
+		// after an erasure (the opportunity is forgotten).
 		Lever *leversync.View `json:"lever,omitempty"`
 	}{StatusView: v}
-	if s.LeverStatus != nil && v.OpportunityID != "" {
+	if s.LeverStatus != nil && v.OpportunityID != "" && v.State != string(export.Erased) {
 		st, err := s.LeverStatus.Get(r.Context(), r.PathValue("companyId"), v.OpportunityID)
 		switch {
+		case err == nil && st.Forgotten:
 		case err == nil:
 			lv := leversync.ViewOf(st)
 			out.Lever = &lv

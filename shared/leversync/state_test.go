@@ -41,6 +41,8 @@ func TestNext(t *testing.T) {
 		}), true, "applicant-new", "", "", true, true, false},
 		{"deleted", base, obs(t0.Add(time.Second), func(o *leversync.Observation) { o.Deleted = true }), true, "applicant-new", "", "", false, false, true},
 		{"nothing after deletion", leversync.State{Deleted: true, LeverUpdatedAt: t0}, obs(t0.Add(time.Hour), offer), false, "", "", "", false, false, true},
+		{"nothing after forgetting (candidate erased)", leversync.State{Forgotten: true}, obs(t0.Add(time.Hour), offer), false, "", "", "", false, false, false},
+		{"no deletion after forgetting", leversync.State{Forgotten: true}, obs(t0.Add(time.Hour), func(o *leversync.Observation) { o.Deleted = true }), false, "", "", "", false, false, false},
 		{"stage unknown at export is learnt, not changed", leversync.State{}, obs(t0, offer), true, "offer", "", "", false, false, false},
 	}
 	for _, tt := range tests {
@@ -108,6 +110,37 @@ func TestToTrack(t *testing.T) {
 	for _, tt := range tests {
 		if got := leversync.ToTrack(tt.old, *tt.new); got != tt.want {
 			t.Errorf("%s: ToTrack = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestForget(t *testing.T) {
+	at := t0.Add(time.Hour)
+	tests := []struct {
+		name    string
+		s       leversync.State
+		cand    string
+		want    leversync.State
+		changed bool
+	}{
+		{"tracked: ids kept, Lever data cleared, version kept for the store",
+			leversync.State{CompanyID: "co", OpportunityID: "o1", CandidateID: "c1", Stage: leversync.Ref{ID: "offer", Name: "Offer"},
+				PrevStage: leversync.Ref{ID: "new"}, Archived: true, Hired: true, ArchiveReason: leversync.Ref{ID: "r", Name: "Hired"},
+				Deleted: true, LeverUpdatedAt: t0, UpdatedAt: t0, Version: 4},
+			"c1", leversync.State{CompanyID: "co", OpportunityID: "o1", CandidateID: "c1", Forgotten: true, UpdatedAt: at, Version: 4}, true},
+		{"not tracked yet: the tombstone to create",
+			leversync.State{}, "c1", leversync.State{CompanyID: "co", OpportunityID: "o1", CandidateID: "c1", Forgotten: true, UpdatedAt: at}, true},
+		{"forgotten already: unchanged",
+			leversync.State{CompanyID: "co", OpportunityID: "o1", CandidateID: "c1", Forgotten: true, UpdatedAt: t0, Version: 2},
+			"c1", leversync.State{CompanyID: "co", OpportunityID: "o1", CandidateID: "c1", Forgotten: true, UpdatedAt: t0, Version: 2}, false},
+	}
+	for _, tt := range tests {
+		got, changed := leversync.Forget(tt.s, "co", "o1", tt.cand, at)
+		if got != tt.want || changed != tt.changed {
+			t.Errorf("%s: Forget = %+v, %v\nwant %+v, %v", tt.name, got, changed, tt.want, tt.changed)
+		}
+		if leversync.Erase(&tt.s, got) {
+			t.Errorf("%s: forgetting reads as a deletion to anonymise", tt.name)
 		}
 	}
 }

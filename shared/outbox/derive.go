@@ -216,12 +216,14 @@ type CandidateData struct {
 }
 
 // fromLever announces a change of an exported opportunity's Lever state.
-// Tracking it (old nil) announces nothing. A deletion is announced alone;
+// Tracking it (old nil) announces nothing, nor does forgetting it (its
+// candidate erased by the vendor: leversync.Forget clears what would
+// otherwise read as an unarchive), which is final. A deletion is announced alone;
 // otherwise a stage change comes first, then the archive change: archived
 // (or hired, when the reason is of type hired) on entering the archive or
 // changing reason, unarchived on leaving it.
 func fromLever(old *leversync.State, s leversync.State, t time.Time) []Event {
-	if old == nil {
+	if old == nil || s.Forgotten {
 		return nil
 	}
 	source := fmt.Sprintf("lever/%s/%s/v%d", s.CompanyID, s.OpportunityID, s.Version)

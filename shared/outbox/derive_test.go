@@ -54,6 +54,11 @@ var (
 	hired = func(s *leversync.State) {
 		s.Archived, s.Hired, s.ArchiveReason = true, true, leversync.Ref{ID: "r2", Name: "Hired"}
 	}
+	// forgotten is what the vendor's erasure leaves (leversync.Forget).
+	forgotten = func(s *leversync.State) {
+		n, _ := leversync.Forget(*s, s.CompanyID, s.OpportunityID, s.CandidateID, t0)
+		*s = n
+	}
 )
 
 func TestDerive(t *testing.T) {
@@ -112,6 +117,12 @@ func TestDerive(t *testing.T) {
 			`{"candidateId":"cand1","opportunityId":"opp1","from":{"id":"applicant-new","name":"New applicant"},"to":{"id":"offer","name":"Offer"}}`},
 		{"deleted", outbox.Change{OldLever: lst(2, archivedUnder), NewLever: lst(3, func(s *leversync.State) { archivedUnder(s); s.Deleted = true })},
 			[]outbox.Type{outbox.CandidateDeleted}, `{"candidateId":"cand1","opportunityId":"opp1"}`},
+		// The vendor erased the candidate: forgetting is silent, whatever
+		// Lever said before (the cleared archive is no unarchive).
+		{"forgetting an archived opportunity is no event", outbox.Change{OldLever: lst(2, archivedUnder), NewLever: lst(3, forgotten)}, nil, ""},
+		{"forgetting a hired opportunity is no event", outbox.Change{OldLever: lst(2, func(s *leversync.State) { toOffer(s); hired(s) }), NewLever: lst(3, forgotten)}, nil, ""},
+		{"forgetting a deleted opportunity is no event", outbox.Change{OldLever: lst(3, func(s *leversync.State) { s.Deleted = true }), NewLever: lst(4, forgotten)}, nil, ""},
+		{"forgetting an untracked opportunity is no event", outbox.Change{NewLever: lst(1, forgotten)}, nil, ""},
 		{"a name learnt is no event", outbox.Change{OldLever: lst(1, func(s *leversync.State) { s.Stage.Name = "" }), NewLever: lst(2, nil)}, nil, ""},
 	}
 	for _, tt := range tests {
