@@ -611,3 +611,121 @@ func TestHireAnnouncedOnceWhenArchiveReasonsFail(t *testing.T) {
 		t.Errorf("feed %v: want one candidate.hired and no candidate.archived", types(evs))
 	}
 }
+
+// The vendor's DELETE of a candidate forgets its opportunity in Lever
+// sync-back: the recruiter's later hire (by webhook), unarchive and stage
+// change (seen only by the poll) and deletion in Lever make no candidate.*
+// event and no write, and the export status shows no lever view. The
+// DELETE itself announces nothing either.
+func TestErasedCandidateIsAnnouncedNoMore(t *testing.T) {
+	e := newSyncEnv(t)
+	var skewMu sync.Mutex
+	skew := time.Duration(0)
+	e.App.SyncCore.Now = func() time.Time { skewMu.Lock(); defer skewMu.Unlock(); return time.Now().Add(skew) }
+	e.refresh() // webhooks registered
+	ctx := context.Background()
+	if len(e.acct.Webhooks()) != 4 {
+		t.Fatalf("webhooks: %+v", e.acct.Webhooks())
+	}
+	// Before the DELETE a change is announced (the path the rest of the
+	// test proves silent works).
+	if err := e.lever.ChangeStage(ctx, e.oppID, lever.StageOffer); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFeed(func(evs []outbox.Event) bool { return count(evs, outbox.CandidateStageChanged) == 1 })
+
+	var rep struct {
+		State   string `json:"state"`
+		Removed struct {
+			LeverState int `json:"leverState"`
+		} `json:"removed"`
+	}
+	if code := e.Do("DELETE", "/v1/companies/"+company+"/candidates/cand-a", nil, &rep); code != 200 || rep.State != "erased" || rep.Removed.LeverState != 1 {
+		t.Fatalf("DELETE: %d %+v, want erased with the Lever state removed", code, rep)
+	}
+	forgotten, err := e.App.LeverSync.Get(ctx, company, e.oppID)
+	if err != nil || !forgotten.Forgotten || forgotten.Stage.ID != "" || forgotten.CandidateID != "cand-a" {
+		t.Fatalf("Lever state after DELETE: %+v, %v; want a forgotten tombstone", forgotten, err)
+	}
+	// unchanged fails unless the tombstone is as the DELETE left it: no
+	// write, so no change for the stream to turn into an event.
+	unchanged := func(when string) {
+		t.Helper()
+		if got, err := e.App.LeverSync.Get(ctx, company, e.oppID); err != nil || got != forgotten {
+			t.Fatalf("%s: Lever state %+v, %v; want the tombstone untouched %+v", when, got, err, forgotten)
+		}
+	}
+	before, err := e.App.LeverSync.GetRecord(ctx, company)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// delivered waits until leverlink verified a webhook delivery after
+	// since (the deliveries did reach it).
+	delivered := func(since time.Time) time.Time {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			rec, err := e.App.LeverSync.GetRecord(ctx, company)
+			if err == nil && rec.LastDeliveryAt.After(since) {
+				return rec.LastDeliveryAt
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no webhook delivery after %v: %+v %v", since, rec, err)
+			}
+		}
+	}
+
+	// Hired in Lever, by webhook (two deliveries).
+	hired := e.hiredReason()
+	if _, err := e.lever.SetArchived(ctx, e.oppID, hired.ID); err != nil {
+		t.Fatal(err)
+	}
+	last := delivered(before.LastDeliveryAt)
+	time.Sleep(300 * time.Millisecond) // the second delivery
+	unchanged("after the hire's webhooks")
+
+	// Unarchived and moved back with every webhook dropped: only the
+	// poll of the next refresh period sees it.
+	e.acct.SetWebhookFaults(leverfake.WebhookFaults{Drop: 1000})
+	if _, err := e.lever.SetArchived(ctx, e.oppID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.lever.ChangeStage(ctx, e.oppID, lever.StageApplicantNew); err != nil {
+		t.Fatal(err)
+	}
+	skewMu.Lock()
+	skew += 15 * time.Minute
+	skewMu.Unlock()
+	e.refresh()
+	if rec, err := e.App.LeverSync.GetRecord(ctx, company); err != nil || !rec.PolledAt.After(before.PolledAt) {
+		t.Fatalf("the refresh did not poll: %+v %v", rec, err)
+	}
+	unchanged("after the poll")
+
+	// Deleted in Lever: no candidate.deleted for an erased candidate.
+	e.acct.SetWebhookFaults(leverfake.WebhookFaults{})
+	if !e.acct.DeleteOpportunity(e.oppID, "") {
+		t.Fatal("delete refused")
+	}
+	delivered(last)
+	time.Sleep(300 * time.Millisecond)
+	unchanged("after the deletion in Lever")
+
+	evs := e.feed()
+	for _, typ := range []outbox.Type{outbox.CandidateHired, outbox.CandidateArchived, outbox.CandidateUnarchived, outbox.CandidateDeleted} {
+		if n := count(evs, typ); n != 0 {
+			t.Errorf("%d %s after the DELETE: %v", n, typ, types(evs))
+		}
+	}
+	if n := count(evs, outbox.CandidateStageChanged); n != 1 {
+		t.Errorf("%d candidate.stage_changed, want only the one before the DELETE: %v", n, types(evs))
+	}
+
+	var st struct {
+		State         string          `json:"state"`
+		OpportunityID string          `json:"opportunityId"`
+		Lever         json.RawMessage `json:"lever"`
+	}
+	if code := e.Do("GET", "/v1/companies/"+company+"/candidates/cand-a/export", nil, &st); code != 200 || st.State != "erased" || st.OpportunityID != e.oppID || st.Lever != nil {
+		t.Errorf("export status after DELETE: %d %+v (lever %s), want erased, the opportunity id, no lever view", code, st, st.Lever)
+	}
+}
