@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,29 +155,42 @@ func TestEraseCandidate(t *testing.T) {
 		t.Fatalf("personal data left after erasure:\n  %s", strings.Join(leak, "\n  "))
 	}
 	left := holding(items, `"er-1"`, "#er-1")
-	var acme []string
+	var acme, forgotten []string
 	for _, it := range left {
-		if strings.Contains(it, `"pk":"`+company+`"`) {
+		switch {
+		case !strings.Contains(it, `"pk":"`+company+`"`):
+		case strings.Contains(it, `"sk":"lever#opp#`):
+			forgotten = append(forgotten, it)
+		default:
 			acme = append(acme, it)
 		}
 	}
-	if len(acme) != 1 || !strings.Contains(acme[0], `"state":"erased"`) {
-		t.Fatalf("acme's items of er-1 after erasure:\n  %s\nwant only the tombstone", strings.Join(acme, "\n  "))
+	if len(acme) != 1 || !strings.Contains(acme[0], `"state":"erased"`) || len(forgotten) != 1 {
+		t.Fatalf("acme's items of er-1 after erasure:\n  %s\n  %s\nwant only the tombstone and its opportunity's forgotten Lever state",
+			strings.Join(acme, "\n  "), strings.Join(forgotten, "\n  "))
 	}
-	var tomb map[string]any
-	_, text, _ := strings.Cut(acme[0], ": ")
-	if err := json.Unmarshal([]byte(text), &tomb); err != nil {
-		t.Fatal(err)
-	}
-	for k := range tomb {
-		switch k {
-		case "pk", "sk", "candidateId", "state", "opportunityId", "contactId", "updatedAt", "version", "gsi1pk", "gsi1sk":
-		default:
-			t.Errorf("the tombstone keeps %s=%v: only ids, state and time may stay", k, tomb[k])
+	// idsOnly fails unless the item keeps only the keys allowed.
+	idsOnly := func(what, item string, allowed ...string) map[string]any {
+		var m map[string]any
+		_, text, _ := strings.Cut(item, ": ")
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			t.Fatal(err)
 		}
+		for k := range m {
+			if !slices.Contains(allowed, k) {
+				t.Errorf("%s keeps %s=%v: only ids, state and time may stay", what, k, m[k])
+			}
+		}
+		if m["opportunityId"] != before.OpportunityID {
+			t.Errorf("%s opportunityId %v, want %s", what, m["opportunityId"], before.OpportunityID)
+		}
+		return m
 	}
-	if tomb["opportunityId"] != before.OpportunityID {
-		t.Errorf("tombstone opportunityId %v, want %s", tomb["opportunityId"], before.OpportunityID)
+	idsOnly("the tombstone", acme[0], "pk", "sk", "candidateId", "state", "opportunityId", "contactId", "updatedAt", "version", "gsi1pk", "gsi1sk")
+	// Lever sync-back forgot the opportunity (no Lever stage, archive or
+	// hire kept; no more candidate.* events: tests/events).
+	if lv := idsOnly("the forgotten Lever state", forgotten[0], "pk", "sk", "candidateId", "opportunityId", "forgotten", "updatedAt", "version"); lv["forgotten"] != true {
+		t.Errorf("the opportunity's Lever state is not forgotten: %s", forgotten[0])
 	}
 
 	// The status shows it; the button and the retry refuse it.
