@@ -53,6 +53,8 @@ var functionUses = map[string][]string{
 		// erasure: DELETE /candidates/{candidateId} (erasure.Service.Erase)
 		"dynamo.Exports.CandidateMarkers", "dynamo.Exports.UpdateMarker", "dynamo.Exports.DeleteMarker",
 		"dynamo.Exports.ForgetContact", "s3store.Payloads.DeletePrefix PayloadBucket",
+		// ... and forgets its opportunity in Lever sync-back
+		"dynamo.LeverSync.ForgetOpportunity",
 		// company settings: GET/PUT /settings; the export decision reads them
 		"dynamo.Settings.Get", "dynamo.Settings.Update",
 		// Lever sync-back: disconnect removes the webhooks; export status
