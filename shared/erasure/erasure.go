@@ -192,8 +192,8 @@ func Anonymous(m *export.Marker) bool {
 // Erase removes everything leverlink holds for the candidate but the
 // tombstone, in this order: the tombstone first (from then on no claim,
 // queue, skip or record writes for the candidate), then the Lever state of
-// its opportunity (forgotten, Lever: from then on no candidate.* events,
-// also when the opportunity's tracking arrives later), then the activity
+// its opportunity (forgotten through Lever: from then on no candidate.*
+// events, also when its tracking arrives later), then the activity
 // markers, then the LinkedIn entries of its Lever contact, then the stored
 // snapshots of its queued jobs (Payloads). It is
 // idempotent and completes an earlier Erase that stopped half-way (the
