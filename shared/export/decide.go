@@ -119,8 +119,8 @@ type Input struct {
 // lets one job write).
 const QueuedStaleAfter = 30 * time.Minute
 
-// waiting reports whether the marker says a job is queued (recently) or
-// running.
+// waiting reports whether the marker says a job is queued (recently, and
+// sent) or running.
 func (in Input) waiting() bool {
 	if !in.MarkerFound {
 		return false
@@ -129,6 +129,12 @@ func (in Input) waiting() bool {
 	case Exporting:
 		return true
 	case Queued:
+		// A queued marker holds only while it names the event (or click)
+		// whose job was sent: when the send failed, its id was forgotten
+		// (Store.ForgetEvent) and no job is on its way.
+		if in.Marker.LastEventID == "" {
+			return false
+		}
 		return in.Now.IsZero() || in.Now.Sub(in.Marker.UpdatedAt) < QueuedStaleAfter
 	}
 	return false

@@ -33,7 +33,9 @@ func decideCases() []decideCase {
 	exportedNoPos := Marker{State: Exported}
 	exporting := Marker{State: Exporting, PositionID: "pos-1"}
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	queued := Marker{State: Queued, PositionID: "pos-1", UpdatedAt: at}
+	queued := Marker{State: Queued, PositionID: "pos-1", UpdatedAt: at, LastEventID: "evt-1"}
+	unsent := queued // its job could not be sent: the event id was forgotten
+	unsent.LastEventID = ""
 	skipped := Marker{State: Skipped, Reason: "no_consent"}
 	failed := Marker{State: Failed, Reason: "lever_rejected"}
 
@@ -203,6 +205,12 @@ func decideCases() []decideCase {
 		{"button: queued (a second click queues nothing)", with(base(ViaButton), func(in *Input) {
 			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter-time.Second)
 		}), wait},
+		{"button: queued, but its job could not be sent", with(base(ViaButton), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = unsent, true, at.Add(time.Second)
+		}), export},
+		{"status: queued, but its job could not be sent", with(base(ViaStatus), func(in *Input) {
+			in.Marker, in.MarkerFound, in.Now = unsent, true, at.Add(time.Second)
+		}), export},
 		{"button: queued long ago (job lost?)", with(base(ViaButton), func(in *Input) {
 			in.Marker, in.MarkerFound, in.Now = queued, true, at.Add(QueuedStaleAfter)
 		}), export},

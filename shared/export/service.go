@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -282,10 +283,18 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 		PositionID: f.in.PositionID, PostingID: f.in.PostingID, AllowClosed: f.in.PostingID != "" && in.AllowClosed,
 		Manual: true, Origin: lever.OriginSourced, Candidate: &in.Candidate, EnqueuedAt: now,
 	}
-	if _, _, err := s.Markers.Queue(ctx, Key{CompanyID: companyID, CandidateID: candidateID}, now, job.PositionID, ""); err != nil {
+	k := Key{CompanyID: companyID, CandidateID: candidateID}
+	if _, _, err := s.Markers.Queue(ctx, k, now, job.PositionID, job.EventID); err != nil {
 		return StatusView{}, fmt.Errorf("request export: record queued: %w", err)
 	}
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {
+		// No job is on its way: forget the click's id so that the queued
+		// marker no longer holds the button and the next click queues.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+		defer cancel()
+		if ferr := s.Markers.ForgetEvent(fctx, k, job.EventID); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("forget the click: %w", ferr))
+		}
 		return StatusView{}, fmt.Errorf("request export: %w", err)
 	}
 	v.State, v.Exportable, v.Reason = string(Queued), false, ReasonInProgress

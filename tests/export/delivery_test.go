@@ -228,3 +228,39 @@ func TestReplayAnswers(t *testing.T) {
 	}
 	f.noDuplicates()
 }
+
+// TestExportButtonAfterAFailedSend: when the Export button's job cannot be
+// sent (503), the candidate is not left "queued" with no job on its way:
+// the status offers the button again at once, and the next click queues
+// the job, which exports the candidate once.
+func TestExportButtonAfterAFailedSend(t *testing.T) {
+	f := setup(t)
+	f.link("pos-1", f.postings[0].ID, "")
+	path := "/v1/companies/" + company + "/candidates/btn-1/export"
+	q := f.App.ExportSvc.Queue
+	f.App.ExportSvc.Queue = downQueue{}
+	code := f.Do("POST", path, exportBody("pos-1", cand("btn-1")), nil)
+	f.App.ExportSvc.Queue = q
+	if code != 503 {
+		t.Fatalf("click with the queue down: %d, want 503", code)
+	}
+	var st struct {
+		Exportable bool   `json:"exportable"`
+		Reason     string `json:"reason"`
+	}
+	if code := f.Do("GET", path, nil, &st); code != 200 || !st.Exportable {
+		t.Fatalf("status after the failed click: %d %+v, want the button offered", code, st)
+	}
+	var ans struct {
+		State string `json:"state"`
+	}
+	if code := f.Do("POST", path, exportBody("pos-1", cand("btn-1")), &ans); code != 202 || ans.State != "queued" {
+		t.Fatalf("the next click: %d %+v, want 202 queued", code, ans)
+	}
+	if code := f.Do("GET", path, nil, &st); code != 200 || st.Exportable || st.Reason != "in_progress" {
+		t.Fatalf("status after the queued click: %d %+v, want in_progress", code, st)
+	}
+	f.drain(false)
+	f.oneOpp(email("btn-1"))
+	f.noDuplicates()
+}
