@@ -137,18 +137,28 @@ const undoTimeout = 2 * time.Second
 // queued marker without a job stops holding the Export button after
 // QueuedStaleAfter.
 func (r *replayMark) undo(ctx context.Context, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
-	defer cancel()
 	if r.seen {
-		if err := r.in.Seen.Forget(ctx, r.seenID()); err != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+		defer cancel()
+		if err := r.in.Seen.Forget(sctx, r.seenID()); err != nil {
 			log.ErrorContext(ctx, "forget event id after failure", "err", err, "code", string(apperr.CodeOf(err)))
 		}
 	}
 	if r.queued != nil {
-		if err := r.in.Markers.ForgetEvent(ctx, *r.queued, r.e.ID); err != nil {
+		if err := forgetQueued(ctx, r.in.Markers, *r.queued, r.e.ID); err != nil {
 			log.ErrorContext(ctx, "forget queued event id after failure", "err", err, "code", string(apperr.CodeOf(err)))
 		}
 	}
+}
+
+// forgetQueued undoes the event id Queue recorded on k when the job it
+// stood for could not be sent (Store.ForgetEvent), on a context that
+// outlives the request's (bounded by undoTimeout), so that the sender's
+// retry (or the next click) queues again.
+func forgetQueued(ctx context.Context, markers Store, k Key, eventID string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	return markers.ForgetEvent(ctx, k, eventID)
 }
 
 // replayed is route's answer when writing the replay mark found e

@@ -290,9 +290,7 @@ func (s *Service) RequestExport(ctx context.Context, companyID, candidateID stri
 	if err := SendJob(ctx, s.Queue, s.Payloads, job); err != nil {
 		// No job is on its way: forget the click's id so that the queued
 		// marker no longer holds the button and the next click queues.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
-		defer cancel()
-		if ferr := s.Markers.ForgetEvent(fctx, k, job.EventID); ferr != nil {
+		if ferr := forgetQueued(ctx, s.Markers, k, job.EventID); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("forget the click: %w", ferr))
 		}
 		return StatusView{}, fmt.Errorf("request export: %w", err)
