@@ -91,16 +91,7 @@ func start(t *testing.T, bin string, env []string) (*Server, *Process) {
 
 func invoke(t *testing.T, s *Server, p *Process, event any) Response {
 	t.Helper()
-	payload, err := json.Marshal(event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), invokeWait)
-	defer cancel()
-	res, err := s.Invoke(ctx, payload)
-	if err != nil {
-		t.Fatalf("%v\nstderr: %s\nstdout: %s", err, p.Stderr(), p.Stdout())
-	}
+	res := invokeFailing(t, s, p, event)
 	if res.Error {
 		t.Fatalf("invocation failed: %s\nstdout: %s", res.Payload, p.Stdout())
 	}
